@@ -1,0 +1,91 @@
+#include "common/config.h"
+
+#include <filesystem>
+#include <regex>
+
+#include "common/calendar/calendar_file.h"
+#include "common/textproto_file.h"
+
+namespace csops {
+namespace {
+
+using config::v1::Config;
+
+void ApplyDefaults(Config& c) {
+  auto* s = c.mutable_server();
+  if (s->listen().empty()) s->set_listen("127.0.0.1:50051");
+  if (s->metrics_listen().empty()) s->set_metrics_listen("127.0.0.1:9464");
+  if (s->data_dir().empty()) s->set_data_dir("var");
+  if (!s->has_shutdown_grace_seconds()) s->set_shutdown_grace_seconds(10);
+  auto* st = c.mutable_storage();
+  if (st->synchronous() == config::v1::SYNCHRONOUS_UNSPECIFIED)
+    st->set_synchronous(config::v1::FULL);
+  if (!st->has_max_batch()) st->set_max_batch(256);
+  if (!st->has_read_connections()) st->set_read_connections(4);
+  if (!st->has_busy_timeout_ms()) st->set_busy_timeout_ms(5000);
+  auto* l = c.mutable_log();
+  if (l->level() == config::v1::LOG_LEVEL_UNSPECIFIED) l->set_level(config::v1::INFO);
+}
+
+Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo, int hi) {
+  if (value < lo || value > hi)
+    return file.Error(key, "is " + std::to_string(value) + "; must be between " +
+                               std::to_string(lo) + " and " + std::to_string(hi));
+  return Status();
+}
+
+}  // namespace
+
+std::string CheckListenAddress(const std::string& address) {
+  static const std::regex kHostPort(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$)");
+  std::smatch m;
+  if (!std::regex_match(address, m, kHostPort)) return "'" + address + "' is not host:port";
+  int port = std::stoi(m[2].str());
+  if (port < 1 || port > 65535) return "port " + m[2].str() + " is outside 1-65535";
+  return "";
+}
+
+Result<LoadedConfig> LoadConfig(const std::string& path) {
+  LoadedConfig out;
+  out.path = path;
+  auto file = TextProtoFile::Parse(path, &out.proto);
+  if (!file.ok()) return file.status();
+  Config& c = out.proto;
+  ApplyDefaults(c);
+
+  if (auto e = CheckListenAddress(c.server().listen()); !e.empty())
+    return file->Error("server.listen", e);
+  if (auto e = CheckListenAddress(c.server().metrics_listen()); !e.empty())
+    return file->Error("server.metrics_listen", e);
+  if (c.server().listen() == c.server().metrics_listen())
+    return file->Error("server.metrics_listen", "must differ from server.listen");
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(*file, "server.shutdown_grace_seconds", c.server().shutdown_grace_seconds(), 1, 300));
+  CSOPS_RETURN_IF_ERROR(CheckRange(*file, "storage.max_batch", c.storage().max_batch(), 1, 4096));
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(*file, "storage.read_connections", c.storage().read_connections(), 1, 64));
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(*file, "storage.busy_timeout_ms", c.storage().busy_timeout_ms(), 0, 60000));
+
+  if (c.calendars_size() == 0) return file->Error("calendars", "at least one calendar is required");
+  static const std::regex kName("^[a-z0-9][a-z0-9-]{0,62}$");
+  std::filesystem::path base = std::filesystem::path(path).parent_path();
+  for (int i = 0; i < c.calendars_size(); ++i) {
+    const auto& ref = c.calendars(i);
+    std::string at = "calendars[" + std::to_string(i) + "]";
+    if (!std::regex_match(ref.name(), kName))
+      return file->Error(at + ".name",
+                         "'" + ref.name() + "' must be lower-case letters, digits and '-'");
+    if (out.calendars.count(ref.name()))
+      return file->Error(at + ".name", "'" + ref.name() + "' is defined twice");
+    if (ref.file().empty()) return file->Error(at + ".file", "is required");
+    std::filesystem::path cal_path = ref.file();
+    if (cal_path.is_relative()) cal_path = base / cal_path;
+    auto cal = LoadCalendarFile(cal_path.string());
+    if (!cal.ok()) return file->Error(at + ".file", cal.status().message());
+    out.calendars[ref.name()] = std::make_shared<const BusinessCalendar>(std::move(*cal));
+  }
+  return out;
+}
+
+}  // namespace csops

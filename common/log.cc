@@ -1,0 +1,104 @@
+#include "common/log.h"
+
+#include <absl/time/clock.h>
+#include <absl/time/time.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+namespace csops::log {
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
+std::atomic<Sink> g_sink{nullptr};
+std::mutex g_write_mu;
+
+void StderrSink(std::string_view line) {
+  std::lock_guard<std::mutex> lock(g_write_mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "DEBUG";
+    case Level::kInfo: return "INFO";
+    case Level::kWarning: return "WARN";
+    case Level::kError: return "ERROR";
+  }
+  return "?";
+}
+
+void SetMinLevel(Level level) { g_min_level.store(static_cast<int>(level)); }
+Level MinLevel() { return static_cast<Level>(g_min_level.load()); }
+bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(); }
+void SetSink(Sink sink) { g_sink.store(sink); }
+
+std::string QuoteValue(std::string_view value) {
+  bool plain = !value.empty();
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+Line::Line(Level level, std::string_view event) : enabled_(Enabled(level)) {
+  if (!enabled_) return;
+  text_ = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  text_ += ' ';
+  text_ += LevelName(level);
+  text_ += ' ';
+  text_ += QuoteValue(event);
+}
+
+Line& Line::Kv(std::string_view key, std::string_view value) {
+  if (!enabled_) return *this;
+  text_ += ' ';
+  text_ += key;
+  text_ += '=';
+  text_ += QuoteValue(value);
+  return *this;
+}
+
+Line& Line::Kv(std::string_view key, std::int64_t value) { return Kv(key, std::to_string(value)); }
+
+Line& Line::Kv(std::string_view key, double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return Kv(key, std::string_view(buf));
+}
+
+Line::~Line() {
+  if (!enabled_) return;
+  text_ += '\n';
+  Sink sink = g_sink.load();
+  (sink ? sink : StderrSink)(text_);
+}
+
+}  // namespace csops::log
