@@ -41,7 +41,7 @@ std::string CheckListenAddress(const std::string& address) {
   std::smatch m;
   if (!std::regex_match(address, m, kHostPort)) return "'" + address + "' is not host:port";
   int port = std::stoi(m[2].str());
-  if (port < 1 || port > 65535) return "port " + m[2].str() + " is outside 1-65535";
+  if (port > 65535) return "port " + m[2].str() + " is outside 0-65535";
   return "";
 }
 

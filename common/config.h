@@ -26,7 +26,7 @@ struct LoadedConfig {
 Result<LoadedConfig> LoadConfig(const std::string& path);
 
 // Checks "host:port" (host may be a name, an IPv4 address or a bracketed IPv6 address; port
-// 1-65535). Returns an error message, or "" when valid.
+// 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message, or "" when valid.
 std::string CheckListenAddress(const std::string& address);
 
 }  // namespace csops

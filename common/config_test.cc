@@ -118,7 +118,9 @@ TEST_F(ConfigTest, CheckListenAddressAcceptsNamesV4AndV6) {
   EXPECT_EQ(CheckListenAddress("0.0.0.0:1"), "");
   EXPECT_EQ(CheckListenAddress("[::1]:9464"), "");
   EXPECT_NE(CheckListenAddress("::1:9464"), "");
-  EXPECT_NE(CheckListenAddress("host:0"), "");
+  EXPECT_EQ(CheckListenAddress("host:0"), "");
+  EXPECT_NE(CheckListenAddress("host:65536"), "");
+  EXPECT_NE(CheckListenAddress("host:"), "");
 }
 
 }  // namespace

@@ -77,6 +77,8 @@ class BusinessCalendar {
   Instant NextWorkingInstant(Instant t) const;
 
   absl::CivilDay LocalDay(Instant t) const;
+  // The first instant of a local date (midnight, or the end of a DST gap at midnight).
+  Instant StartOfDay(absl::CivilDay day) const { return LocalToInstant(absl::CivilSecond(day)); }
   const std::string& time_zone_name() const { return spec_.time_zone; }
   absl::CivilDay covers_from() const { return spec_.covers_from; }
   absl::CivilDay covers_until() const { return spec_.covers_until; }

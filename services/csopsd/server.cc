@@ -1,0 +1,115 @@
+#include "services/csopsd/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <sstream>
+
+#include "common/log.h"
+#include "common/metrics/calendar_coverage.h"
+#include "common/metrics/grpc_metrics_interceptor.h"
+#include "services/csopsd/admin_service.h"
+#include "services/csopsd/data_dir_lock.h"
+
+namespace csops::csopsd {
+
+struct Server::State {
+  std::unique_ptr<DataDirLock> lock;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::string grpc_address;
+  std::string metrics_address;
+  bool stopped = false;
+};
+
+namespace {
+
+std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+std::string FormatDay(absl::CivilDay d) {
+  std::ostringstream s;
+  s << d;
+  return s.str();
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Server::~Server() {
+  if (state_ && !state_->stopped) Shutdown(std::chrono::seconds(0));
+}
+const std::string& Server::grpc_address() const { return state_->grpc_address; }
+const std::string& Server::metrics_address() const { return state_->metrics_address; }
+
+Result<std::unique_ptr<Server>> Server::Start(const LoadedConfig& config, const Flags& flags) {
+  auto st = std::make_unique<State>();
+  const auto& server_cfg = config.proto.server();
+  const std::string listen = flags.listen.value_or(server_cfg.listen());
+  const std::string metrics_listen = flags.metrics_listen.value_or(server_cfg.metrics_listen());
+  const std::string data_dir = flags.data_dir.value_or(server_cfg.data_dir());
+
+  auto lock = DataDirLock::Acquire(data_dir);
+  if (!lock.ok()) return lock.status();
+  st->lock = std::move(*lock);
+
+  // /metrics first: a port clash is reported before any service starts.
+  try {
+    st->exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
+  } catch (const std::exception& e) {
+    return Status::Unavailable("metrics_listen " + metrics_listen + ": cannot listen: " + e.what());
+  }
+  auto ports = st->exposer->GetListeningPorts();
+  st->metrics_address =
+      HostOf(metrics_listen) + ":" + (ports.empty() ? std::string("?") : std::to_string(ports[0]));
+  st->exposer->RegisterCollectable(st->registry);
+  metrics::ExportCalendarCoverage(*st->registry, config.calendars);
+  prometheus::BuildGauge()
+      .Name("csops_build_info")
+      .Help("Always 1; labels carry the version and the targets of this process")
+      .Register(*st->registry)
+      .Add({{"version", kVersion}, {"targets", JoinTargetNames(flags.targets)}})
+      .Set(1);
+
+  ServerInfo info{kVersion, flags.targets, RealClock::Get().Now(), {}};
+  for (const auto& [name, cal] : config.calendars)
+    info.calendars.push_back({name, cal->time_zone_name(), FormatDay(cal->covers_until())});
+  st->admin = std::make_unique<AdminService>(std::move(info));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(st->admin.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  st->grpc_server = builder.BuildAndStart();
+  if (!st->grpc_server || port == 0)
+    return Status::Unavailable("listen " + listen + ": cannot listen (address in use?)");
+  st->grpc_address = HostOf(listen) + ":" + std::to_string(port);
+
+  auto* health = st->grpc_server->GetHealthCheckService();
+  for (Target t : flags.targets) health->SetServingStatus(HealthServiceName(t), true);
+  health->SetServingStatus("", true);
+  return std::unique_ptr<Server>(new Server(std::move(st)));
+}
+
+void Server::Shutdown(std::chrono::seconds grace) {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  // Load balancers and csopsctl see NOT_SERVING while in-flight calls drain.
+  state_->grpc_server->GetHealthCheckService()->Shutdown();
+  state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
+  state_->grpc_server->Wait();
+  state_->exposer.reset();
+  state_->lock.reset();
+}
+
+}  // namespace csops::csopsd

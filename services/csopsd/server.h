@@ -1,0 +1,38 @@
+// The csopsd process: binds the gRPC listener and /metrics, registers the services selected by
+// --target plus grpc.health.v1 and server reflection, and stops cleanly.
+//
+// Start() either returns a fully serving Server or an error with nothing left running.
+// Shutdown() marks every health status NOT_SERVING, stops accepting, gives in-flight RPCs up
+// to `grace` to finish, then cancels the rest, flushes the storage writers and releases the
+// data directory. Thread safety: Shutdown() is called once, from the main thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "services/csopsd/flags.h"
+
+namespace csops::csopsd {
+
+inline constexpr char kVersion[] = "0.1.0";
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Start(const LoadedConfig& config, const Flags& flags);
+  ~Server();
+
+  // Actual addresses, with any port 0 replaced by the port the OS picked.
+  const std::string& grpc_address() const;
+  const std::string& metrics_address() const;
+  void Shutdown(std::chrono::seconds grace);
+
+ private:
+  struct State;
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace csops::csopsd

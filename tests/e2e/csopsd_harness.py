@@ -1,0 +1,133 @@
+"""Starts real csopsd processes for end-to-end tests and talks to them as an outside client.
+
+Clients are python3-grpcio with messages generated at test time by protoc from Debian's
+grpc-proto package, so nothing here shares code with the C++ server.
+"""
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import grpc
+
+SOURCE_DIR = os.environ.get("CSOPS_SOURCE_DIR", os.getcwd())
+CSOPSD = os.environ["CSOPSD"]
+CSOPSCTL = os.environ["CSOPSCTL"]
+EXAMPLE_CONFIG = os.path.join(SOURCE_DIR, "deploy", "csopsd.textproto")
+
+_GEN_DIR = tempfile.mkdtemp(prefix="csops-e2e-proto-")
+subprocess.run(
+    ["protoc", "-I/usr/share/grpc-proto", "--python_out=" + _GEN_DIR,
+     "grpc/health/v1/health.proto", "grpc/reflection/v1alpha/reflection.proto"],
+    check=True)
+
+
+def _load_generated(name, relpath):
+    # Loaded by path: the generated package "grpc.health.v1" would collide with grpcio's "grpc".
+    spec = importlib.util.spec_from_file_location(name, os.path.join(_GEN_DIR, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+health_pb2 = _load_generated("health_pb2", "grpc/health/v1/health_pb2.py")
+reflection_pb2 = _load_generated("reflection_pb2", "grpc/reflection/v1alpha/reflection_pb2.py")
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+CSOPS_SERVICES = {
+    "queue": "csops.queue.v1.QueueService",
+    "case": "csops.case.v1.CaseService",
+    "notify": "csops.notify.v1.NotifyService",
+}
+
+
+class Csopsd:
+    """One csopsd process on free ports with its own data directory."""
+
+    def __init__(self, *extra_args, config=EXAMPLE_CONFIG, data_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="csops-e2e-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.stdout_path = os.path.join(self.tmp, "stdout")
+        self.stderr_path = os.path.join(self.tmp, "stderr")
+        args = [CSOPSD, "--config=" + config, "--listen=127.0.0.1:0",
+                "--metrics-listen=127.0.0.1:0", "--data-dir=" + self.data_dir, *extra_args]
+        with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=err)
+        self.grpc_addr = None
+        self.metrics_url = None
+
+    def wait_serving(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.stdout()
+            g = re.search(r"gRPC API : (\S+)", out)
+            m = re.search(r"metrics  : (\S+)", out)
+            if g and m:
+                self.grpc_addr, self.metrics_url = g.group(1), m.group(1)
+                return self
+            if self.proc.poll() is not None:
+                raise AssertionError("csopsd exited %s: %s" % (self.proc.returncode, self.stderr()))
+            time.sleep(0.05)
+        raise AssertionError("csopsd did not start: " + self.stderr())
+
+    def stdout(self):
+        with open(self.stdout_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def channel(self):
+        return grpc.insecure_channel(self.grpc_addr)
+
+    def health(self, service):
+        with self.channel() as ch:
+            check = ch.unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=health_pb2.HealthCheckResponse.FromString)
+            return check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+
+    def reflected_services(self):
+        with self.channel() as ch:
+            info = ch.stream_stream(
+                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+                response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
+            responses = info(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+                             timeout=5)
+            names = []
+            for r in responses:
+                names += [s.name for s in r.list_services_response.service]
+            return names
+
+    def scrape(self):
+        with urllib.request.urlopen(self.metrics_url, timeout=5) as resp:
+            return resp.read().decode()
+
+    def ctl(self, *args):
+        return subprocess.run([CSOPSCTL, "--addr=" + self.grpc_addr, "--timeout=5", *args],
+                              capture_output=True, text=True, timeout=30)
+
+    def terminate(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run_csopsd(*args, timeout=30):
+    """Runs csopsd to completion (for start-up failures) and returns the CompletedProcess."""
+    return subprocess.run([CSOPSD, *args], capture_output=True, text=True, timeout=timeout)

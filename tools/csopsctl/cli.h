@@ -1,0 +1,29 @@
+// csopsctl's shared pieces: global options, the channel, and per-call deadlines.
+// Every subcommand returns a process exit code: 0 success, 1 the server said no or could not be
+// reached, 2 usage error.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace csops::ctl {
+
+struct GlobalOptions {
+  std::string addr = "127.0.0.1:50051";          // --addr
+  std::chrono::milliseconds timeout{5000};       // --timeout (seconds, may be fractional)
+};
+
+// Context with the deadline every call must carry.
+std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
+std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options);
+// "UNAVAILABLE: failed to connect ..." for the user.
+std::string Describe(const grpc::Status& status);
+
+int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args);
+int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);
+
+}  // namespace csops::ctl

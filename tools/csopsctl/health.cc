@@ -1,0 +1,65 @@
+// csopsctl health [SERVICE]: asks grpc.health.v1.Health. Without SERVICE it reports the whole
+// server and every csops service; exit 0 only if everything asked about is SERVING (services
+// this process does not run are shown as "not run here" and do not fail the check).
+#include <cstdio>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tools/csopsctl/cli.h"
+
+namespace csops::ctl {
+namespace {
+
+const char* const kCsopsServices[] = {"csops.queue.v1.QueueService", "csops.case.v1.CaseService",
+                                      "csops.notify.v1.NotifyService"};
+
+const char* StatusName(grpc::health::v1::HealthCheckResponse::ServingStatus s) {
+  using R = grpc::health::v1::HealthCheckResponse;
+  switch (s) {
+    case R::SERVING: return "SERVING";
+    case R::NOT_SERVING: return "NOT_SERVING";
+    case R::SERVICE_UNKNOWN: return "SERVICE_UNKNOWN";
+    default: return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    std::fprintf(stderr, "usage: csopsctl health [SERVICE]\n");
+    return 2;
+  }
+  auto stub = grpc::health::v1::Health::NewStub(NewChannel(options));
+  std::vector<std::string> services;
+  const bool one = args.size() == 1;
+  if (one) {
+    services.push_back(args[0]);
+  } else {
+    services.push_back("");
+    services.insert(services.end(), std::begin(kCsopsServices), std::end(kCsopsServices));
+  }
+  int rc = 0;
+  for (const std::string& service : services) {
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    auto ctx = NewContext(options);
+    grpc::Status s = stub->Check(ctx.get(), req, &resp);
+    const char* label = service.empty() ? "(server)" : service.c_str();
+    if (s.ok()) {
+      std::printf("%-32s %s\n", label, StatusName(resp.status()));
+      if (resp.status() != grpc::health::v1::HealthCheckResponse::SERVING) rc = 1;
+    } else if (s.error_code() == grpc::StatusCode::NOT_FOUND && !one) {
+      std::printf("%-32s not run here\n", label);
+    } else {
+      std::printf("%-32s %s\n", label, Describe(s).c_str());
+      rc = 1;
+      if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        break;  // the server is unreachable; asking again would only repeat it
+    }
+  }
+  return rc;
+}
+
+}  // namespace csops::ctl
