@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages csops needs, only those that are missing.
+#   tools/install_deps.sh build   # compilers, libraries, protoc: enough to build and run csopsd
+#   tools/install_deps.sh test    # build + what the tests start (promtool, python3-grpcio, ...)
+# Idempotent: when everything is present it makes no network call and takes well under a second.
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  cmake ninja-build ccache g++ pkg-config
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
+  prometheus-cpp-dev libsqlite3-dev libboost-dev libabsl-dev tzdata
+  libgtest-dev libgmock-dev
+)
+TEST_PACKAGES=(
+  prometheus            # promtool checks /metrics, rules and configs
+  python3-grpcio python3-protobuf   # an independent gRPC client, used by /usr/bin/python3
+  curl clang-format
+)
+
+case "${1:-build}" in
+  build) wanted=("${BUILD_PACKAGES[@]}") ;;
+  test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

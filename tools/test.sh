@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the whole suite with ctest. Exits non-zero on any
+# failure.
+#   tools/test.sh                              # Release build in build/
+#   tools/test.sh --sanitize=address,undefined # ASan+UBSan build in build-asan/
+#   tools/test.sh --sanitize=thread            # TSan build in build-tsan/
+# Extra arguments after the options go to ctest, e.g. tools/test.sh -R calendar
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=build
+cmake_args=()
+if [[ "${1:-}" == --sanitize=* ]]; then
+  san="${1#--sanitize=}"
+  shift
+  case "$san" in
+    thread) dir=build-tsan ;;
+    *) dir=build-asan ;;
+  esac
+  cmake_args+=("-DCSOPS_SANITIZE=$san" "-DCMAKE_BUILD_TYPE=RelWithDebInfo")
+fi
+tools/install_deps.sh test
+tools/build.sh "$dir" "${cmake_args[@]}"
+cd "$dir"
+ctest --output-on-failure -j2 "$@"
