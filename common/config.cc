@@ -1,7 +1,7 @@
 #include "common/config.h"
 
+#include <cctype>
 #include <filesystem>
-#include <regex>
 
 #include "common/calendar/calendar_file.h"
 #include "common/textproto_file.h"
@@ -37,12 +37,33 @@ Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo,
 }  // namespace
 
 std::string CheckListenAddress(const std::string& address) {
-  static const std::regex kHostPort(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$)");
-  std::smatch m;
-  if (!std::regex_match(address, m, kHostPort)) return "'" + address + "' is not host:port";
-  int port = std::stoi(m[2].str());
-  if (port > 65535) return "port " + m[2].str() + " is outside 0-65535";
+  const std::string bad = "'" + address + "' is not host:port";
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad;
+  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return bad;
+  for (char c : port)
+    if (c < '0' || c > '9') return bad;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad;
+    for (char c : host.substr(1, host.size() - 2))
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return bad;
+  } else {
+    for (char c : host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return bad;
+  }
+  if (std::stoi(port) > 65535) return "port " + port + " is outside 0-65535";
   return "";
+}
+
+bool IsIdentifier(const std::string& text, bool allow_upper) {
+  if (text.empty() || text.size() > 63) return false;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              (allow_upper && c >= 'A' && c <= 'Z');
+    if (!ok) return false;
+  }
+  return text.front() != '-';
 }
 
 Result<LoadedConfig> LoadConfig(const std::string& path) {
@@ -68,12 +89,11 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
       CheckRange(*file, "storage.busy_timeout_ms", c.storage().busy_timeout_ms(), 0, 60000));
 
   if (c.calendars_size() == 0) return file->Error("calendars", "at least one calendar is required");
-  static const std::regex kName("^[a-z0-9][a-z0-9-]{0,62}$");
   std::filesystem::path base = std::filesystem::path(path).parent_path();
   for (int i = 0; i < c.calendars_size(); ++i) {
     const auto& ref = c.calendars(i);
     std::string at = "calendars[" + std::to_string(i) + "]";
-    if (!std::regex_match(ref.name(), kName))
+    if (!IsIdentifier(ref.name(), /*allow_upper=*/false))
       return file->Error(at + ".name",
                          "'" + ref.name() + "' must be lower-case letters, digits and '-'");
     if (out.calendars.count(ref.name()))
@@ -85,6 +105,7 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
     if (!cal.ok()) return file->Error(at + ".file", cal.status().message());
     out.calendars[ref.name()] = std::make_shared<const BusinessCalendar>(std::move(*cal));
   }
+  out.source = *file;
   return out;
 }
 

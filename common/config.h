@@ -9,10 +9,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/calendar/business_calendar.h"
 #include "common/status.h"
+#include "common/textproto_file.h"
 #include "csops/config/v1/config.pb.h"
 
 namespace csops {
@@ -20,6 +22,7 @@ namespace csops {
 struct LoadedConfig {
   config::v1::Config proto;  // with defaults applied
   std::string path;          // the file it came from
+  std::optional<TextProtoFile> source;  // for located errors from section validators
   std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;  // by name
 };
 
@@ -28,5 +31,8 @@ Result<LoadedConfig> LoadConfig(const std::string& path);
 // Checks "host:port" (host may be a name, an IPv4 address or a bracketed IPv6 address; port
 // 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message, or "" when valid.
 std::string CheckListenAddress(const std::string& address);
+
+// 1-63 characters of [a-z0-9-] (and [A-Z] when allow_upper), not starting with '-'.
+bool IsIdentifier(const std::string& text, bool allow_upper);
 
 }  // namespace csops

@@ -41,7 +41,22 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   return std::unique_ptr<Connection>(new Connection(db));
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> Connection::PrepareCached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+    it = cache_.emplace(sql, stmt).first;
+  }
+  return Statement(db_, it->second, /*cached=*/true);
+}
 
 Status Connection::Exec(std::string_view sql) {
   std::string text(sql);
@@ -73,7 +88,13 @@ Result<std::int64_t> Connection::PragmaInt(std::string_view name) {
 }
 
 Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+  if (!stmt_) return;
+  if (cached_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Status Statement::BindError(int rc, int index) {

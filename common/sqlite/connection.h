@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ class Connection {
   Status Exec(std::string_view sql);
   // Compiles one statement. The Statement must not outlive this connection.
   Result<Statement> Prepare(std::string_view sql);
+  // Like Prepare, but compiles `sql` once per connection and reuses it: the returned Statement
+  // resets itself (and clears its bindings) when destroyed instead of finalizing. For the hot
+  // statements of a store. REQUIRES: at most one live Statement per distinct `sql` at a time.
+  Result<Statement> PrepareCached(const std::string& sql);
   // Row id of the last successful INSERT on this connection.
   std::int64_t LastInsertRowId() const;
   // Rows changed by the last statement.
@@ -47,12 +52,14 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*> cache_;
 };
 
 // One compiled statement. Bind parameters are 1-based, columns 0-based.
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), cached_(other.cached_) {
     other.stmt_ = nullptr;
   }
   Statement& operator=(Statement&&) = delete;
@@ -79,10 +86,12 @@ class Statement {
 
  private:
   friend class Connection;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached = false)
+      : db_(db), stmt_(stmt), cached_(cached) {}
   Status BindError(int rc, int index);
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool cached_;
   Status bind_status_;
 };
 

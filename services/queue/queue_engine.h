@@ -1,0 +1,173 @@
+// The queue's application logic: validates commands, applies the domain rules (selection,
+// transitions, estimates) inside one store transaction per command, and tells listeners what
+// changed once the transaction is durable.
+//
+// No gRPC and no SQL here. Every command is asynchronous: `done` runs after the commit (on a
+// store thread) with either the result or a Status naming the field or state at fault. Nothing
+// of a failed command is written. Listeners hear only committed changes, in commit order.
+// Thread safety: all methods may be called concurrently; the store serialises transactions.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/queue/domain/branch.h"
+#include "services/queue/queue_store.h"
+
+namespace csops::queue {
+
+// A ticket with what a reader of it wants to know now.
+struct TicketView {
+  TicketRecord ticket;
+  int people_ahead = 0;            // only while waiting
+  Duration estimated_wait{0};      // only while waiting
+  bool no_open_counter = false;
+};
+
+struct CounterView {
+  std::string counter_id;
+  std::string name;
+  CounterState state = CounterState::kClosed;
+  std::string staff_id;
+  std::vector<std::string> services;
+  std::string current_ticket;  // display number, "" if none
+  TicketState current_state = TicketState::kWaiting;
+};
+
+struct ServiceView {
+  const ServiceModel* model = nullptr;
+  int waiting = 0;
+  Duration oldest_wait{0};
+  Duration estimated_wait{0};
+  int open_counters = 0;
+  std::string last_called;
+};
+
+struct BranchView {
+  std::string branch_id;
+  std::string business_day;
+  std::vector<ServiceView> services;
+  std::vector<CounterView> counters;
+  Instant as_of;
+};
+
+enum class ChangeKind {
+  kIssued, kCalled, kRecalled, kServing, kCompleted, kNoShow, kCancelled, kRequeued,
+  kTransferred, kCounterChanged, kExpired, kDayReset
+};
+
+// One committed change, for boards and metrics. Carries no personal data.
+struct QueueChange {
+  QueueChange(ChangeKind k, std::string branch, Instant when)
+      : kind(k), branch_id(std::move(branch)), at(when) {}
+  ChangeKind kind;
+  std::string branch_id;
+  Instant at;
+  std::string ticket;             // display number
+  std::string service_code;       // current (target) service
+  std::string from_service_code;  // transfers
+  std::string counter_id;
+  int calls = 0;
+  int waiting = 0;       // waiting count of service_code after the change
+  int from_waiting = 0;  // waiting count of from_service_code after a transfer
+  Channel channel = Channel::kKiosk;
+  PriorityClass priority = PriorityClass::kNormal;
+  std::optional<Duration> wait;            // first call: issue -> first call
+  std::optional<Duration> estimate_error;  // first call: actual - estimated wait
+  bool over_target = false;                // first call: wait > the service's target
+  std::optional<Duration> service_time;    // completed (or transferred while serving)
+  int rating = 0;
+  Outcome outcome = Outcome::kNone;
+  int count = 0;                          // expired: tickets expired in service_code
+  std::optional<CounterView> counter;     // counter changes
+};
+
+class QueueListener {
+ public:
+  virtual ~QueueListener() = default;
+  virtual void OnCommitted(const std::vector<QueueChange>& changes) = 0;
+};
+
+struct IssueCommand {
+  std::string branch_id;
+  std::string service_code;
+  PriorityClass priority = PriorityClass::kNormal;
+  Channel channel = Channel::kKiosk;
+  ContactKind contact_kind = ContactKind::kNone;
+  std::string contact_address;
+  std::string idempotency_key;
+};
+
+struct TicketCommand {
+  std::string branch_id;
+  std::string counter_id;  // "" = self-service where allowed
+  std::string ticket_number;
+};
+
+struct TransferCommand {
+  TicketCommand ticket;
+  std::string to_service_code;
+  std::string to_counter_id;
+  std::string note;
+};
+
+struct CallResult {
+  bool called = false;
+  TicketView ticket;
+};
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+class QueueEngine {
+ public:
+  QueueEngine(const Clock& clock, std::vector<std::shared_ptr<const BranchModel>> branches,
+              QueueStore& store, QueueListener& listener);
+
+  void Issue(IssueCommand cmd, Done<TicketView> done);
+  void CallNext(std::string branch_id, std::string counter_id, Done<CallResult> done);
+  void Recall(TicketCommand cmd, Done<TicketView> done);
+  void StartServing(TicketCommand cmd, Done<TicketView> done);
+  void Complete(TicketCommand cmd, Outcome outcome, int rating, Done<TicketView> done);
+  void MarkNoShow(TicketCommand cmd, Done<TicketView> done);
+  void Cancel(TicketCommand cmd, Done<TicketView> done);
+  void Requeue(TicketCommand cmd, Done<TicketView> done);
+  void Transfer(TransferCommand cmd, Done<TicketView> done);
+  void OpenCounter(std::string branch_id, std::string counter_id, std::string staff_id,
+                   std::vector<std::string> services, Done<CounterView> done);
+  void PauseCounter(std::string branch_id, std::string counter_id, Done<CounterView> done);
+  void CloseCounter(std::string branch_id, std::string counter_id, Done<CounterView> done);
+  // Expires every unfinished ticket of earlier business days of the branch (the daily reset).
+  void ExpireStale(std::string branch_id, Done<int> done);
+
+  // Reads of committed state; they block the caller briefly.
+  Result<TicketView> GetTicket(const std::string& branch_id, const std::string& ticket_number);
+  Result<BranchView> Snapshot(const std::string& branch_id);
+  Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch_id, int limit);
+
+  const BranchModel* FindBranch(const std::string& id) const;
+  std::vector<std::shared_ptr<const BranchModel>> branches() const;
+
+ private:
+  struct Ctx;  // per-transaction helpers (queue_engine.cc)
+  Result<const BranchModel*> Branch(const std::string& id) const;
+  template <typename T>
+  void Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body, Done<T> done);
+  void TicketAction(TicketCommand cmd, std::function<Status(Ctx&, TicketRecord&)> apply,
+                    Done<TicketView> done);
+  void CounterAction(std::string branch_id, std::string counter_id,
+                     std::function<Status(Ctx&, CounterView&)> apply, Done<CounterView> done);
+
+  const Clock& clock_;
+  std::map<std::string, std::shared_ptr<const BranchModel>> branches_;
+  QueueStore& store_;
+  QueueListener& listener_;
+};
+
+}  // namespace csops::queue

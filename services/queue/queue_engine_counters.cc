@@ -1,0 +1,100 @@
+// Counter lifecycle commands of the queue engine: open, pause, close.
+#include "services/queue/queue_engine_ctx.h"
+
+namespace csops::queue {
+
+void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
+                                std::function<Status(Ctx&, CounterView&)> apply,
+                                Done<CounterView> done) {
+  auto branch = Branch(branch_id);
+  if (!branch.ok()) return done(branch.status());
+  const BranchModel& b = **branch;
+  if (counter_id.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
+  const CounterModel* model = b.FindCounter(counter_id);
+  if (!model) return done(Status::NotFound("counter '" + counter_id + "' of branch " + b.id));
+  Run<CounterView>(
+      [this, &b, model, apply = std::move(apply)](
+          QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CounterView> {
+        const Instant now = clock_.Now();
+        Ctx ctx{tx, &tx, b, now, FormatDay(b.BusinessDay(now)), changes};
+        auto rec = ctx.LoadCounter(*model);
+        if (!rec.ok()) return rec.status();
+        auto held = tx.HeldByCounter(b.id, ctx.day, model->id);
+        if (!held.ok()) return held.status();
+        CounterView v = ToView(*rec, *model, *held);
+        CSOPS_RETURN_IF_ERROR(apply(ctx, v));
+        rec->state = v.state;
+        rec->staff_id = v.staff_id;
+        rec->services = v.services;
+        rec->changed_at = now;
+        CSOPS_RETURN_IF_ERROR(tx.SaveCounter(*rec));
+        QueueChange c{ChangeKind::kCounterChanged, b.id, now};
+        c.counter_id = model->id;
+        c.counter = v;
+        changes.push_back(std::move(c));
+        return v;
+      },
+      std::move(done));
+}
+
+void QueueEngine::OpenCounter(std::string branch_id, std::string counter_id, std::string staff_id,
+                              std::vector<std::string> services, Done<CounterView> done) {
+  if (staff_id.empty() || staff_id.size() > 64)
+    return done(Status::InvalidArgument("staff_id: must be 1-64 characters"));
+  const BranchModel* b = FindBranch(branch_id);
+  const CounterModel* model = b ? b->FindCounter(counter_id) : nullptr;
+  if (model) {
+    for (std::size_t i = 0; i < services.size(); ++i) {
+      if (!b->FindService(services[i]))
+        return done(Status::NotFound("service '" + services[i] + "' is not offered by branch " + b->id));
+      if (std::find(model->services.begin(), model->services.end(), services[i]) == model->services.end())
+        return done(Status::FailedPrecondition("service_codes: counter " + model->id +
+                                               " is not set up for service " + services[i]));
+      if (std::find(services.begin(), services.begin() + i, services[i]) != services.begin() + i)
+        return done(Status::InvalidArgument("service_codes: '" + services[i] + "' is listed twice"));
+    }
+    if (services.empty()) services = model->services;
+  }
+  CounterAction(
+      std::move(branch_id), std::move(counter_id),
+      [staff_id, services](Ctx&, CounterView& v) {
+        v.state = CounterState::kOpen;
+        v.staff_id = staff_id;
+        v.services = services;
+        return Status();
+      },
+      std::move(done));
+}
+
+void QueueEngine::PauseCounter(std::string branch_id, std::string counter_id,
+                               Done<CounterView> done) {
+  CounterAction(
+      std::move(branch_id), std::move(counter_id),
+      [](Ctx&, CounterView& v) {
+        if (v.state != CounterState::kOpen)
+          return Status::FailedPrecondition("counter " + v.counter_id + " is '" +
+                                            std::string(CounterStateName(v.state)) +
+                                            "'; only an 'open' counter can be paused");
+        v.state = CounterState::kPaused;
+        return Status();
+      },
+      std::move(done));
+}
+
+void QueueEngine::CloseCounter(std::string branch_id, std::string counter_id,
+                               Done<CounterView> done) {
+  CounterAction(
+      std::move(branch_id), std::move(counter_id),
+      [](Ctx&, CounterView& v) {
+        if (!v.current_ticket.empty())
+          return Status::FailedPrecondition(
+              "counter " + v.counter_id + " still holds ticket " + v.current_ticket + " ('" +
+              std::string(StateName(v.current_state)) + "'); finish or transfer it first");
+        v.state = CounterState::kClosed;
+        v.staff_id.clear();
+        return Status();
+      },
+      std::move(done));
+}
+
+}  // namespace csops::queue
