@@ -102,30 +102,6 @@ Result<const BranchModel*> QueueEngine::Branch(const std::string& id) const {
   return b;
 }
 
-template <typename T>
-void QueueEngine::Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body,
-                      Done<T> done) {
-  struct Shared {
-    std::optional<Result<T>> result;
-    std::vector<QueueChange> changes;
-  };
-  auto shared = std::make_shared<Shared>();
-  store_.Transact(
-      [shared, body = std::move(body)](QueueTx& tx) {
-        shared->changes.clear();  // the store may re-run a transaction
-        shared->result.emplace(body(tx, shared->changes));
-        return shared->result->ok() ? Status() : shared->result->status();
-      },
-      [this, shared, done = std::move(done)](const Status& s) {
-        if (!s.ok()) {
-          done(s);
-          return;
-        }
-        if (!shared->changes.empty()) listener_.OnCommitted(shared->changes);
-        done(std::move(*shared->result));
-      });
-}
-
 void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
   auto branch = Branch(cmd.branch_id);
   if (!branch.ok()) return done(branch.status());
