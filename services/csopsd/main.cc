@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "services/csopsd/flags.h"
 #include "services/csopsd/server.h"
+#include "services/queue/domain/branch.h"
 
 namespace {
 
@@ -54,8 +55,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::SetMinLevel(ToLogLevel(config->proto.log().level()));
+  // Every section is validated whatever the targets, so a config that works for one process
+  // works for all.
+  auto branches = queue::BuildBranchModels(*config);
+  if (!branches.ok()) {
+    std::fprintf(stderr, "csopsd: config error: %s\n", branches.status().message().c_str());
+    return 2;
+  }
 
-  auto server = csopsd::Server::Start(*config, *flags);
+  auto server = csopsd::Server::Start(*config, *flags, std::move(*branches));
   if (!server.ok()) {
     CSOPS_LOG(kError, "start_failed").Kv("error", server.status().ToString());
     std::fprintf(stderr, "csopsd: %s\n", server.status().message().c_str());

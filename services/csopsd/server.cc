@@ -7,6 +7,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/log.h"
@@ -14,6 +15,7 @@
 #include "common/metrics/grpc_metrics_interceptor.h"
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
+#include "services/queue/queue_module.h"
 
 namespace csops::csopsd {
 
@@ -22,6 +24,7 @@ struct Server::State {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<prometheus::Exposer> exposer;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<queue::QueueModule> queue;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
   std::string metrics_address;
@@ -47,7 +50,31 @@ Server::~Server() {
 const std::string& Server::grpc_address() const { return state_->grpc_address; }
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
 
-Result<std::unique_ptr<Server>> Server::Start(const LoadedConfig& config, const Flags& flags) {
+namespace {
+
+sqlite::DatabaseOptions StorageOptions(const LoadedConfig& config, const std::string& data_dir,
+                                       const std::string& name) {
+  const auto& st = config.proto.storage();
+  sqlite::DatabaseOptions o;
+  o.path = data_dir + "/" + name + ".db";
+  o.name = name;
+  o.synchronous = st.synchronous() == config::v1::NORMAL ? sqlite::Synchronous::kNormal
+                                                         : sqlite::Synchronous::kFull;
+  o.max_batch = st.max_batch();
+  o.read_connections = st.read_connections();
+  o.busy_timeout_ms = st.busy_timeout_ms();
+  return o;
+}
+
+bool Runs(const Flags& flags, Target t) {
+  return std::find(flags.targets.begin(), flags.targets.end(), t) != flags.targets.end();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(
+    const LoadedConfig& config, const Flags& flags,
+    std::vector<std::shared_ptr<const queue::BranchModel>> branches) {
   auto st = std::make_unique<State>();
   const auto& server_cfg = config.proto.server();
   const std::string listen = flags.listen.value_or(server_cfg.listen());
@@ -81,12 +108,21 @@ Result<std::unique_ptr<Server>> Server::Start(const LoadedConfig& config, const 
     info.calendars.push_back({name, cal->time_zone_name(), FormatDay(cal->covers_until())});
   st->admin = std::make_unique<AdminService>(std::move(info));
 
+  if (Runs(flags, Target::kQueue)) {
+    if (branches.empty()) CSOPS_LOG(kWarning, "queue_without_branches").Kv("config", config.path);
+    auto q = queue::QueueModule::Start(StorageOptions(config, data_dir, "queue"),
+                                       std::move(branches), *st->registry, RealClock::Get());
+    if (!q.ok()) return q.status().WithContext("queue");
+    st->queue = std::move(*q);
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(st->admin.get());
+  if (st->queue) builder.RegisterService(st->queue->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -108,6 +144,7 @@ void Server::Shutdown(std::chrono::seconds grace) {
   state_->grpc_server->GetHealthCheckService()->Shutdown();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
+  if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   state_->exposer.reset();
   state_->lock.reset();
 }

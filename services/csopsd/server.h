@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "services/csopsd/flags.h"
+#include "services/queue/domain/branch.h"
 
 namespace csops::csopsd {
 
@@ -21,7 +22,10 @@ inline constexpr char kVersion[] = "0.1.0";
 
 class Server {
  public:
-  static Result<std::unique_ptr<Server>> Start(const LoadedConfig& config, const Flags& flags);
+  // REQUIRES: `branches` were built from `config` (csopsd validates them before serving).
+  static Result<std::unique_ptr<Server>> Start(
+      const LoadedConfig& config, const Flags& flags,
+      std::vector<std::shared_ptr<const queue::BranchModel>> branches);
   ~Server();
 
   // Actual addresses, with any port 0 replaced by the port the OS picked.

@@ -1,0 +1,77 @@
+#include "services/queue/queue_module.h"
+
+#include <future>
+
+#include "common/log.h"
+
+namespace csops::queue {
+
+Result<std::unique_ptr<QueueModule>> QueueModule::Start(
+    sqlite::DatabaseOptions db_options, std::vector<std::shared_ptr<const BranchModel>> branches,
+    prometheus::Registry& registry, const Clock& clock) {
+  std::unique_ptr<QueueModule> m(new QueueModule());
+  m->clock_ = &clock;
+  db_options.migrations = SqliteQueueStore::Migrations();
+  db_options.registry = &registry;
+  auto db = sqlite::Database::Open(std::move(db_options));
+  if (!db.ok()) return db.status();
+  m->db_ = std::move(*db);
+  m->store_ = std::make_unique<SqliteQueueStore>(*m->db_);
+  m->hub_ = std::make_unique<BoardHub>();
+  m->metrics_ = std::make_unique<QueueMetrics>(registry, branches);
+  m->fanout_ = std::make_unique<ListenerFanout>(
+      std::vector<QueueListener*>{m->metrics_.get(), m->hub_.get()});
+  m->engine_ = std::make_unique<QueueEngine>(clock, std::move(branches), *m->store_, *m->fanout_);
+  m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
+  m->service_ = std::make_unique<QueueService>(*m->engine_, *m->hub_, *m->executor_);
+  m->ExpireAndRefresh();
+  m->reset_thread_ = std::thread([p = m.get()] { p->ResetLoop(); });
+  return m;
+}
+
+QueueModule::~QueueModule() { Stop(); }
+
+void QueueModule::ExpireAndRefresh() {
+  for (const auto& b : engine_->branches()) {
+    std::promise<Result<int>> p;
+    engine_->ExpireStale(b->id, [&p](Result<int> r) { p.set_value(std::move(r)); });
+    auto expired = p.get_future().get();
+    if (!expired.ok()) {
+      CSOPS_LOG(kError, "queue_daily_reset_failed").Kv("branch", b->id).Kv("error", expired.status().ToString());
+    } else if (*expired > 0) {
+      CSOPS_LOG(kInfo, "queue_daily_reset").Kv("branch", b->id).Kv("expired", *expired);
+    }
+    auto view = engine_->Snapshot(b->id);
+    if (view.ok()) metrics_->Refresh(*view);
+  }
+}
+
+void QueueModule::ResetLoop() {
+  for (;;) {
+    Instant next = Instant::max();
+    const Instant now = clock_->Now();
+    for (const auto& b : engine_->branches()) next = std::min(next, b->NextDayStart(now));
+    // Wake a second after the boundary so the new business day has begun for sure.
+    auto deadline = std::chrono::system_clock::now() + (next - now) + std::chrono::seconds(1);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_until(lock, deadline, [this] { return stopping_; })) return;
+    }
+    ExpireAndRefresh();
+  }
+}
+
+void QueueModule::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (reset_thread_.joinable()) reset_thread_.join();
+  if (executor_) executor_->join();
+  if (db_) db_->Close();
+}
+
+}  // namespace csops::queue

@@ -1,0 +1,58 @@
+// Everything csopsd needs to run the queue service: queue.db with its migrations, the engine,
+// board fan-out, metrics, the gRPC service, and the daily reset at each branch's day start.
+//
+// Start() opens the database and expires anything left from earlier business days before the
+// service is offered. Stop() (after the gRPC server has shut down) stops the daily reset,
+// drains the read executor and flushes the writer. Thread safety: Start/Stop from one thread.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <memory>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/sqlite/database.h"
+#include "services/queue/board_hub.h"
+#include "services/queue/queue_metrics.h"
+#include "services/queue/queue_service.h"
+#include "services/queue/sqlite_queue_store.h"
+
+namespace csops::queue {
+
+class QueueModule {
+ public:
+  // `db_options.migrations` is filled in here; the path should be <data_dir>/queue.db.
+  static Result<std::unique_ptr<QueueModule>> Start(
+      sqlite::DatabaseOptions db_options,
+      std::vector<std::shared_ptr<const BranchModel>> branches, prometheus::Registry& registry,
+      const Clock& clock);
+  ~QueueModule();
+
+  grpc::Service* service() { return service_.get(); }
+  QueueEngine& engine() { return *engine_; }
+  void Stop();
+
+ private:
+  QueueModule() = default;
+  void ResetLoop();
+  void ExpireAndRefresh();
+
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteQueueStore> store_;
+  std::unique_ptr<BoardHub> hub_;
+  std::unique_ptr<QueueMetrics> metrics_;
+  std::unique_ptr<ListenerFanout> fanout_;
+  std::unique_ptr<QueueEngine> engine_;
+  std::unique_ptr<boost::asio::thread_pool> executor_;
+  std::unique_ptr<QueueService> service_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread reset_thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace csops::queue

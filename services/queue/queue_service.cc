@@ -1,0 +1,237 @@
+#include "services/queue/queue_service.h"
+
+#include <boost/asio/post.hpp>
+
+#include "common/grpc_status.h"
+#include "common/mask.h"
+#include "services/queue/board_watch_reactor.h"
+#include "services/queue/queue_convert.h"
+
+namespace csops::queue {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
+// A Done<T> that fills the response with `fill` and finishes the call.
+template <typename T, typename Fill>
+Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill = std::move(fill)](Result<T> r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status()));
+      return;
+    }
+    fill(*r);
+    reactor->Finish(grpc::Status::OK);
+  };
+}
+
+template <typename Resp>
+Done<TicketView> ReplyTicket(ServerUnaryReactor* reactor, Resp* resp) {
+  return Reply<TicketView>(reactor, [resp](const TicketView& v) { ToProto(v, resp->mutable_ticket()); });
+}
+
+template <typename Resp>
+Done<CounterView> ReplyCounter(ServerUnaryReactor* reactor, Resp* resp) {
+  return Reply<CounterView>(reactor,
+                            [resp](const CounterView& v) { ToProto(v, resp->mutable_counter()); });
+}
+
+}  // namespace
+
+ServerUnaryReactor* QueueService::IssueTicket(CallbackServerContext* ctx,
+                                              const v1::IssueTicketRequest* req,
+                                              v1::IssueTicketResponse* resp) {
+  auto priority = FromProto(req->priority(), "priority");
+  if (!priority.ok()) return Fail(ctx, priority.status());
+  auto channel = FromProto(req->channel(), "channel");
+  if (!channel.ok()) return Fail(ctx, channel.status());
+  auto contact = FromProto(req->contact().kind(), "contact.kind");
+  if (!contact.ok()) return Fail(ctx, contact.status());
+  IssueCommand cmd{req->branch_id(), req->service_code(), *priority, *channel, *contact,
+                   req->contact().address(), req->idempotency_key()};
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Issue(std::move(cmd), ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::CallNext(CallbackServerContext* ctx,
+                                           const v1::CallNextRequest* req,
+                                           v1::CallNextResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.CallNext(req->branch_id(), req->counter_id(),
+                   Reply<CallResult>(reactor, [resp](const CallResult& r) {
+                     resp->set_called(r.called);
+                     if (r.called) ToProto(r.ticket, resp->mutable_ticket());
+                   }));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::Recall(CallbackServerContext* ctx, const v1::RecallRequest* req,
+                                         v1::RecallResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Recall({req->branch_id(), req->counter_id(), req->ticket_number()},
+                 ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::StartServing(CallbackServerContext* ctx,
+                                               const v1::StartServingRequest* req,
+                                               v1::StartServingResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.StartServing({req->branch_id(), req->counter_id(), req->ticket_number()},
+                       ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::Complete(CallbackServerContext* ctx,
+                                           const v1::CompleteRequest* req,
+                                           v1::CompleteResponse* resp) {
+  auto outcome = FromProto(req->outcome(), "outcome");
+  if (!outcome.ok()) return Fail(ctx, outcome.status());
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Complete({req->branch_id(), req->counter_id(), req->ticket_number()}, *outcome,
+                   req->rating(), ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::MarkNoShow(CallbackServerContext* ctx,
+                                             const v1::MarkNoShowRequest* req,
+                                             v1::MarkNoShowResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.MarkNoShow({req->branch_id(), req->counter_id(), req->ticket_number()},
+                     ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::Cancel(CallbackServerContext* ctx, const v1::CancelRequest* req,
+                                         v1::CancelResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Cancel({req->branch_id(), req->counter_id(), req->ticket_number()},
+                 ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx,
+                                          const v1::RequeueRequest* req,
+                                          v1::RequeueResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Requeue({req->branch_id(), req->counter_id(), req->ticket_number()},
+                  ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::Transfer(CallbackServerContext* ctx,
+                                           const v1::TransferRequest* req,
+                                           v1::TransferResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Transfer({{req->branch_id(), req->counter_id(), req->ticket_number()},
+                    req->to_service_code(),
+                    req->to_counter_id(),
+                    req->note()},
+                   ReplyTicket(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::OpenCounter(CallbackServerContext* ctx,
+                                              const v1::OpenCounterRequest* req,
+                                              v1::OpenCounterResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.OpenCounter(req->branch_id(), req->counter_id(), req->staff_id(),
+                      {req->service_codes().begin(), req->service_codes().end()},
+                      ReplyCounter(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::PauseCounter(CallbackServerContext* ctx,
+                                               const v1::PauseCounterRequest* req,
+                                               v1::PauseCounterResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.PauseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::CloseCounter(CallbackServerContext* ctx,
+                                               const v1::CloseCounterRequest* req,
+                                               v1::CloseCounterResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.CloseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, resp));
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::GetTicket(CallbackServerContext* ctx,
+                                            const v1::GetTicketRequest* req,
+                                            v1::GetTicketResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    ReplyTicket(reactor, resp)(engine_.GetTicket(req->branch_id(), req->ticket_number()));
+  });
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::GetBranchSnapshot(CallbackServerContext* ctx,
+                                                    const v1::GetBranchSnapshotRequest* req,
+                                                    v1::GetBranchSnapshotResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<BranchView>(reactor, [resp](const BranchView& v) {
+      ToProto(v, resp->mutable_snapshot());
+    })(engine_.Snapshot(req->branch_id()));
+  });
+  return reactor;
+}
+
+ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx,
+                                                      const v1::ListNearTurnNoticesRequest* req,
+                                                      v1::ListNearTurnNoticesResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<std::vector<NearTurnNotice>>(reactor, [resp](const std::vector<NearTurnNotice>& all) {
+      for (const NearTurnNotice& n : all) {
+        auto* o = resp->add_notices();
+        o->set_id(n.id);
+        o->set_ticket_number(n.ticket_display);
+        o->set_business_day(n.business_day);
+        o->set_people_ahead(n.people_ahead);
+        o->set_contact_kind(ToProto(n.contact_kind));
+        o->set_masked_address(n.contact_kind == ContactKind::kEmail ? MaskEmail(n.contact_address)
+                              : n.contact_kind == ContactKind::kSms ? MaskPhone(n.contact_address)
+                                                                    : std::string("***"));
+        SetTimestamp(n.created_at, o->mutable_created_at());
+        o->set_delivered(n.delivered);
+      }
+    })(engine_.ListNotices(req->branch_id(), req->limit()));
+  });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
+    CallbackServerContext*, const v1::WatchBoardRequest* req) {
+  const std::string branch = req->branch_id();
+  if (branch.empty() || !engine_.FindBranch(branch)) {
+    // A reactor that only reports the error.
+    class Refuse final : public grpc::ServerWriteReactor<v1::BoardEvent> {
+     public:
+      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse(ToGrpcStatus(branch.empty()
+                                       ? Status::InvalidArgument("branch_id: must not be empty")
+                                       : Status::NotFound("branch '" + branch + "' is not configured")));
+  }
+  return new BoardWatchReactor(hub_, executor_, branch, [this, branch]() -> Result<v1::BranchSnapshot> {
+    auto view = engine_.Snapshot(branch);
+    if (!view.ok()) return view.status();
+    v1::BranchSnapshot snap;
+    ToProto(*view, &snap);
+    return snap;
+  });
+}
+
+}  // namespace csops::queue
