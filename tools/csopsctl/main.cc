@@ -16,6 +16,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  health [SERVICE]   grpc.health.v1 status of the server and its services\n"
     "  info               version, services, start time and calendars of the server\n"
+    "  queue ...          tickets, counters and boards (csopsctl queue for details)\n"
     "\n"
     "  --addr     csopsd gRPC address (default 127.0.0.1:50051, or $CSOPS_ADDR)\n"
     "  --timeout  deadline of each call in seconds (default 5)\n"
@@ -61,5 +62,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + i, argv + argc);
   if (command == "health") return csops::ctl::RunHealth(options, args);
   if (command == "info") return csops::ctl::RunInfo(options, args);
+  if (command == "queue") return csops::ctl::RunQueue(options, args);
   return Usage("unknown command '" + command + "'");
 }
