@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import subprocess
 import tempfile
 import time
@@ -34,6 +35,13 @@ def _load_generated(name, relpath):
     spec.loader.exec_module(module)
     return module
 
+
+subprocess.run(
+    ["protoc", "-I" + os.path.join(SOURCE_DIR, "proto"), "--python_out=" + _GEN_DIR,
+     "csops/queue/v1/queue_service.proto", "csops/admin/v1/admin_service.proto"],
+    check=True)
+sys.path.insert(0, _GEN_DIR)
+from csops.queue.v1 import queue_service_pb2 as queue_pb2  # noqa: E402  pylint: disable=C0413
 
 health_pb2 = _load_generated("health_pb2", "grpc/health/v1/health_pb2.py")
 reflection_pb2 = _load_generated("reflection_pb2", "grpc/reflection/v1alpha/reflection_pb2.py")
@@ -131,3 +139,51 @@ class Csopsd:
 def run_csopsd(*args, timeout=30):
     """Runs csopsd to completion (for start-up failures) and returns the CompletedProcess."""
     return subprocess.run([CSOPSD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class QueueClient:
+    """csops.queue.v1.QueueService over python3-grpcio, built from the .proto alone."""
+
+    SERVICE = "/csops.queue.v1.QueueService/"
+    RPCS = {
+        "IssueTicket": ("IssueTicketRequest", "IssueTicketResponse"),
+        "CallNext": ("CallNextRequest", "CallNextResponse"),
+        "Recall": ("RecallRequest", "RecallResponse"),
+        "StartServing": ("StartServingRequest", "StartServingResponse"),
+        "Complete": ("CompleteRequest", "CompleteResponse"),
+        "MarkNoShow": ("MarkNoShowRequest", "MarkNoShowResponse"),
+        "Cancel": ("CancelRequest", "CancelResponse"),
+        "Requeue": ("RequeueRequest", "RequeueResponse"),
+        "Transfer": ("TransferRequest", "TransferResponse"),
+        "OpenCounter": ("OpenCounterRequest", "OpenCounterResponse"),
+        "PauseCounter": ("PauseCounterRequest", "PauseCounterResponse"),
+        "CloseCounter": ("CloseCounterRequest", "CloseCounterResponse"),
+        "GetTicket": ("GetTicketRequest", "GetTicketResponse"),
+        "GetBranchSnapshot": ("GetBranchSnapshotRequest", "GetBranchSnapshotResponse"),
+        "ListNearTurnNotices": ("ListNearTurnNoticesRequest", "ListNearTurnNoticesResponse"),
+    }
+
+    def __init__(self, addr):
+        self.channel = grpc.insecure_channel(addr)
+        for name, (req, resp) in self.RPCS.items():
+            req_cls = getattr(queue_pb2, req)
+            stub = self.channel.unary_unary(
+                self.SERVICE + name, request_serializer=req_cls.SerializeToString,
+                response_deserializer=getattr(queue_pb2, resp).FromString)
+            setattr(self, name, self._caller(stub, req_cls))
+        self._watch = self.channel.unary_stream(
+            self.SERVICE + "WatchBoard",
+            request_serializer=queue_pb2.WatchBoardRequest.SerializeToString,
+            response_deserializer=queue_pb2.BoardEvent.FromString)
+
+    @staticmethod
+    def _caller(stub, req_cls):
+        def call(timeout=10, **fields):
+            return stub(req_cls(**fields), timeout=timeout)
+        return call
+
+    def WatchBoard(self, branch_id, timeout=60):
+        return self._watch(queue_pb2.WatchBoardRequest(branch_id=branch_id), timeout=timeout)
+
+    def close(self):
+        self.channel.close()
