@@ -9,8 +9,13 @@ namespace csops::queue {
 using Lock = std::lock_guard<std::recursive_mutex>;
 
 BoardWatchReactor::BoardWatchReactor(BoardHub& hub, boost::asio::thread_pool& executor,
-                                     std::string branch_id, SnapshotFn snapshot)
-    : hub_(hub), executor_(executor), branch_id_(std::move(branch_id)), snapshot_(std::move(snapshot)) {
+                                     std::string branch_id, SnapshotFn snapshot,
+                                     std::size_t max_queued)
+    : hub_(hub),
+      executor_(executor),
+      branch_id_(std::move(branch_id)),
+      snapshot_(std::move(snapshot)),
+      max_queued_(max_queued) {
   // Lock order is hub -> watcher (the hub calls Deliver under its lock), so the hub is never
   // called while mu_ is held.
   last_sequence_ = hub_.LastSequence(branch_id_);
@@ -68,7 +73,7 @@ void BoardWatchReactor::Deliver(std::shared_ptr<const v1::BoardEvent> event) {
   if (finished_) return;
   last_sequence_ = event->sequence();
   if (loading_) {
-    if (pending_.size() >= kMaxQueued) {
+    if (pending_.size() >= max_queued_) {
       pending_.clear();
       reload_ = true;
     } else if (!reload_) {
@@ -77,7 +82,7 @@ void BoardWatchReactor::Deliver(std::shared_ptr<const v1::BoardEvent> event) {
     return;
   }
   if (need_snapshot_) return;  // the coming snapshot covers it
-  if (queue_.size() >= kMaxQueued) {
+  if (queue_.size() >= max_queued_) {
     queue_.clear();
     need_snapshot_ = true;
     if (!in_flight_) StartSnapshotLocked();

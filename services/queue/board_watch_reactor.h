@@ -2,7 +2,7 @@
 //
 // It subscribes to the hub first and then loads a snapshot on the executor, so no event falls
 // between the snapshot and the stream. One write is in flight at a time; further events wait
-// in a queue of at most kMaxQueued. If a watcher stops reading and its queue overflows, its
+// in a queue of at most max_queued. If a watcher stops reading and its queue overflows, its
 // queued events are dropped and, once it reads again, it gets a fresh snapshot (the sequence
 // gap tells the client it was resynchronised). It never slows anyone else down.
 // Lifetime: created by QueueService::WatchBoard, deletes itself in OnDone.
@@ -22,11 +22,11 @@ namespace csops::queue {
 
 class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>, public BoardSink {
  public:
-  static constexpr std::size_t kMaxQueued = 1024;
+  static constexpr std::size_t kDefaultMaxQueued = 1024;
   using SnapshotFn = std::function<Result<v1::BranchSnapshot>()>;
 
   BoardWatchReactor(BoardHub& hub, boost::asio::thread_pool& executor, std::string branch_id,
-                    SnapshotFn snapshot);
+                    SnapshotFn snapshot, std::size_t max_queued = kDefaultMaxQueued);
 
   void Deliver(std::shared_ptr<const v1::BoardEvent> event) override;
   void OnWriteDone(bool ok) override;
@@ -45,6 +45,7 @@ class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>,
   boost::asio::thread_pool& executor_;
   const std::string branch_id_;
   SnapshotFn snapshot_;
+  const std::size_t max_queued_;
 
   std::recursive_mutex mu_;
   std::deque<std::shared_ptr<const v1::BoardEvent>> queue_;    // guarded by mu_

@@ -231,7 +231,7 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
     v1::BranchSnapshot snap;
     ToProto(*view, &snap);
     return snap;
-  });
+  }, board_queue_limit_);
 }
 
 }  // namespace csops::queue

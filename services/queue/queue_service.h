@@ -14,8 +14,10 @@ namespace csops::queue {
 
 class QueueService final : public v1::QueueService::CallbackService {
  public:
-  QueueService(QueueEngine& engine, BoardHub& hub, boost::asio::thread_pool& executor)
-      : engine_(engine), hub_(hub), executor_(executor) {}
+  // `board_queue_limit`: events a WatchBoard stream may have queued before it is resynchronised.
+  QueueService(QueueEngine& engine, BoardHub& hub, boost::asio::thread_pool& executor,
+               std::size_t board_queue_limit = 1024)
+      : engine_(engine), hub_(hub), executor_(executor), board_queue_limit_(board_queue_limit) {}
 
   grpc::ServerUnaryReactor* IssueTicket(grpc::CallbackServerContext*, const v1::IssueTicketRequest*,
                                         v1::IssueTicketResponse*) override;
@@ -59,6 +61,7 @@ class QueueService final : public v1::QueueService::CallbackService {
   QueueEngine& engine_;
   BoardHub& hub_;
   boost::asio::thread_pool& executor_;
+  const std::size_t board_queue_limit_;
 };
 
 }  // namespace csops::queue
