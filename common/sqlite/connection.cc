@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 namespace csops::sqlite {
 
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -25,8 +27,24 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+namespace {
+
+// Each connection is used by one thread at a time (see Database), so SQLite's own mutexes and
+// its allocation statistics (a global mutex on every malloc) buy nothing. Must run before
+// SQLite initialises; if something already did, SQLite keeps its defaults, which is safe.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only,
                                                      int busy_timeout_ms) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));

@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <exception>
@@ -50,6 +51,8 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   Status s = db->Init();
   if (!s.ok()) return s.WithContext(db->options_.path);
   db->writer_ = std::thread([p = db.get()] { p->WriterLoop(); });
+  db->completer_ = std::thread([p = db.get()] { p->CompletionLoop(); });
+  db->checkpointer_ = std::thread([p = db.get()] { p->CheckpointLoop(); });
   return db;
 }
 
@@ -69,7 +72,17 @@ Status Database::Init() {
                                                ? "PRAGMA synchronous=FULL"
                                                : "PRAGMA synchronous=NORMAL"));
   CSOPS_RETURN_IF_ERROR(writer_conn_->Exec("PRAGMA foreign_keys=ON"));
+  CSOPS_RETURN_IF_ERROR(
+      writer_conn_->Exec("PRAGMA cache_size=-" + std::to_string(options_.cache_mib * 1024)));
   CSOPS_RETURN_IF_ERROR(Migrate());
+  // Checkpoints move to their own connection and thread (see the header).
+  sqlite3_wal_hook(writer_conn_->raw(), &Database::OnWalCommit, this);
+  auto ckpt = Connection::Open(options_.path, /*read_only=*/false, options_.busy_timeout_ms);
+  if (!ckpt.ok()) return ckpt.status();
+  checkpoint_conn_ = std::move(*ckpt);
+  CSOPS_RETURN_IF_ERROR(checkpoint_conn_->Exec(options_.synchronous == Synchronous::kFull
+                                                   ? "PRAGMA synchronous=FULL"
+                                                   : "PRAGMA synchronous=NORMAL"));
   for (int i = 0; i < options_.read_connections; ++i) {
     auto reader = Connection::Open(options_.path, /*read_only=*/true, options_.busy_timeout_ms);
     if (!reader.ok()) return reader.status();
@@ -119,6 +132,18 @@ void Database::Close() {
   cv_.notify_all();
   std::call_once(join_once_, [this] {
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      writer_finished_ = true;
+    }
+    done_cv_.notify_all();
+    if (completer_.joinable()) completer_.join();
+    {
+      std::lock_guard<std::mutex> lock(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
   });
 }
 
@@ -188,6 +213,13 @@ void Database::WriterLoop() {
 
 namespace {
 
+// Runs a cached statement that returns no rows (SAVEPOINT and friends, once per transaction).
+Status ExecCached(Connection& conn, const std::string& sql) {
+  auto st = conn.PrepareCached(sql);
+  if (!st.ok()) return st.status();
+  return st->Run();
+}
+
 Status RunGuarded(const Database::WriteFn& fn, Connection& conn) {
   try {
     return fn(conn);
@@ -208,26 +240,26 @@ void Database::CommitBatch(std::vector<Pending>& batch) {
   Connection& conn = *writer_conn_;
   Status commit_status;
   for (;;) {
-    commit_status = conn.Exec("BEGIN IMMEDIATE");
+    commit_status = ExecCached(conn, "BEGIN IMMEDIATE");
     if (!commit_status.ok()) break;
     bool restart = false;
     for (std::size_t i = 0; i < n && !restart; ++i) {
       if (failed[i]) continue;
-      Status s = conn.Exec("SAVEPOINT csops_tx");
+      Status s = ExecCached(conn, "SAVEPOINT csops_tx");
       if (s.ok()) s = RunGuarded(batch[i].fn, conn);
-      if (s.ok()) s = conn.Exec("RELEASE csops_tx");
+      if (s.ok()) s = ExecCached(conn, "RELEASE csops_tx");
       if (s.ok()) continue;
       result[i] = s;
       failed[i] = true;
       if (conn.InAutocommit()) {
         restart = true;  // SQLite rolled back the whole transaction; redo the others
       } else {
-        conn.Exec("ROLLBACK TO csops_tx");
-        conn.Exec("RELEASE csops_tx");
+        ExecCached(conn, "ROLLBACK TO csops_tx");
+        ExecCached(conn, "RELEASE csops_tx");
       }
     }
     if (restart) continue;
-    commit_status = conn.Exec("COMMIT");
+    commit_status = ExecCached(conn, "COMMIT");
     if (!commit_status.ok() && !conn.InAutocommit()) conn.Exec("ROLLBACK");
     break;
   }
@@ -253,8 +285,55 @@ void Database::CommitBatch(std::vector<Pending>& batch) {
     metrics_->committed->Increment(static_cast<double>(committed));
     metrics_->failed->Increment(static_cast<double>(failures));
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (batch[i].done) batch[i].done(result[i]);
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    for (std::size_t i = 0; i < n; ++i)
+      if (batch[i].done) done_queue_.emplace_back(std::move(batch[i].done), std::move(result[i]));
+  }
+  done_cv_.notify_one();
+}
+
+int Database::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+  auto* db = static_cast<Database*>(self);
+  if (pages >= db->options_.checkpoint_pages) {
+    {
+      std::lock_guard<std::mutex> lock(db->ckpt_mu_);
+      db->ckpt_wanted_ = true;
+    }
+    db->ckpt_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Database::CheckpointLoop() {
+  for (;;) {
+    bool stop;
+    {
+      std::unique_lock<std::mutex> lock(ckpt_mu_);
+      ckpt_cv_.wait(lock, [&] { return ckpt_wanted_ || ckpt_stop_; });
+      stop = ckpt_stop_;
+      ckpt_wanted_ = false;
+    }
+    // PASSIVE never blocks the writer or readers; whatever it cannot copy now waits for the
+    // next round. On stop, one last pass leaves the main file as current as it can be.
+    int log_pages = 0, copied = 0;
+    sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                              &log_pages, &copied);
+    if (stop) return;
+  }
+}
+
+void Database::CompletionLoop() {
+  std::vector<std::pair<DoneFn, Status>> ready;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_cv_.wait(lock, [&] { return !done_queue_.empty() || writer_finished_; });
+      if (done_queue_.empty()) return;  // the writer is gone and everything is answered
+      ready.swap(done_queue_);
+    }
+    for (auto& [done, status] : ready) done(status);
+    ready.clear();
   }
 }
 

@@ -12,11 +12,17 @@
 // the rare case SQLite aborts the whole transaction (e.g. disk full) the writer re-runs the
 // remaining WriteFns of the batch in a fresh transaction.
 //
+// Checkpoints. The writer never checkpoints the WAL itself (that would put the copy into the
+// main file, and its fsyncs, in front of every waiting caller). A checkpointer thread with its
+// own connection runs a PASSIVE checkpoint whenever the WAL has grown by checkpoint_pages.
+//
 // Reads run on their own read-only connections (WAL lets them proceed while the writer
 // commits) and see only committed data.
 //
-// Thread safety: every public method may be called from any thread. DoneFns run on the writer
-// thread: they must be quick and must not call Write() (WriteAsync is fine).
+// Thread safety: every public method may be called from any thread. DoneFns run on the
+// database's completion thread, one at a time and in commit order, so the writer can start the
+// next batch while the previous batch's callers are being answered. A DoneFn must not call
+// Write() (WriteAsync is fine).
 #pragma once
 
 #include <condition_variable>
@@ -55,6 +61,8 @@ struct DatabaseOptions {
   int max_batch = 256;                    // most transactions per commit
   int read_connections = 4;               // size of the read pool
   int busy_timeout_ms = 5000;
+  int checkpoint_pages = 1000;            // WAL pages that trigger a background checkpoint
+  int cache_mib = 64;                     // page cache of the writer connection
   std::vector<Migration> migrations;      // applied in order at Open
   prometheus::Registry* registry = nullptr;  // optional; gets csops_sqlite_* metrics
 };
@@ -104,6 +112,9 @@ class Database {
   Status Init();
   Status Migrate();
   void WriterLoop();
+  void CompletionLoop();
+  void CheckpointLoop();
+  static int OnWalCommit(void* self, struct ::sqlite3*, const char*, int pages);
   void CommitBatch(std::vector<Pending>& batch);
 
   DatabaseOptions options_;
@@ -118,6 +129,20 @@ class Database {
   Stats stats_;                // guarded by mu_
   std::thread writer_;
   std::once_flag join_once_;
+
+  // Finished transactions waiting for their DoneFn.
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::vector<std::pair<DoneFn, Status>> done_queue_;  // guarded by done_mu_
+  bool writer_finished_ = false;                        // guarded by done_mu_
+  std::thread completer_;
+
+  std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false;   // guarded by ckpt_mu_
+  bool ckpt_stop_ = false;     // guarded by ckpt_mu_
+  std::thread checkpointer_;
 
   std::mutex read_mu_;
   std::condition_variable read_cv_;

@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 after a clean stop, 1 when it cannot serve (port in use, data dir locked),
 // 2 for bad flags or a bad config file.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -29,6 +30,12 @@ csops::log::Level ToLogLevel(csops::config::v1::LogLevel level) {
 
 int main(int argc, char** argv) {
   using namespace csops;
+  // glibc returns freed memory of thread arenas with madvise(), and every such call sends a
+  // TLB-shootdown interrupt to the other cores running csopsd's threads. Under load that cost
+  // the SQLite writer a fifth of its throughput (docs/BENCHMARKS.md); keeping freed memory
+  // in the arenas avoids it. Memory use stays bounded by the peak working set.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   // Block the stop signals in every thread; main() waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -7,11 +7,13 @@ namespace csops::queue {
 void BoardHub::OnCommitted(const std::vector<QueueChange>& changes) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const QueueChange& c : changes) {
+    if (c.kind == ChangeKind::kExpired) continue;  // boards see the DAY_RESET that follows
+    const std::int64_t sequence = ++sequence_[c.branch_id];
+    auto it = sinks_.find(c.branch_id);
+    if (it == sinks_.end() || it->second.empty()) continue;  // nobody watching: no conversion
     auto event = ToBoardEvent(c);
     if (!event) continue;
-    event->set_sequence(++sequence_[c.branch_id]);
-    auto it = sinks_.find(c.branch_id);
-    if (it == sinks_.end() || it->second.empty()) continue;
+    event->set_sequence(sequence);
     auto shared = std::make_shared<const v1::BoardEvent>(std::move(*event));
     for (BoardSink* sink : it->second) sink->Deliver(shared);
   }

@@ -118,20 +118,21 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
       [this, &b, service, cmd = std::move(cmd), fingerprint](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
         const Instant now = clock_.Now();
-        Ctx ctx{tx, &tx, b, now, FormatDay(b.BusinessDay(now)), changes};
+        Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
         auto existing = tx.FindByIdempotencyKey(b.id, cmd.idempotency_key);
         if (!existing.ok()) return existing.status();
         if (*existing) {
           if ((*existing)->request_fingerprint != fingerprint)
             return Status::AlreadyExists("idempotency_key: already used for ticket " +
                                          (*existing)->display + " with a different request");
-          Ctx then{tx, &tx, b, now, (*existing)->business_day, changes};
+          Ctx then{tx, &tx, open_counters_, b, now, (*existing)->business_day, changes};
           return then.View(**existing);
         }
-        auto sd = tx.GetServiceDay(b.id, ctx.day, service->code);
+        auto sd = tx.TakeNumber(b.id, ctx.day, service->code, service->first_number);
         if (!sd.ok()) return sd.status();
-        const int number = sd->last_number == 0 ? service->first_number : sd->last_number + 1;
+        const int number = sd->last_number;
         if (number > service->last_number) {
+          // Failing the transaction undoes TakeNumber: the counter stays at the last number.
           return Status::ResourceExhausted(
               "service " + service->code + " of branch " + b.id + " has issued every number " +
               b.FormatNumber(*service, service->first_number) + "-" +
@@ -153,15 +154,16 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
         t.contact_address = cmd.contact_address;
         t.idempotency_key = cmd.idempotency_key;
         t.request_fingerprint = fingerprint;
-        // A new ticket is last of its class: normal tickets have every waiting ticket ahead.
-        int ahead = sd->waiting;
+        // A new ticket is last of its class: normal tickets have every other waiting ticket
+        // ahead (sd->waiting already counts this one).
+        int ahead = sd->waiting - 1;
         if (ClassOf(t) != QueueClass::kNormal) {
           t.id = INT64_MAX;
           auto n = tx.CountAhead(t);
           if (!n.ok()) return n.status();
           ahead = *n;
         }
-        auto view = ctx.ViewWithAhead(t, ahead);
+        auto view = ctx.ViewWithAhead(t, ahead, &*sd);
         if (!view.ok()) return view.status();
         t.estimated_wait_ms = view->estimated_wait.count();
         auto id = tx.InsertTicket(t);
@@ -176,7 +178,7 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
         c.service_code = t.service_code;
         c.channel = t.channel;
         c.priority = t.priority;
-        c.waiting = sd->waiting + 1;
+        c.waiting = sd->waiting;
         changes.push_back(std::move(c));
         if (t.contact_kind != ContactKind::kNone) {
           CSOPS_RETURN_IF_ERROR(ctx.CheckNearTurn(t.service_code));
@@ -199,7 +201,7 @@ void QueueEngine::CallNext(std::string branch_id, std::string counter_id, Done<C
   Run<CallResult>(
       [this, &b, counter](QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CallResult> {
         const Instant now = clock_.Now();
-        Ctx ctx{tx, &tx, b, now, FormatDay(b.BusinessDay(now)), changes};
+        Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
         auto rec = ctx.LoadCounter(*counter);
         if (!rec.ok()) return rec.status();
         if (rec->state != CounterState::kOpen)
@@ -262,7 +264,7 @@ void QueueEngine::TicketAction(TicketCommand cmd,
       [this, &b, cmd = std::move(cmd), apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
         const Instant now = clock_.Now();
-        Ctx ctx{tx, &tx, b, now, FormatDay(b.BusinessDay(now)), changes};
+        Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
         auto t = ctx.LoadTicket(cmd.ticket_number);
         if (!t.ok()) return t.status();
         CSOPS_RETURN_IF_ERROR(apply(ctx, *t));

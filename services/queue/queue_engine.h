@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,6 +126,22 @@ struct CallResult {
 template <typename T>
 using Done = std::function<void(Result<T>)>;
 
+// Which counters are open and for which services, per branch: read by every estimate, so it
+// is kept in memory. Filled from the store on first use and updated after each committed
+// counter change. Thread-safe.
+class OpenCounterCache {
+ public:
+  // Open counters serving `service`, or nullopt if the branch is not loaded yet.
+  std::optional<int> CountFor(const std::string& branch, const std::string& service) const;
+  void Load(const std::string& branch, const std::vector<CounterRecord>& counters);
+  void Update(const std::string& branch, const CounterView& counter);
+
+ private:
+  mutable std::mutex mu_;
+  // branch -> open counter -> its services. Guarded by mu_.
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> open_;
+};
+
 class QueueEngine {
  public:
   QueueEngine(const Clock& clock, std::vector<std::shared_ptr<const BranchModel>> branches,
@@ -166,6 +183,7 @@ class QueueEngine {
 
   const Clock& clock_;
   std::map<std::string, std::shared_ptr<const BranchModel>> branches_;
+  OpenCounterCache open_counters_;
   QueueStore& store_;
   QueueListener& listener_;
 };

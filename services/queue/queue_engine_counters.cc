@@ -6,6 +6,10 @@ namespace csops::queue {
 void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
                                 std::function<Status(Ctx&, CounterView&)> apply,
                                 Done<CounterView> done) {
+  done = [this, branch_id, done = std::move(done)](Result<CounterView> r) {
+    if (r.ok()) open_counters_.Update(branch_id, *r);  // committed: estimates see it now
+    done(std::move(r));
+  };
   auto branch = Branch(branch_id);
   if (!branch.ok()) return done(branch.status());
   const BranchModel& b = **branch;
@@ -16,7 +20,7 @@ void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
       [this, &b, model, apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CounterView> {
         const Instant now = clock_.Now();
-        Ctx ctx{tx, &tx, b, now, FormatDay(b.BusinessDay(now)), changes};
+        Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
         auto rec = ctx.LoadCounter(*model);
         if (!rec.ok()) return rec.status();
         auto held = tx.HeldByCounter(b.id, ctx.day, model->id);
@@ -95,6 +99,36 @@ void QueueEngine::CloseCounter(std::string branch_id, std::string counter_id,
         return Status();
       },
       std::move(done));
+}
+
+std::optional<int> OpenCounterCache::CountFor(const std::string& branch,
+                                              const std::string& service) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = open_.find(branch);
+  if (b == open_.end()) return std::nullopt;
+  int n = 0;
+  for (const auto& [id, services] : b->second)
+    if (std::find(services.begin(), services.end(), service) != services.end()) ++n;
+  return n;
+}
+
+void OpenCounterCache::Load(const std::string& branch, const std::vector<CounterRecord>& counters) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (open_.count(branch)) return;  // already loaded; later updates are newer than this read
+  auto& open = open_[branch];
+  for (const auto& c : counters)
+    if (c.state == CounterState::kOpen) open[c.counter_id] = c.services;
+}
+
+void OpenCounterCache::Update(const std::string& branch, const CounterView& counter) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(branch);
+  if (it == open_.end()) return;  // not loaded: the first estimate will read the store
+  if (counter.state == CounterState::kOpen) {
+    it->second[counter.counter_id] = counter.services;
+  } else {
+    it->second.erase(counter.counter_id);
+  }
 }
 
 }  // namespace csops::queue

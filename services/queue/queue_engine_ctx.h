@@ -11,6 +11,7 @@ namespace csops::queue {
 struct QueueEngine::Ctx {
   QueueReader& r;
   QueueTx* w;  // null in read-only contexts
+  OpenCounterCache& open_counters;
   const BranchModel& branch;
   Instant now;
   std::string day;
@@ -42,10 +43,18 @@ struct QueueEngine::Ctx {
   }
 
   Result<int> OpenCountersFor(const std::string& service) {
+    if (auto n = open_counters.CountFor(branch.id, service)) return *n;
     auto all = r.Counters(branch.id);
     if (!all.ok()) return all.status();
+    // Only a writer's read is current enough to seed the cache: it is serialised with the
+    // counter changes whose commits update it.
+    if (w) open_counters.Load(branch.id, *all);
+    return CountOpen(*all, service);
+  }
+
+  static int CountOpen(const std::vector<CounterRecord>& all, const std::string& service) {
     int n = 0;
-    for (const auto& c : *all)
+    for (const auto& c : all)
       if (c.state == CounterState::kOpen &&
           std::find(c.services.begin(), c.services.end(), service) != c.services.end())
         ++n;
@@ -60,10 +69,13 @@ struct QueueEngine::Ctx {
     return ViewWithAhead(t, *ahead);
   }
 
-  Result<TicketView> ViewWithAhead(const TicketRecord& t, int ahead) {
+  // `known`: the service day if the caller has just read it.
+  Result<TicketView> ViewWithAhead(const TicketRecord& t, int ahead,
+                                   const ServiceDay* known = nullptr) {
     TicketView v{t, ahead, Duration(0), false};
     const ServiceModel* s = branch.FindService(t.service_code);
-    auto sd = r.GetServiceDay(branch.id, day, t.service_code);
+    Result<ServiceDay> sd = known ? Result<ServiceDay>(*known)
+                                  : r.GetServiceDay(branch.id, day, t.service_code);
     if (!sd.ok()) return sd.status();
     auto open = OpenCountersFor(t.service_code);
     if (!open.ok()) return open.status();

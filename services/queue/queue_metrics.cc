@@ -53,99 +53,101 @@ QueueMetrics::QueueMetrics(prometheus::Registry& r,
       expired_(prometheus::BuildCounter().Name("csops_queue_expired_total")
                    .Help("Tickets unfinished when their business day ended").Register(r)) {
   for (const auto& b : branches) {
-    open_counters_.Add({{"branch", b->id}}).Set(0);
+    BranchSeries& bs = series_[b->id];
+    bs.open_counters = &open_counters_.Add({{"branch", b->id}});
     for (int score = 1; score <= 5; ++score)
-      ratings_.Add({{"branch", b->id}, {"score", std::to_string(score)}});
+      bs.ratings[score - 1] = &ratings_.Add({{"branch", b->id}, {"score", std::to_string(score)}});
     for (const auto& s : b->services) {
       Labels l = {{"branch", b->id}, {"service", s.code}};
+      ServiceSeries& ss = bs.services[s.code];
       for (Channel c : {Channel::kKiosk, Channel::kApp, Channel::kCounter}) {
         Labels lc = l;
         lc["channel"] = std::string(ChannelName(c));
-        issued_.Add(lc);
+        ss.issued[static_cast<int>(c) - 1] = &issued_.Add(lc);
       }
-      wait_.Add(l, WaitBuckets());
-      service_.Add(l, ServiceBuckets());
-      waiting_.Add(l).Set(0);
-      no_shows_.Add(l);
-      transfers_.Add(l);
-      estimate_error_.Add(l, ErrorBuckets());
-      over_target_.Add(l);
-      cancelled_.Add(l);
-      expired_.Add(l);
+      ss.wait = &wait_.Add(l, WaitBuckets());
+      ss.service = &service_.Add(l, ServiceBuckets());
+      ss.waiting = &waiting_.Add(l);
+      ss.no_shows = &no_shows_.Add(l);
+      ss.transfers = &transfers_.Add(l);
+      ss.estimate_error = &estimate_error_.Add(l, ErrorBuckets());
+      ss.over_target = &over_target_.Add(l);
+      ss.cancelled = &cancelled_.Add(l);
+      ss.expired = &expired_.Add(l);
       for (Outcome o : {Outcome::kResolved, Outcome::kCaseOpened, Outcome::kNeedsFollowUp}) {
         Labels lo = l;
         lo["outcome"] = std::string(OutcomeName(o));
-        completed_.Add(lo);
+        ss.completed[static_cast<int>(o) - 1] = &completed_.Add(lo);
       }
     }
   }
+}
+
+QueueMetrics::ServiceSeries* QueueMetrics::Find(const std::string& branch,
+                                                const std::string& service) {
+  auto b = series_.find(branch);
+  if (b == series_.end()) return nullptr;
+  auto s = b->second.services.find(service);
+  return s == b->second.services.end() ? nullptr : &s->second;
 }
 
 void QueueMetrics::OnCommitted(const std::vector<QueueChange>& changes) {
   for (const QueueChange& c : changes) {
-    Labels l = {{"branch", c.branch_id}, {"service", c.service_code}};
+    if (c.kind == ChangeKind::kCounterChanged) {
+      auto b = series_.find(c.branch_id);
+      if (b == series_.end()) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& open = open_[c.branch_id];
+      if (c.counter && c.counter->state == CounterState::kOpen) {
+        open.insert(c.counter_id);
+      } else {
+        open.erase(c.counter_id);
+      }
+      b->second.open_counters->Set(static_cast<double>(open.size()));
+      continue;
+    }
+    if (c.kind == ChangeKind::kDayReset) continue;
+    ServiceSeries* s = Find(c.branch_id, c.service_code);
+    if (!s) continue;
     switch (c.kind) {
-      case ChangeKind::kIssued: {
-        Labels lc = l;
-        lc["channel"] = std::string(ChannelName(c.channel));
-        issued_.Add(lc).Increment();
-        break;
-      }
+      case ChangeKind::kIssued: s->issued[static_cast<int>(c.channel) - 1]->Increment(); break;
       case ChangeKind::kCalled:
-        if (c.wait) wait_.Add(l, WaitBuckets()).Observe(Seconds(*c.wait));
-        if (c.estimate_error)
-          estimate_error_.Add(l, ErrorBuckets()).Observe(Seconds(*c.estimate_error));
-        if (c.over_target) over_target_.Add(l).Increment();
+        if (c.wait) s->wait->Observe(Seconds(*c.wait));
+        if (c.estimate_error) s->estimate_error->Observe(Seconds(*c.estimate_error));
+        if (c.over_target) s->over_target->Increment();
         break;
-      case ChangeKind::kCompleted: {
-        if (c.service_time) service_.Add(l, ServiceBuckets()).Observe(Seconds(*c.service_time));
-        if (c.rating >= 1 && c.rating <= 5)
-          ratings_.Add({{"branch", c.branch_id}, {"score", std::to_string(c.rating)}}).Increment();
-        Labels lo = l;
-        lo["outcome"] = std::string(OutcomeName(c.outcome));
-        completed_.Add(lo).Increment();
+      case ChangeKind::kCompleted:
+        if (c.service_time) s->service->Observe(Seconds(*c.service_time));
+        if (c.rating >= 1 && c.rating <= 5) series_.at(c.branch_id).ratings[c.rating - 1]->Increment();
+        if (c.outcome != Outcome::kNone) s->completed[static_cast<int>(c.outcome) - 1]->Increment();
         break;
-      }
-      case ChangeKind::kNoShow: no_shows_.Add(l).Increment(); break;
-      case ChangeKind::kCancelled: cancelled_.Add(l).Increment(); break;
+      case ChangeKind::kNoShow: s->no_shows->Increment(); break;
+      case ChangeKind::kCancelled: s->cancelled->Increment(); break;
       case ChangeKind::kTransferred:
-        transfers_.Add(l).Increment();
-        if (c.service_time) {
-          service_.Add({{"branch", c.branch_id}, {"service", c.from_service_code}}, ServiceBuckets())
-              .Observe(Seconds(*c.service_time));
+        s->transfers->Increment();
+        if (ServiceSeries* from = Find(c.branch_id, c.from_service_code)) {
+          if (c.service_time) from->service->Observe(Seconds(*c.service_time));
+          from->waiting->Set(c.from_waiting);
         }
-        waiting_.Add({{"branch", c.branch_id}, {"service", c.from_service_code}})
-            .Set(c.from_waiting);
         break;
-      case ChangeKind::kExpired: expired_.Add(l).Increment(static_cast<double>(c.count)); break;
-      case ChangeKind::kCounterChanged: {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto& open = open_[c.branch_id];
-        if (c.counter && c.counter->state == CounterState::kOpen) {
-          open.insert(c.counter_id);
-        } else {
-          open.erase(c.counter_id);
-        }
-        open_counters_.Add({{"branch", c.branch_id}}).Set(static_cast<double>(open.size()));
-        break;
-      }
+      case ChangeKind::kExpired: s->expired->Increment(static_cast<double>(c.count)); break;
       default: break;
     }
-    if (c.kind != ChangeKind::kCounterChanged && c.kind != ChangeKind::kExpired &&
-        c.kind != ChangeKind::kDayReset)
-      waiting_.Add(l).Set(c.waiting);
+    if (c.kind != ChangeKind::kExpired) s->waiting->Set(c.waiting);
   }
 }
 
 void QueueMetrics::Refresh(const BranchView& view) {
-  for (const ServiceView& s : view.services)
-    waiting_.Add({{"branch", view.branch_id}, {"service", s.model->code}}).Set(s.waiting);
+  for (const ServiceView& sv : view.services)
+    if (ServiceSeries* s = Find(view.branch_id, sv.model->code)) s->waiting->Set(sv.waiting);
+  auto b = series_.find(view.branch_id);
+  if (b == series_.end()) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto& open = open_[view.branch_id];
   open.clear();
   for (const CounterView& c : view.counters)
     if (c.state == CounterState::kOpen) open.insert(c.counter_id);
-  open_counters_.Add({{"branch", view.branch_id}}).Set(static_cast<double>(open.size()));
+  b->second.open_counters->Set(static_cast<double>(open.size()));
 }
 
 }  // namespace csops::queue

@@ -59,6 +59,30 @@ class QueueMetrics final : public QueueListener {
   prometheus::Family<prometheus::Counter>& cancelled_;
   prometheus::Family<prometheus::Counter>& expired_;
 
+  // Series of every configured branch and service, resolved once: a change costs map lookups
+  // of two strings, not a label-set build per metric. Immutable after construction.
+  struct ServiceSeries {
+    prometheus::Counter* issued[3];  // by Channel - 1
+    prometheus::Histogram* wait;
+    prometheus::Histogram* service;
+    prometheus::Gauge* waiting;
+    prometheus::Counter* no_shows;
+    prometheus::Counter* transfers;
+    prometheus::Histogram* estimate_error;
+    prometheus::Counter* over_target;
+    prometheus::Counter* completed[3];  // by Outcome - 1
+    prometheus::Counter* cancelled;
+    prometheus::Counter* expired;
+  };
+  struct BranchSeries {
+    prometheus::Gauge* open_counters;
+    prometheus::Counter* ratings[5];
+    std::map<std::string, ServiceSeries> services;
+  };
+  ServiceSeries* Find(const std::string& branch, const std::string& service);
+
+  std::map<std::string, BranchSeries> series_;
+
   std::mutex mu_;
   std::map<std::string, std::set<std::string>> open_;  // guarded by mu_: open counters per branch
 };

@@ -68,8 +68,13 @@ class QueueReader {
 
 class QueueTx : public QueueReader {
  public:
-  // Inserts a new ticket (state waiting) and bumps the service day's numbering and waiting
-  // count; returns the row id.
+  // Takes the next ticket number of a service day (first_number for the day's first ticket)
+  // and counts one more waiting ticket, in one step. Returns the service day after that step;
+  // its last_number is the new ticket's number. The caller inserts the ticket (or fails the
+  // transaction, which undoes the step).
+  virtual Result<ServiceDay> TakeNumber(const std::string& branch, const std::string& day,
+                                        const std::string& service, int first_number) = 0;
+  // Inserts a new ticket whose number came from TakeNumber; returns the row id.
   virtual Result<std::int64_t> InsertTicket(const TicketRecord& t) = 0;
   // Writes `after` over the stored ticket and keeps the waiting counts of both services right.
   // REQUIRES: `before` is the stored row.

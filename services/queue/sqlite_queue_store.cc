@@ -45,10 +45,12 @@ CREATE TABLE tickets(
 );
 CREATE UNIQUE INDEX tickets_idempotency ON tickets(branch_id, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
-CREATE INDEX tickets_line ON tickets(branch_id, business_day, service_code, state, qclass,
-  queued_at, id);
-CREATE INDEX tickets_counter ON tickets(branch_id, business_day, counter_id, state);
-CREATE INDEX tickets_open ON tickets(branch_id, state, business_day);
+-- Partial indexes: a ticket is in each only while the state needs it, so finished history
+-- costs nothing to maintain.
+CREATE INDEX tickets_line ON tickets(branch_id, business_day, service_code, qclass, queued_at, id)
+  WHERE state = 'waiting';
+CREATE INDEX tickets_held ON tickets(branch_id, business_day, counter_id)
+  WHERE state IN ('called', 'serving');
 
 CREATE TABLE ticket_events(
   id INTEGER PRIMARY KEY,
@@ -61,7 +63,6 @@ CREATE TABLE ticket_events(
   service_code TEXT NOT NULL,
   note TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
 
 CREATE TABLE service_days(
   branch_id TEXT NOT NULL,
@@ -376,13 +377,36 @@ class SqliteQueueTx final : public QueueTx {
   }
 
   Status AdjustWaiting(const std::string& branch, const std::string& day,
-                       const std::string& service, int delta, int number) {
+                       const std::string& service, int delta) {
+    auto st = c_.PrepareCached(
+        "INSERT INTO service_days(branch_id, business_day, service_code, waiting) "
+        "VALUES(?1, ?2, ?3, max(?4, 0)) ON CONFLICT(branch_id, business_day, service_code) "
+        "DO UPDATE SET waiting = max(waiting + ?4, 0)");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, branch).Bind(2, day).Bind(3, service).Bind(4, delta).Run();
+  }
+
+  Result<ServiceDay> TakeNumber(const std::string& branch, const std::string& day,
+                                const std::string& service, int first_number) override {
     auto st = c_.PrepareCached(
         "INSERT INTO service_days(branch_id, business_day, service_code, last_number, waiting) "
-        "VALUES(?1, ?2, ?3, ?5, max(?4, 0)) ON CONFLICT(branch_id, business_day, service_code) "
-        "DO UPDATE SET waiting = max(waiting + ?4, 0), last_number = max(last_number, ?5)");
+        "VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(branch_id, business_day, service_code) DO UPDATE "
+        "SET last_number = CASE WHEN last_number = 0 THEN ?4 ELSE last_number + 1 END, "
+        "waiting = waiting + 1 "
+        "RETURNING last_number, waiting, last_called, avg_service_ms, service_samples");
     if (!st.ok()) return st.status();
-    return st->Bind(1, branch).Bind(2, day).Bind(3, service).Bind(4, delta).Bind(5, number).Run();
+    st->Bind(1, branch).Bind(2, day).Bind(3, service).Bind(4, first_number);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("service day upsert returned no row");
+    ServiceDay d;
+    d.last_number = static_cast<int>(st->ColumnInt(0));
+    d.waiting = static_cast<int>(st->ColumnInt(1));
+    d.last_called = st->ColumnText(2);
+    d.avg_service_ms = st->ColumnDouble(3);
+    d.service_samples = static_cast<int>(st->ColumnInt(4));
+    CSOPS_RETURN_IF_ERROR(st->Run());  // finish the statement so the upsert completes
+    return d;
   }
 
   Result<std::int64_t> InsertTicket(const TicketRecord& t) override {
@@ -405,10 +429,7 @@ class SqliteQueueTx final : public QueueTx {
     }
     st->Bind(17, t.request_fingerprint);
     CSOPS_RETURN_IF_ERROR(st->Run());
-    std::int64_t id = c_.LastInsertRowId();
-    CSOPS_RETURN_IF_ERROR(AdjustWaiting(t.branch_id, t.business_day, t.service_code,
-                                        t.state == TicketState::kWaiting ? 1 : 0, t.number));
-    return id;
+    return c_.LastInsertRowId();
   }
 
   Status SaveTicket(const TicketRecord& before, const TicketRecord& t) override {
@@ -431,9 +452,9 @@ class SqliteQueueTx final : public QueueTx {
     const bool was = before.state == TicketState::kWaiting;
     const bool is = t.state == TicketState::kWaiting;
     if (was && (!is || before.service_code != t.service_code))
-      CSOPS_RETURN_IF_ERROR(AdjustWaiting(t.branch_id, t.business_day, before.service_code, -1, 0));
+      CSOPS_RETURN_IF_ERROR(AdjustWaiting(t.branch_id, t.business_day, before.service_code, -1));
     if (is && (!was || before.service_code != t.service_code))
-      CSOPS_RETURN_IF_ERROR(AdjustWaiting(t.branch_id, t.business_day, t.service_code, 1, 0));
+      CSOPS_RETURN_IF_ERROR(AdjustWaiting(t.branch_id, t.business_day, t.service_code, 1));
     return Status();
   }
 
@@ -506,12 +527,20 @@ class SqliteQueueTx final : public QueueTx {
   Result<std::vector<std::pair<std::string, int>>> ExpireBefore(const std::string& branch,
                                                                 const std::string& day,
                                                                 Instant now) override {
-    auto select = c_.PrepareCached(std::string("SELECT ") + kTicketColumns +
-                                   " FROM tickets WHERE branch_id=? AND state IN "
-                                   "('waiting','called','serving') AND business_day<?");
-    if (select.ok()) select->Bind(1, branch).Bind(2, day);
-    auto stale = Tickets(select);
+    // Two queries so each can use its partial index (tickets_line, tickets_held).
+    auto waiting = c_.PrepareCached(std::string("SELECT ") + kTicketColumns +
+                                    " FROM tickets WHERE branch_id=? AND business_day<? AND "
+                                    "state = 'waiting'");
+    if (waiting.ok()) waiting->Bind(1, branch).Bind(2, day);
+    auto stale = Tickets(waiting);
     if (!stale.ok()) return stale.status();
+    auto held = c_.PrepareCached(std::string("SELECT ") + kTicketColumns +
+                                 " FROM tickets WHERE branch_id=? AND business_day<? AND "
+                                 "state IN ('called', 'serving')");
+    if (held.ok()) held->Bind(1, branch).Bind(2, day);
+    auto stale_held = Tickets(held);
+    if (!stale_held.ok()) return stale_held.status();
+    stale->insert(stale->end(), stale_held->begin(), stale_held->end());
     std::map<std::string, int> per_service;
     for (const TicketRecord& before : *stale) {
       TicketRecord after = before;

@@ -1,0 +1,208 @@
+// queue_loadgen: closed-loop gRPC load with N calls in flight. It measures
+// csops.queue.v1.QueueService/IssueTicket and, in the same run against the same server,
+// grpc.health.v1.Health/Check, alternating phases so both see the same machine noise.
+//
+//   queue_loadgen --addr=127.0.0.1:50051 --branch=bench --service=A
+//                 [--inflight=64] [--seconds=5] [--rounds=2]
+//
+// Prints throughput, p50 and p99 latency per phase and the IssueTicket/health throughput
+// ratio. Every IssueTicket uses a fresh idempotency key, so every call creates a durable ticket.
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "csops/queue/v1/queue_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+namespace pb = csops::queue::v1;
+namespace hpb = grpc::health::v1;
+
+struct Options {
+  std::string addr = "127.0.0.1:50051";
+  std::string branch = "bench";
+  std::string service = "A";
+  int inflight = 64;
+  double seconds = 5;
+  int rounds = 2;
+};
+
+struct PhaseResult {
+  double per_second = 0;
+  double p50_ms = 0, p99_ms = 0;
+  long ok = 0, failed = 0;
+  std::string first_error;
+};
+
+// One outstanding call; restarts itself until the phase ends.
+class Slot {
+ public:
+  virtual ~Slot() = default;
+  virtual void Start(grpc::CompletionQueue* cq) = 0;
+  // Returns the call's status.
+  virtual const grpc::Status& status() const = 0;
+  SteadyClock::time_point started;
+};
+
+class HealthSlot final : public Slot {
+ public:
+  explicit HealthSlot(hpb::Health::Stub* stub) : stub_(stub) {}
+  void Start(grpc::CompletionQueue* cq) override {
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    started = SteadyClock::now();
+    rpc_ = stub_->AsyncCheck(ctx_.get(), req_, cq);
+    rpc_->Finish(&resp_, &status_, this);
+  }
+  const grpc::Status& status() const override { return status_; }
+
+ private:
+  hpb::Health::Stub* stub_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  hpb::HealthCheckRequest req_;
+  hpb::HealthCheckResponse resp_;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<hpb::HealthCheckResponse>> rpc_;
+};
+
+class IssueSlot final : public Slot {
+ public:
+  IssueSlot(pb::QueueService::Stub* stub, const Options& o, std::atomic<long>* seq)
+      : stub_(stub), seq_(seq) {
+    req_.set_branch_id(o.branch);
+    req_.set_service_code(o.service);
+    req_.set_priority(pb::PRIORITY_CLASS_NORMAL);
+    req_.set_channel(pb::CHANNEL_KIOSK);
+    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
+              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
+  }
+  void Start(grpc::CompletionQueue* cq) override {
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    req_.set_idempotency_key(prefix_ + std::to_string(seq_->fetch_add(1)));
+    started = SteadyClock::now();
+    rpc_ = stub_->AsyncIssueTicket(ctx_.get(), req_, cq);
+    rpc_->Finish(&resp_, &status_, this);
+  }
+  const grpc::Status& status() const override { return status_; }
+
+ private:
+  pb::QueueService::Stub* stub_;
+  std::atomic<long>* seq_;
+  std::string prefix_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  pb::IssueTicketRequest req_;
+  pb::IssueTicketResponse resp_;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<pb::IssueTicketResponse>> rpc_;
+};
+
+PhaseResult RunPhase(std::vector<std::unique_ptr<Slot>>& slots, double seconds) {
+  grpc::CompletionQueue cq;
+  std::vector<double> latencies_ms;
+  latencies_ms.reserve(1 << 20);
+  PhaseResult r;
+  const auto start = SteadyClock::now();
+  const auto end = start + std::chrono::duration_cast<SteadyClock::duration>(
+                               std::chrono::duration<double>(seconds));
+  for (auto& s : slots) s->Start(&cq);
+  std::size_t outstanding = slots.size();
+  void* tag;
+  bool ok;
+  while (outstanding > 0 && cq.Next(&tag, &ok)) {
+    auto* slot = static_cast<Slot*>(tag);
+    const auto now = SteadyClock::now();
+    if (ok && slot->status().ok()) {
+      ++r.ok;
+      latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - slot->started).count());
+    } else {
+      ++r.failed;
+      if (r.first_error.empty()) r.first_error = slot->status().error_message();
+    }
+    if (now < end) {
+      slot->Start(&cq);
+    } else {
+      --outstanding;
+    }
+  }
+  const double took = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  r.per_second = r.ok / took;
+  if (!latencies_ms.empty()) {
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    r.p50_ms = latencies_ms[latencies_ms.size() / 2];
+    r.p99_ms = latencies_ms[std::min(latencies_ms.size() - 1, latencies_ms.size() * 99 / 100)];
+  }
+  return r;
+}
+
+void Print(const char* name, int round, const PhaseResult& r) {
+  std::printf("| %d | %s | %.0f | %.2f | %.2f | %ld |\n", round, name, r.per_second, r.p50_ms,
+              r.p99_ms, r.failed);
+  if (!r.first_error.empty()) std::printf("  first error: %s\n", r.first_error.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto eq = a.find('=');
+    std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
+    if (k == "--addr") o.addr = v;
+    else if (k == "--branch") o.branch = v;
+    else if (k == "--service") o.service = v;
+    else if (k == "--inflight") o.inflight = std::stoi(v);
+    else if (k == "--seconds") o.seconds = std::stod(v);
+    else if (k == "--rounds") o.rounds = std::stoi(v);
+    else {
+      std::fprintf(stderr,
+                   "usage: queue_loadgen --addr=HOST:PORT [--branch=bench] [--service=A] "
+                   "[--inflight=64] [--seconds=5] [--rounds=2]\n");
+      return 2;
+    }
+  }
+  auto channel = grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    std::fprintf(stderr, "queue_loadgen: cannot connect to %s\n", o.addr.c_str());
+    return 1;
+  }
+  auto health = hpb::Health::NewStub(channel);
+  auto queue = pb::QueueService::NewStub(channel);
+  std::atomic<long> seq{0};
+  std::vector<std::unique_ptr<Slot>> health_slots, issue_slots;
+  for (int i = 0; i < o.inflight; ++i) {
+    health_slots.push_back(std::make_unique<HealthSlot>(health.get()));
+    issue_slots.push_back(std::make_unique<IssueSlot>(queue.get(), o, &seq));
+  }
+  RunPhase(health_slots, 1.0);  // warm-up: connection, server threads
+  std::printf("queue_loadgen addr=%s inflight=%d seconds=%.1f rounds=%d\n", o.addr.c_str(),
+              o.inflight, o.seconds, o.rounds);
+  std::printf("| round | call | calls/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|\n");
+  double health_sum = 0, issue_sum = 0;
+  long failures = 0;
+  for (int round = 1; round <= o.rounds; ++round) {
+    PhaseResult h = RunPhase(health_slots, o.seconds);
+    Print("Health/Check", round, h);
+    PhaseResult t = RunPhase(issue_slots, o.seconds);
+    Print("IssueTicket", round, t);
+    health_sum += h.per_second;
+    issue_sum += t.per_second;
+    failures += h.failed + t.failed;
+  }
+  std::printf("IssueTicket / Health/Check throughput = %.2f\n",
+              health_sum > 0 ? issue_sum / health_sum : 0);
+  return failures == 0 ? 0 : 1;
+}
