@@ -12,10 +12,6 @@ namespace csops::queue {
 // keep the history rows and the change list in step with every state change.
 namespace {
 
-std::string CounterActor(const std::string& counter_id) {
-  return counter_id.empty() ? std::string("customer") : "counter:" + counter_id;
-}
-
 // FNV-1a over the request fields an idempotency key must keep constant.
 std::string Fingerprint(const IssueCommand& c) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -250,76 +246,72 @@ void QueueEngine::CallNext(std::string branch_id, std::string counter_id, Done<C
       std::move(done));
 }
 
-void QueueEngine::TicketAction(TicketCommand cmd,
-                               std::function<Status(Ctx&, TicketRecord&)> apply,
+void QueueEngine::TicketAction(TicketCommand cmd, Action action, TicketApply apply,
                                Done<TicketView> done) {
   auto branch = Branch(cmd.branch_id);
   if (!branch.ok()) return done(branch.status());
   const BranchModel& b = **branch;
   if (cmd.ticket_number.empty())
     return done(Status::InvalidArgument("ticket_number: must not be empty"));
+  // Cancel and requeue may come from the customer; every other action from a counter.
+  const bool self_service = action == Action::kCancel || action == Action::kRequeue;
+  if (cmd.counter_id.empty() && !self_service)
+    return done(Status::InvalidArgument("counter_id: must not be empty"));
   if (!cmd.counter_id.empty() && !b.FindCounter(cmd.counter_id))
     return done(Status::NotFound("counter '" + cmd.counter_id + "' of branch " + b.id));
   Run<TicketView>(
-      [this, &b, cmd = std::move(cmd), apply = std::move(apply)](
+      [this, &b, action, cmd = std::move(cmd), apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
         const Instant now = clock_.Now();
         Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
         auto t = ctx.LoadTicket(cmd.ticket_number);
         if (!t.ok()) return t.status();
-        CSOPS_RETURN_IF_ERROR(apply(ctx, *t));
+        CSOPS_RETURN_IF_ERROR(CheckAction(action, *t, cmd.counter_id));
+        const TicketRecord before = *t;
+        const std::string actor =
+            cmd.counter_id.empty() ? std::string("customer") : "counter:" + cmd.counter_id;
+        CSOPS_RETURN_IF_ERROR(apply(ctx, before, *t, actor));
         return ctx.View(*t);
       },
       std::move(done));
 }
 
 void QueueEngine::Recall(TicketCommand cmd, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
-  if (counter.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   TicketAction(
-      std::move(cmd),
-      [counter](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kRecall, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kRecall,
+      [](Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         if (t.calls >= ctx.branch.max_calls) {
           t.state = TicketState::kNoShow;
           t.finished_at = ctx.now;
-          return ctx.Move(before, t, ChangeKind::kNoShow, "counter:" + counter,
+          return ctx.Move(before, t, ChangeKind::kNoShow, actor,
                           "no answer after " + std::to_string(t.calls) + " calls");
         }
         t.calls += 1;
         t.called_at = ctx.now;
-        return ctx.Move(before, t, ChangeKind::kRecalled, "counter:" + counter);
+        return ctx.Move(before, t, ChangeKind::kRecalled, actor);
       },
       std::move(done));
 }
 
 void QueueEngine::StartServing(TicketCommand cmd, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
-  if (counter.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   TicketAction(
-      std::move(cmd),
-      [counter](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kStartServing, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kStartServing,
+      [](Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         t.state = TicketState::kServing;
         t.serving_at = ctx.now;
-        return ctx.Move(before, t, ChangeKind::kServing, "counter:" + counter);
+        return ctx.Move(before, t, ChangeKind::kServing, actor);
       },
       std::move(done));
 }
 
 void QueueEngine::Complete(TicketCommand cmd, Outcome outcome, int rating, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
-  if (counter.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   if (outcome == Outcome::kNone) return done(Status::InvalidArgument("outcome: must be set"));
   if (rating < 0 || rating > 5)
     return done(Status::InvalidArgument("rating: must be 1-5, or 0 when not rated"));
   TicketAction(
-      std::move(cmd),
-      [counter, outcome, rating](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kComplete, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kComplete,
+      [outcome, rating](Ctx& ctx, const TicketRecord& before, TicketRecord& t,
+                        const std::string& actor) {
         t.state = TicketState::kDone;
         t.finished_at = ctx.now;
         t.outcome = outcome;
@@ -327,7 +319,7 @@ void QueueEngine::Complete(TicketCommand cmd, Outcome outcome, int rating, Done<
         const Duration took = ctx.now - t.serving_at.value_or(ctx.now);
         CSOPS_RETURN_IF_ERROR(
             ctx.w->RecordServiceTime(ctx.branch.id, ctx.day, t.service_code, took));
-        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kCompleted, "counter:" + counter));
+        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kCompleted, actor));
         ctx.changes.back().service_time = took;
         ctx.changes.back().rating = rating;
         ctx.changes.back().outcome = outcome;
@@ -337,30 +329,23 @@ void QueueEngine::Complete(TicketCommand cmd, Outcome outcome, int rating, Done<
 }
 
 void QueueEngine::MarkNoShow(TicketCommand cmd, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
-  if (counter.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   TicketAction(
-      std::move(cmd),
-      [counter](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kNoShow, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kNoShow,
+      [](Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         t.state = TicketState::kNoShow;
         t.finished_at = ctx.now;
-        return ctx.Move(before, t, ChangeKind::kNoShow, "counter:" + counter, "marked by counter");
+        return ctx.Move(before, t, ChangeKind::kNoShow, actor, "marked by counter");
       },
       std::move(done));
 }
 
 void QueueEngine::Cancel(TicketCommand cmd, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
   TicketAction(
-      std::move(cmd),
-      [counter](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kCancel, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kCancel,
+      [](Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         t.state = TicketState::kCancelled;
         t.finished_at = ctx.now;
-        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kCancelled, CounterActor(counter)));
+        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kCancelled, actor));
         if (before.state == TicketState::kWaiting) return ctx.CheckNearTurn(t.service_code);
         return Status();
       },
@@ -368,19 +353,16 @@ void QueueEngine::Cancel(TicketCommand cmd, Done<TicketView> done) {
 }
 
 void QueueEngine::Requeue(TicketCommand cmd, Done<TicketView> done) {
-  std::string counter = cmd.counter_id;
   TicketAction(
-      std::move(cmd),
-      [counter](Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kRequeue, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd), Action::kRequeue,
+      [](Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         t.state = TicketState::kWaiting;
         t.queued_at = ctx.now;
         t.counter_id.clear();
         t.calls = 0;
         t.finished_at.reset();
-        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kRequeued, CounterActor(counter),
-                                       "late customer returned"));
+        CSOPS_RETURN_IF_ERROR(
+            ctx.Move(before, t, ChangeKind::kRequeued, actor, "late customer returned"));
         return ctx.CheckNearTurn(t.service_code);
       },
       std::move(done));
@@ -403,13 +385,10 @@ void QueueEngine::Transfer(TransferCommand cmd, Done<TicketView> done) {
                                              " does not serve service " + cmd.to_service_code));
   }
   if (cmd.note.size() > 500) return done(Status::InvalidArgument("note: at most 500 characters"));
-  std::string counter = cmd.ticket.counter_id;
   TicketAction(
-      std::move(cmd.ticket),
-      [counter, to = cmd.to_service_code, to_counter = cmd.to_counter_id, note = cmd.note](
-          Ctx& ctx, TicketRecord& t) {
-        CSOPS_RETURN_IF_ERROR(CheckAction(Action::kTransfer, t, counter));
-        const TicketRecord before = t;
+      std::move(cmd.ticket), Action::kTransfer,
+      [to = cmd.to_service_code, to_counter = cmd.to_counter_id, note = cmd.note](
+          Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         if (before.state == TicketState::kServing && before.serving_at) {
           CSOPS_RETURN_IF_ERROR(ctx.w->RecordServiceTime(ctx.branch.id, ctx.day,
                                                          before.service_code,
@@ -424,7 +403,7 @@ void QueueEngine::Transfer(TransferCommand cmd, Done<TicketView> done) {
         t.counter_id.clear();
         t.calls = 0;
         t.serving_at.reset();
-        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kTransferred, CounterActor(counter), note));
+        CSOPS_RETURN_IF_ERROR(ctx.Move(before, t, ChangeKind::kTransferred, actor, note));
         QueueChange& c = ctx.changes.back();
         c.from_service_code = before.service_code;
         c.counter_id = to_counter;

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "services/queue/domain/branch.h"
+#include "services/queue/domain/transitions.h"
 #include "services/queue/queue_store.h"
 
 namespace csops::queue {
@@ -176,8 +177,12 @@ class QueueEngine {
   Result<const BranchModel*> Branch(const std::string& id) const;
   template <typename T>
   void Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body, Done<T> done);
-  void TicketAction(TicketCommand cmd, std::function<Status(Ctx&, TicketRecord&)> apply,
-                    Done<TicketView> done);
+  // Loads today's ticket, checks that `action` is allowed in its state from the acting
+  // counter, and lets `apply` change it (before = the stored row; actor = "counter:<id>" or
+  // "customer").
+  using TicketApply = std::function<Status(Ctx&, const TicketRecord& before, TicketRecord& t,
+                                           const std::string& actor)>;
+  void TicketAction(TicketCommand cmd, Action action, TicketApply apply, Done<TicketView> done);
   void CounterAction(std::string branch_id, std::string counter_id,
                      std::function<Status(Ctx&, CounterView&)> apply, Done<CounterView> done);
 
