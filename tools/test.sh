@@ -13,7 +13,10 @@ if [[ "${1:-}" == --sanitize=* ]]; then
   san="${1#--sanitize=}"
   shift
   case "$san" in
-    thread) dir=build-tsan ;;
+    thread)
+      dir=build-tsan
+      export TSAN_OPTIONS="suppressions=$PWD/tools/tsan.supp ${TSAN_OPTIONS:-}"
+      ;;
     *) dir=build-asan ;;
   esac
   cmake_args+=("-DCSOPS_SANITIZE=$san" "-DCMAKE_BUILD_TYPE=RelWithDebInfo")

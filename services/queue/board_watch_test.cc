@@ -17,6 +17,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+// Sanitizers slow everything several times: events come slower and the delivery bound is
+// looser. The 1 s promise is checked in plain builds.
+// Under TSan 200 client threads and an uninstrumented gRPC are too slow to keep up with
+// anything; 20 watchers still exercise every path of the reactor.
+constexpr auto kEventGap = std::chrono::milliseconds(50);
+constexpr auto kMaxDelay = std::chrono::seconds(10);
+constexpr int kWatchers = 20;
+#else
+constexpr int kWatchers = 200;
+constexpr auto kEventGap = std::chrono::milliseconds(5);
+constexpr auto kMaxDelay = std::chrono::seconds(1);
+#endif
+
 struct Watcher {
   std::unique_ptr<grpc::ClientContext> ctx;
   std::unique_ptr<grpc::ClientReader<v1::BoardEvent>> reader;
@@ -37,7 +51,7 @@ std::shared_ptr<grpc::Channel> NewConnection(const std::string& addr, bool tiny_
 }
 
 TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
-  constexpr int kWatchers = 200, kEvents = 400;
+  constexpr int kEvents = 400;
   TempDir dir;
   sqlite::DatabaseOptions o;
   o.path = dir.path() + "/queue.db";
@@ -91,7 +105,7 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
     watchers.push_back(std::move(w));
   }
   // Wait until every watcher (the stuck one included) is subscribed.
-  for (int i = 0; i < 200 && hub.WatcherCount("test") < kWatchers; ++i)
+  for (int i = 0; i < 1500 && hub.WatcherCount("test") < kWatchers; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_EQ(hub.WatcherCount("test"), static_cast<std::size_t>(kWatchers));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let snapshots go out
@@ -107,7 +121,7 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
       std::lock_guard<std::mutex> lock(mu);
       committed[r->ticket.display] = Clock::now();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(kEventGap);
   }
   // Give the last events their second, then end the streams.
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
@@ -122,8 +136,9 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
       ASSERT_EQ(w->sequences[i], w->sequences[i - 1] + 1) << "gap in a healthy watcher";
     for (const auto& [ticket, at] : w->issued) worst = std::max(worst, at - committed.at(ticket));
   }
-  EXPECT_LT(worst, std::chrono::seconds(1));
-  std::printf("199 watchers got all %d events; worst delay after commit %.1f ms\n", kEvents,
+  EXPECT_LT(worst, kMaxDelay);
+  std::printf("%d watchers got all %d events; worst delay after commit %.1f ms\n",
+              kWatchers - 1, kEvents,
               std::chrono::duration<double, std::milli>(worst).count());
 
   // The stuck watcher finally reads: it was resynchronised (a sequence gap, then a snapshot).
