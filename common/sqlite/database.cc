@@ -293,9 +293,14 @@ void Database::CommitBatch(std::vector<Pending>& batch) {
   done_cv_.notify_one();
 }
 
-int Database::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+int Database::OnWalCommit(void* self, sqlite3* conn, const char*, int pages) {
   auto* db = static_cast<Database*>(self);
-  if (pages >= db->options_.checkpoint_pages) {
+  if (pages >= 4 * db->options_.checkpoint_pages) {
+    // Under sustained load the background checkpoint never catches the WAL's end, so the WAL
+    // could not restart and would grow without bound. The writer copies the (small) rest
+    // itself; with nothing appended meanwhile, the next transaction restarts the WAL.
+    sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= db->options_.checkpoint_pages) {
     {
       std::lock_guard<std::mutex> lock(db->ckpt_mu_);
       db->ckpt_wanted_ = true;

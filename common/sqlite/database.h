@@ -14,7 +14,9 @@
 //
 // Checkpoints. The writer never checkpoints the WAL itself (that would put the copy into the
 // main file, and its fsyncs, in front of every waiting caller). A checkpointer thread with its
-// own connection runs a PASSIVE checkpoint whenever the WAL has grown by checkpoint_pages.
+// own connection runs a PASSIVE checkpoint whenever the WAL has grown by checkpoint_pages. If
+// the WAL still reaches 4 x checkpoint_pages (sustained load keeps it from restarting), the
+// writer finishes the checkpoint itself, so the WAL stays bounded.
 //
 // Reads run on their own read-only connections (WAL lets them proceed while the writer
 // commits) and see only committed data.
