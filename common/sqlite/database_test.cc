@@ -212,8 +212,9 @@ TEST_F(DatabaseTest, WalStaysBoundedUnderSustainedWrites) {
   stop = true;
   for (auto& w : writers) w.join();
   EXPECT_GT((*db)->stats().transactions, 2000u);
-  // 4 x 50 pages of 4 KiB plus frame headers and one batch of slack.
-  EXPECT_LT(largest, 2u << 20) << "the WAL kept growing";
+  // 4 x 50 pages is 0.8 MiB; a batch in flight and a checkpoint that lost the race with the
+  // background one add a few MiB. Without the writer's own checkpoint this reaches ~800 MiB.
+  EXPECT_LT(largest, 16u << 20) << "the WAL kept growing";
 }
 
 // A child process writes from many threads and reports each acknowledged row id over a pipe;

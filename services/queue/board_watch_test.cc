@@ -64,8 +64,8 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   branch.services[0].last_number = 9999;
   branch.services[0].width = 4;
   QueueEngine engine(RealClock::Get(), {std::make_shared<const BranchModel>(branch)}, store, hub);
-  boost::asio::thread_pool executor(2);
-  QueueService service(engine, hub, executor, /*board_queue_limit=*/64);
+  boost::asio::thread_pool executor(2), finisher(2);
+  QueueService service(engine, hub, executor, finisher, /*board_queue_limit=*/64);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -157,6 +157,7 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   stuck->Finish();
   server->Shutdown();
   executor.join();
+  finisher.join();
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
       std::vector<QueueListener*>{m->metrics_.get(), m->hub_.get()});
   m->engine_ = std::make_unique<QueueEngine>(clock, std::move(branches), *m->store_, *m->fanout_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
-  m->service_ = std::make_unique<QueueService>(*m->engine_, *m->hub_, *m->executor_);
+  m->finisher_ = std::make_unique<boost::asio::thread_pool>(2);
+  m->service_ = std::make_unique<QueueService>(*m->engine_, *m->hub_, *m->executor_, *m->finisher_);
   m->ExpireAndRefresh();
   m->reset_thread_ = std::thread([p = m.get()] { p->ResetLoop(); });
   return m;
@@ -71,6 +72,7 @@ void QueueModule::Stop() {
   cv_.notify_all();
   if (reset_thread_.joinable()) reset_thread_.join();
   if (executor_) executor_->join();
+  if (finisher_) finisher_->join();
   if (db_) db_->Close();
 }
 

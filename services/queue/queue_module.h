@@ -46,6 +46,7 @@ class QueueModule {
   std::unique_ptr<ListenerFanout> fanout_;
   std::unique_ptr<QueueEngine> engine_;
   std::unique_ptr<boost::asio::thread_pool> executor_;
+  std::unique_ptr<boost::asio::thread_pool> finisher_;
   std::unique_ptr<QueueService> service_;
 
   std::mutex mu_;

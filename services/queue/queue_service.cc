@@ -19,27 +19,33 @@ ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
   return reactor;
 }
 
-// A Done<T> that fills the response with `fill` and finishes the call.
+// A Done<T> that fills the response with `fill` and finishes the call on `finisher`: the engine
+// answers on the store's single completion thread, and gRPC's work for sending a reply is
+// spread over the finisher's threads instead of queueing behind it.
 template <typename T, typename Fill>
-Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
-  return [reactor, fill = std::move(fill)](Result<T> r) {
-    if (!r.ok()) {
-      reactor->Finish(ToGrpcStatus(r.status()));
-      return;
+Done<T> Reply(ServerUnaryReactor* reactor, boost::asio::thread_pool& finisher, Fill fill) {
+  return [reactor, &finisher, fill = std::move(fill)](Result<T> r) {
+    grpc::Status status = grpc::Status::OK;
+    if (r.ok()) {
+      fill(*r);
+    } else {
+      status = ToGrpcStatus(r.status());
     }
-    fill(*r);
-    reactor->Finish(grpc::Status::OK);
+    boost::asio::post(finisher, [reactor, status = std::move(status)] { reactor->Finish(status); });
   };
 }
 
 template <typename Resp>
-Done<TicketView> ReplyTicket(ServerUnaryReactor* reactor, Resp* resp) {
-  return Reply<TicketView>(reactor, [resp](const TicketView& v) { ToProto(v, resp->mutable_ticket()); });
+Done<TicketView> ReplyTicket(ServerUnaryReactor* reactor, boost::asio::thread_pool& finisher,
+                             Resp* resp) {
+  return Reply<TicketView>(reactor, finisher,
+                           [resp](const TicketView& v) { ToProto(v, resp->mutable_ticket()); });
 }
 
 template <typename Resp>
-Done<CounterView> ReplyCounter(ServerUnaryReactor* reactor, Resp* resp) {
-  return Reply<CounterView>(reactor,
+Done<CounterView> ReplyCounter(ServerUnaryReactor* reactor, boost::asio::thread_pool& finisher,
+                               Resp* resp) {
+  return Reply<CounterView>(reactor, finisher,
                             [resp](const CounterView& v) { ToProto(v, resp->mutable_counter()); });
 }
 
@@ -57,7 +63,7 @@ ServerUnaryReactor* QueueService::IssueTicket(CallbackServerContext* ctx,
   IssueCommand cmd{req->branch_id(), req->service_code(), *priority, *channel, *contact,
                    req->contact().address(), req->idempotency_key()};
   auto* reactor = ctx->DefaultReactor();
-  engine_.Issue(std::move(cmd), ReplyTicket(reactor, resp));
+  engine_.Issue(std::move(cmd), ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -66,7 +72,7 @@ ServerUnaryReactor* QueueService::CallNext(CallbackServerContext* ctx,
                                            v1::CallNextResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.CallNext(req->branch_id(), req->counter_id(),
-                   Reply<CallResult>(reactor, [resp](const CallResult& r) {
+                   Reply<CallResult>(reactor, finisher_, [resp](const CallResult& r) {
                      resp->set_called(r.called);
                      if (r.called) ToProto(r.ticket, resp->mutable_ticket());
                    }));
@@ -77,7 +83,7 @@ ServerUnaryReactor* QueueService::Recall(CallbackServerContext* ctx, const v1::R
                                          v1::RecallResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.Recall({req->branch_id(), req->counter_id(), req->ticket_number()},
-                 ReplyTicket(reactor, resp));
+                 ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -86,7 +92,7 @@ ServerUnaryReactor* QueueService::StartServing(CallbackServerContext* ctx,
                                                v1::StartServingResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.StartServing({req->branch_id(), req->counter_id(), req->ticket_number()},
-                       ReplyTicket(reactor, resp));
+                       ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -97,7 +103,7 @@ ServerUnaryReactor* QueueService::Complete(CallbackServerContext* ctx,
   if (!outcome.ok()) return Fail(ctx, outcome.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Complete({req->branch_id(), req->counter_id(), req->ticket_number()}, *outcome,
-                   req->rating(), ReplyTicket(reactor, resp));
+                   req->rating(), ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -106,7 +112,7 @@ ServerUnaryReactor* QueueService::MarkNoShow(CallbackServerContext* ctx,
                                              v1::MarkNoShowResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.MarkNoShow({req->branch_id(), req->counter_id(), req->ticket_number()},
-                     ReplyTicket(reactor, resp));
+                     ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -114,7 +120,7 @@ ServerUnaryReactor* QueueService::Cancel(CallbackServerContext* ctx, const v1::C
                                          v1::CancelResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.Cancel({req->branch_id(), req->counter_id(), req->ticket_number()},
-                 ReplyTicket(reactor, resp));
+                 ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -123,7 +129,7 @@ ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx,
                                           v1::RequeueResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.Requeue({req->branch_id(), req->counter_id(), req->ticket_number()},
-                  ReplyTicket(reactor, resp));
+                  ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -135,7 +141,7 @@ ServerUnaryReactor* QueueService::Transfer(CallbackServerContext* ctx,
                     req->to_service_code(),
                     req->to_counter_id(),
                     req->note()},
-                   ReplyTicket(reactor, resp));
+                   ReplyTicket(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -145,7 +151,7 @@ ServerUnaryReactor* QueueService::OpenCounter(CallbackServerContext* ctx,
   auto* reactor = ctx->DefaultReactor();
   engine_.OpenCounter(req->branch_id(), req->counter_id(), req->staff_id(),
                       {req->service_codes().begin(), req->service_codes().end()},
-                      ReplyCounter(reactor, resp));
+                      ReplyCounter(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -153,7 +159,7 @@ ServerUnaryReactor* QueueService::PauseCounter(CallbackServerContext* ctx,
                                                const v1::PauseCounterRequest* req,
                                                v1::PauseCounterResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
-  engine_.PauseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, resp));
+  engine_.PauseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -161,7 +167,7 @@ ServerUnaryReactor* QueueService::CloseCounter(CallbackServerContext* ctx,
                                                const v1::CloseCounterRequest* req,
                                                v1::CloseCounterResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
-  engine_.CloseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, resp));
+  engine_.CloseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, finisher_, resp));
   return reactor;
 }
 
@@ -170,7 +176,7 @@ ServerUnaryReactor* QueueService::GetTicket(CallbackServerContext* ctx,
                                             v1::GetTicketResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
-    ReplyTicket(reactor, resp)(engine_.GetTicket(req->branch_id(), req->ticket_number()));
+    ReplyTicket(reactor, finisher_, resp)(engine_.GetTicket(req->branch_id(), req->ticket_number()));
   });
   return reactor;
 }
@@ -180,7 +186,7 @@ ServerUnaryReactor* QueueService::GetBranchSnapshot(CallbackServerContext* ctx,
                                                     v1::GetBranchSnapshotResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
-    Reply<BranchView>(reactor, [resp](const BranchView& v) {
+    Reply<BranchView>(reactor, finisher_, [resp](const BranchView& v) {
       ToProto(v, resp->mutable_snapshot());
     })(engine_.Snapshot(req->branch_id()));
   });
@@ -192,7 +198,7 @@ ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx
                                                       v1::ListNearTurnNoticesResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
-    Reply<std::vector<NearTurnNotice>>(reactor, [resp](const std::vector<NearTurnNotice>& all) {
+    Reply<std::vector<NearTurnNotice>>(reactor, finisher_, [resp](const std::vector<NearTurnNotice>& all) {
       for (const NearTurnNotice& n : all) {
         auto* o = resp->add_notices();
         o->set_id(n.id);

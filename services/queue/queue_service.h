@@ -15,9 +15,14 @@ namespace csops::queue {
 class QueueService final : public v1::QueueService::CallbackService {
  public:
   // `board_queue_limit`: events a WatchBoard stream may have queued before it is resynchronised.
+  // `executor` runs reads; `finisher` sends replies (see Reply in queue_service.cc).
   QueueService(QueueEngine& engine, BoardHub& hub, boost::asio::thread_pool& executor,
-               std::size_t board_queue_limit = 1024)
-      : engine_(engine), hub_(hub), executor_(executor), board_queue_limit_(board_queue_limit) {}
+               boost::asio::thread_pool& finisher, std::size_t board_queue_limit = 1024)
+      : engine_(engine),
+        hub_(hub),
+        executor_(executor),
+        finisher_(finisher),
+        board_queue_limit_(board_queue_limit) {}
 
   grpc::ServerUnaryReactor* IssueTicket(grpc::CallbackServerContext*, const v1::IssueTicketRequest*,
                                         v1::IssueTicketResponse*) override;
@@ -61,6 +66,7 @@ class QueueService final : public v1::QueueService::CallbackService {
   QueueEngine& engine_;
   BoardHub& hub_;
   boost::asio::thread_pool& executor_;
+  boost::asio::thread_pool& finisher_;
   const std::size_t board_queue_limit_;
 };
 
