@@ -12,11 +12,8 @@
 // the rare case SQLite aborts the whole transaction (e.g. disk full) the writer re-runs the
 // remaining WriteFns of the batch in a fresh transaction.
 //
-// Checkpoints. The writer never checkpoints the WAL itself (that would put the copy into the
-// main file, and its fsyncs, in front of every waiting caller). A checkpointer thread with its
-// own connection runs a PASSIVE checkpoint whenever the WAL has grown by checkpoint_pages. If
-// the WAL still reaches 4 x checkpoint_pages (sustained load keeps it from restarting), the
-// writer finishes the checkpoint itself, so the WAL stays bounded.
+// Checkpoints: the writer runs SQLite's auto-checkpoint after the commit that brings the WAL
+// to checkpoint_pages, so the WAL stays bounded however long the load lasts.
 //
 // Reads run on their own read-only connections (WAL lets them proceed while the writer
 // commits) and see only committed data.
@@ -63,7 +60,7 @@ struct DatabaseOptions {
   int max_batch = 256;                    // most transactions per commit
   int read_connections = 4;               // size of the read pool
   int busy_timeout_ms = 5000;
-  int checkpoint_pages = 1000;            // WAL pages that trigger a background checkpoint
+  int checkpoint_pages = 1000;            // WAL pages that trigger a checkpoint
   int cache_mib = 64;                     // page cache of the writer connection
   std::vector<Migration> migrations;      // applied in order at Open
   prometheus::Registry* registry = nullptr;  // optional; gets csops_sqlite_* metrics
@@ -115,8 +112,6 @@ class Database {
   Status Migrate();
   void WriterLoop();
   void CompletionLoop();
-  void CheckpointLoop();
-  static int OnWalCommit(void* self, struct ::sqlite3*, const char*, int pages);
   void CommitBatch(std::vector<Pending>& batch);
 
   DatabaseOptions options_;
@@ -139,12 +134,6 @@ class Database {
   bool writer_finished_ = false;                        // guarded by done_mu_
   std::thread completer_;
 
-  std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
-  std::mutex ckpt_mu_;
-  std::condition_variable ckpt_cv_;
-  bool ckpt_wanted_ = false;   // guarded by ckpt_mu_
-  bool ckpt_stop_ = false;     // guarded by ckpt_mu_
-  std::thread checkpointer_;
 
   std::mutex read_mu_;
   std::condition_variable read_cv_;
