@@ -80,8 +80,8 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
     return file->Error("server.metrics_listen", e);
   if (c.server().listen() == c.server().metrics_listen())
     return file->Error("server.metrics_listen", "must differ from server.listen");
-  CSOPS_RETURN_IF_ERROR(
-      CheckRange(*file, "server.shutdown_grace_seconds", c.server().shutdown_grace_seconds(), 1, 300));
+  CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.shutdown_grace_seconds",
+                                   c.server().shutdown_grace_seconds(), 1, 300));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "storage.max_batch", c.storage().max_batch(), 1, 4096));
   CSOPS_RETURN_IF_ERROR(
       CheckRange(*file, "storage.read_connections", c.storage().read_connections(), 1, 64));

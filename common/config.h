@@ -20,8 +20,8 @@
 namespace csops {
 
 struct LoadedConfig {
-  config::v1::Config proto;  // with defaults applied
-  std::string path;          // the file it came from
+  config::v1::Config proto;             // with defaults applied
+  std::string path;                     // the file it came from
   std::optional<TextProtoFile> source;  // for located errors from section validators
   std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;  // by name
 };
@@ -29,7 +29,8 @@ struct LoadedConfig {
 Result<LoadedConfig> LoadConfig(const std::string& path);
 
 // Checks "host:port" (host may be a name, an IPv4 address or a bracketed IPv6 address; port
-// 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message, or "" when valid.
+// 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message,
+// or "" when valid.
 std::string CheckListenAddress(const std::string& address);
 
 // 1-63 characters of [a-z0-9-] (and [A-Z] when allow_upper), not starting with '-'.

@@ -22,7 +22,9 @@ class ConfigTest : public ::testing::Test {
     std::ofstream(p) << text;
     return p;
   }
-  Status LoadText(const std::string& text) { return LoadConfig(Write("c.textproto", text)).status(); }
+  Status LoadText(const std::string& text) {
+    return LoadConfig(Write("c.textproto", text)).status();
+  }
   TempDir dir_;
 };
 
@@ -55,7 +57,8 @@ TEST_F(ConfigTest, MissingFileIsNotFoundAndNamesThePath) {
 }
 
 TEST_F(ConfigTest, UnknownKeyIsRejectedWithItsLine) {
-  Status s = LoadText(std::string(kCalendar) + "server {\n  listen: \"127.0.0.1:1\"\n  lisen: \"x\"\n}\n");
+  Status s =
+      LoadText(std::string(kCalendar) + "server {\n  listen: \"127.0.0.1:1\"\n  lisen: \"x\"\n}\n");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("c.textproto:4:"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("lisen"), std::string::npos) << s.message();
@@ -108,8 +111,9 @@ TEST_F(ConfigTest, ErrorsInsideACalendarFileNameThatFileAndLine) {
         "week { day: MONDAY hours { start: \"08:30\" end: \"17:30\" } }\n"
         "exceptions { date: \"2026-02-30\" kind: HOLIDAY }\n");
   Status s = LoadText("calendars { name: \"x\" file: \"calendars/bad.textproto\" }\n");
-  EXPECT_NE(s.message().find("bad.textproto:5:14: exceptions[0].date: '2026-02-30' is not a real date"),
-            std::string::npos)
+  EXPECT_NE(
+      s.message().find("bad.textproto:5:14: exceptions[0].date: '2026-02-30' is not a real date"),
+      std::string::npos)
       << s.message();
 }
 

@@ -40,7 +40,9 @@ class Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -85,7 +87,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from an OK status");
   }
@@ -109,8 +111,8 @@ class Result {
 }  // namespace csops
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define CSOPS_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::csops::Status csops_status_ = (expr);      \
+#define CSOPS_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::csops::Status csops_status_ = (expr);        \
     if (!csops_status_.ok()) return csops_status_; \
   } while (0)

@@ -9,15 +9,15 @@
 
 #include "common/status.h"
 
-#define EXPECT_OK(expr)                            \
-  do {                                             \
-    ::csops::Status s_ = (expr);                   \
-    EXPECT_TRUE(s_.ok()) << s_.ToString();         \
+#define EXPECT_OK(expr)                    \
+  do {                                     \
+    ::csops::Status s_ = (expr);           \
+    EXPECT_TRUE(s_.ok()) << s_.ToString(); \
   } while (0)
-#define ASSERT_OK(expr)                            \
-  do {                                             \
-    ::csops::Status s_ = (expr);                   \
-    ASSERT_TRUE(s_.ok()) << s_.ToString();         \
+#define ASSERT_OK(expr)                    \
+  do {                                     \
+    ::csops::Status s_ = (expr);           \
+    ASSERT_TRUE(s_.ok()) << s_.ToString(); \
   } while (0)
 
 namespace csops {

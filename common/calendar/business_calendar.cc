@@ -11,13 +11,20 @@ constexpr int kMaxSearchDays = 3660;
 
 int WeekdayIndex(absl::CivilDay day) {
   switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
+    case absl::Weekday::monday:
+      return 0;
+    case absl::Weekday::tuesday:
+      return 1;
+    case absl::Weekday::wednesday:
+      return 2;
+    case absl::Weekday::thursday:
+      return 3;
+    case absl::Weekday::friday:
+      return 4;
+    case absl::Weekday::saturday:
+      return 5;
+    case absl::Weekday::sunday:
+      return 6;
   }
   return 0;
 }
@@ -108,8 +115,7 @@ Instant BusinessCalendar::NextWorkingInstant(Instant t) const {
 }
 
 Result<Instant> BusinessCalendar::AddBusinessTime(Instant start, Duration amount) const {
-  if (amount < Duration::zero())
-    return Status::InvalidArgument("amount: must not be negative");
+  if (amount < Duration::zero()) return Status::InvalidArgument("amount: must not be negative");
   if (amount == Duration::zero()) return start;
   Duration left = amount;
   absl::CivilDay day = LocalDay(start);

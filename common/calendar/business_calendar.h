@@ -86,8 +86,7 @@ class BusinessCalendar {
   std::string ExceptionName(absl::CivilDay day) const;
 
  private:
-  BusinessCalendar(CalendarSpec spec, absl::TimeZone zone)
-      : spec_(std::move(spec)), zone_(zone) {}
+  BusinessCalendar(CalendarSpec spec, absl::TimeZone zone) : spec_(std::move(spec)), zone_(zone) {}
   const std::vector<MinuteRange>& RangesOf(absl::CivilDay day) const;
   Instant LocalToInstant(absl::CivilSecond local) const;
 

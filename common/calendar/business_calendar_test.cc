@@ -84,7 +84,8 @@ TEST_F(TaiwanCalendarTest, OpeningAndClosingEdgesAreExactToTheSecond) {
   EXPECT_EQ(*cal_->AddBusinessTime(Taipei(2026, 3, 4, 8, 30), seconds(1)),
             Taipei(2026, 3, 4, 8, 30, 1));
   // A full working day ends at the close, not at the next opening.
-  EXPECT_EQ(*cal_->AddBusinessTime(Taipei(2026, 3, 4, 8, 30), hours(8)), Taipei(2026, 3, 4, 17, 30));
+  EXPECT_EQ(*cal_->AddBusinessTime(Taipei(2026, 3, 4, 8, 30), hours(8)),
+            Taipei(2026, 3, 4, 17, 30));
   EXPECT_EQ(*cal_->AddBusinessTime(Taipei(2026, 3, 4, 8, 30), hours(8) + seconds(1)),
             Taipei(2026, 3, 5, 8, 30, 1));
 }
@@ -166,7 +167,8 @@ TEST(DstCalendarTest, OfficeHoursAcrossTheSwitchUseEachDaysOffset) {
   // 08:30 in last week's offset (EST) is 09:30 EDT: open on the new offset.
   EXPECT_TRUE(cal.IsWorkingTime(At(-5, 2026, 3, 8, 8, 30)));
   EXPECT_FALSE(cal.IsWorkingTime(At(-4, 2026, 3, 8, 8, 59)));  // one minute before opening
-  EXPECT_EQ(*cal.EndOfNthWorkingDayAfter(absl::CivilDay(2026, 10, 31), 1), At(-5, 2026, 11, 1, 17, 0));
+  EXPECT_EQ(*cal.EndOfNthWorkingDayAfter(absl::CivilDay(2026, 10, 31), 1),
+            At(-5, 2026, 11, 1, 17, 0));
 }
 
 TEST(CalendarSpecTest, RejectsBadSpecs) {
@@ -178,7 +180,8 @@ TEST(CalendarSpecTest, RejectsBadSpecs) {
   spec.week[0] = {{600, 700}, {650, 800}};
   EXPECT_NE(BusinessCalendar::Create(spec).status().message().find("overlap"), std::string::npos);
   spec.week[0] = {};
-  EXPECT_NE(BusinessCalendar::Create(spec).status().message().find("no weekday"), std::string::npos);
+  EXPECT_NE(BusinessCalendar::Create(spec).status().message().find("no weekday"),
+            std::string::npos);
 }
 
 TEST(CalendarFileTest, ParsesTimesAndDatesStrictly) {

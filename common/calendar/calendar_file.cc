@@ -19,7 +19,8 @@ Result<std::vector<MinuteRange>> ToRanges(
     std::string at = field + "[" + std::to_string(i) + "]";
     auto start = ParseHhMm(hours[i].start());
     if (!start.ok() || *start >= 1440)
-      return file.Error(at + ".start", "'" + hours[i].start() + "' is not a time HH:MM (00:00-23:59)");
+      return file.Error(at + ".start",
+                        "'" + hours[i].start() + "' is not a time HH:MM (00:00-23:59)");
     auto end = ParseHhMm(hours[i].end());
     if (!end.ok()) return file.Error(at + ".end", "'" + hours[i].end() + "' is not a time HH:MM");
     if (*end <= *start) return file.Error(at + ".end", "must be later than start");
@@ -75,8 +76,7 @@ Result<BusinessCalendar> LoadCalendarFile(const std::string& path) {
     const auto& wd = proto.week(i);
     std::string at = "week[" + std::to_string(i) + "]";
     if (wd.day() == config::v1::WEEKDAY_UNSPECIFIED) return file->Error(at + ".day", "is required");
-    if (!seen_days.insert(wd.day()).second)
-      return file->Error(at + ".day", "weekday listed twice");
+    if (!seen_days.insert(wd.day()).second) return file->Error(at + ".day", "weekday listed twice");
     auto ranges = ToRanges(wd.hours(), *file, at + ".hours");
     if (!ranges.ok()) return ranges.status();
     spec.week[wd.day() - 1] = std::move(*ranges);
@@ -88,7 +88,8 @@ Result<BusinessCalendar> LoadCalendarFile(const std::string& path) {
     if (!day.ok()) return file->Error(at + ".date", day.status().message());
     if (*day < spec.covers_from || *day > spec.covers_until)
       return file->Error(at + ".date", "'" + ex.date() + "' is outside covers_from..covers_until");
-    if (spec.exceptions.count(*day)) return file->Error(at + ".date", "'" + ex.date() + "' listed twice");
+    if (spec.exceptions.count(*day))
+      return file->Error(at + ".date", "'" + ex.date() + "' listed twice");
     std::vector<MinuteRange> ranges;
     switch (ex.kind()) {
       case config::v1::HOLIDAY:

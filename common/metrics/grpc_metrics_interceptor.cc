@@ -16,24 +16,42 @@ std::pair<std::string, std::string> SplitMethodPath(const char* path) {
 
 const char* GrpcCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -42,11 +60,16 @@ namespace {
 const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
   using T = grpc::experimental::ServerRpcInfo::Type;
   switch (type) {
-    case T::UNARY: return "unary";
-    case T::CLIENT_STREAMING: return "client_stream";
-    case T::SERVER_STREAMING: return "server_stream";
-    case T::BIDI_STREAMING: return "bidi_stream";
-    default: return "unknown";
+    case T::UNARY:
+      return "unary";
+    case T::CLIENT_STREAMING:
+      return "client_stream";
+    case T::SERVER_STREAMING:
+      return "server_stream";
+    case T::BIDI_STREAMING:
+      return "bidi_stream";
+    default:
+      return "unknown";
   }
 }
 
@@ -68,9 +91,9 @@ class GrpcMetricsInterceptor : public grpc::experimental::Interceptor {
       handled_labels["grpc_code"] = GrpcCodeName(methods->GetSendStatus().error_code());
       factory_.handled().Add(handled_labels).Increment();
       factory_.handling_seconds()
-          .Add(labels_, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005,
-                                                                0.01, 0.025, 0.05, 0.1, 0.25,
-                                                                0.5, 1, 2.5, 5, 10})
+          .Add(labels_,
+               prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                       0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
           .Observe(secs.count());
     }
     methods->Proceed();

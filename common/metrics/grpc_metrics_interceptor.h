@@ -18,8 +18,7 @@
 
 namespace csops::metrics {
 
-class GrpcMetricsInterceptorFactory
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class GrpcMetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // REQUIRES: `registry` outlives the factory and every server it is installed in.
   explicit GrpcMetricsInterceptorFactory(prometheus::Registry& registry);

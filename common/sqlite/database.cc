@@ -28,8 +28,8 @@ struct Database::Metrics {
                           .Help("Time from BEGIN to durable COMMIT of one batch")
                           .Register(r)
                           .Add({{"db", db}}, prometheus::Histogram::BucketBoundaries{
-                                                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+                                                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1, 0.25, 0.5, 1, 2.5});
     auto& tx = prometheus::BuildCounter()
                    .Name("csops_sqlite_transactions_total")
                    .Help("Write transactions by outcome")
@@ -101,8 +101,8 @@ Status Database::Migrate() {
   }
   if (*current > known)
     return Status::FailedPrecondition("schema version " + std::to_string(*current) +
-                                      " is newer than this csopsd knows (" +
-                                      std::to_string(known) + "); run a newer csopsd");
+                                      " is newer than this csopsd knows (" + std::to_string(known) +
+                                      "); run a newer csopsd");
   for (const Migration& m : options_.migrations) {
     if (m.version <= *current) continue;
     CSOPS_RETURN_IF_ERROR(writer_conn_->Exec("BEGIN IMMEDIATE"));
@@ -256,9 +256,9 @@ void Database::CommitBatch(std::vector<Pending>& batch) {
   std::uint64_t committed = 0, failures = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!failed[i]) {
-      result[i] = commit_status.ok() ? Status()
-                                     : Status::Unavailable("commit failed: " +
-                                                           commit_status.message());
+      result[i] = commit_status.ok()
+                      ? Status()
+                      : Status::Unavailable("commit failed: " + commit_status.message());
     }
     result[i].ok() ? ++committed : ++failures;
   }

@@ -53,16 +53,16 @@ struct Migration {
 enum class Synchronous { kFull, kNormal };
 
 struct DatabaseOptions {
-  std::string path;                       // file path; its directory must exist
-  std::string name = "db";                // metric label, e.g. "queue"; low cardinality
+  std::string path;                              // file path; its directory must exist
+  std::string name = "db";                       // metric label, e.g. "queue"; low cardinality
   Synchronous synchronous = Synchronous::kFull;  // default FULL: every commit is fsynced
-  bool group_commit = true;               // false: one transaction per commit (benchmarks)
-  int max_batch = 256;                    // most transactions per commit
-  int read_connections = 4;               // size of the read pool
+  bool group_commit = true;                      // false: one transaction per commit (benchmarks)
+  int max_batch = 256;                           // most transactions per commit
+  int read_connections = 4;                      // size of the read pool
   int busy_timeout_ms = 5000;
-  int checkpoint_pages = 1000;            // WAL pages that trigger a checkpoint
-  int cache_mib = 64;                     // page cache of the writer connection
-  std::vector<Migration> migrations;      // applied in order at Open
+  int checkpoint_pages = 1000;               // WAL pages that trigger a checkpoint
+  int cache_mib = 64;                        // page cache of the writer connection
+  std::vector<Migration> migrations;         // applied in order at Open
   prometheus::Registry* registry = nullptr;  // optional; gets csops_sqlite_* metrics
 };
 
@@ -131,9 +131,8 @@ class Database {
   std::mutex done_mu_;
   std::condition_variable done_cv_;
   std::vector<std::pair<DoneFn, Status>> done_queue_;  // guarded by done_mu_
-  bool writer_finished_ = false;                        // guarded by done_mu_
+  bool writer_finished_ = false;                       // guarded by done_mu_
   std::thread completer_;
-
 
   std::mutex read_mu_;
   std::condition_variable read_cv_;

@@ -142,8 +142,12 @@ TEST_F(DatabaseTest, AFailingTransactionIsRolledBackAloneInItsBatch) {
   std::promise<void> release;
   auto released = release.get_future().share();
   std::promise<Status> first, bad, last;
-  db->WriteAsync([released](Connection&) { released.wait(); return Status(); },
-                 [&](const Status& s) { first.set_value(s); });
+  db->WriteAsync(
+      [released](Connection&) {
+        released.wait();
+        return Status();
+      },
+      [&](const Status& s) { first.set_value(s); });
   db->WriteAsync(InsertRow("x1"), [&](const Status& s) { (void)s; });
   db->WriteAsync(
       [](Connection& c) {
@@ -200,7 +204,8 @@ TEST_F(DatabaseTest, WalStaysBoundedUnderSustainedWrites) {
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; !stop; ++i)
-        (*db)->Write(InsertRow(std::to_string(t) + "/" + std::to_string(i) + std::string(200, 'x')));
+        (*db)->Write(
+            InsertRow(std::to_string(t) + "/" + std::to_string(i) + std::string(200, 'x')));
     });
   }
   std::uintmax_t largest = 0;

@@ -5,9 +5,12 @@ namespace {
 
 admin::v1::Target ToProto(Target t) {
   switch (t) {
-    case Target::kQueue: return admin::v1::TARGET_QUEUE;
-    case Target::kCase: return admin::v1::TARGET_CASE;
-    case Target::kNotify: return admin::v1::TARGET_NOTIFY;
+    case Target::kQueue:
+      return admin::v1::TARGET_QUEUE;
+    case Target::kCase:
+      return admin::v1::TARGET_CASE;
+    case Target::kNotify:
+      return admin::v1::TARGET_NOTIFY;
   }
   return admin::v1::TARGET_UNSPECIFIED;
 }

@@ -28,7 +28,8 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
       f.version = true;
       continue;
     }
-    if (arg.rfind("--", 0) != 0) return Status::InvalidArgument("unexpected argument '" + arg + "'");
+    if (arg.rfind("--", 0) != 0)
+      return Status::InvalidArgument("unexpected argument '" + arg + "'");
     std::string name = arg, value;
     bool has_value = false;
     if (auto eq = arg.find('='); eq != std::string::npos) {
@@ -51,7 +52,8 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
       if (!t.ok()) return t.status();
       f.targets = *t;
     } else if (name == "--listen" || name == "--metrics-listen") {
-      if (auto e = CheckListenAddress(value); !e.empty()) return Status::InvalidArgument(name + ": " + e);
+      if (auto e = CheckListenAddress(value); !e.empty())
+        return Status::InvalidArgument(name + ": " + e);
       (name == "--listen" ? f.listen : f.metrics_listen) = value;
     } else {
       f.data_dir = value;

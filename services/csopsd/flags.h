@@ -12,7 +12,7 @@
 namespace csops::csopsd {
 
 struct Flags {
-  std::string config = "deploy/csopsd.textproto";  // --config
+  std::string config = "deploy/csopsd.textproto";                                  // --config
   std::vector<Target> targets = {Target::kQueue, Target::kCase, Target::kNotify};  // --target
   std::optional<std::string> listen;          // --listen overrides server.listen
   std::optional<std::string> metrics_listen;  // --metrics-listen overrides server.metrics_listen

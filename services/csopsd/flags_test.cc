@@ -26,7 +26,8 @@ TEST(FlagsTest, AcceptsBothSpellingsAndCommaLists) {
 }
 
 TEST(FlagsTest, RejectsUnknownTargetsAndFlagsByName) {
-  EXPECT_NE(Parse({"--target=queue,billing"}).status().message().find("'billing'"), std::string::npos);
+  EXPECT_NE(Parse({"--target=queue,billing"}).status().message().find("'billing'"),
+            std::string::npos);
   EXPECT_NE(Parse({"--target=queue,queue"}).status().message().find("twice"), std::string::npos);
   EXPECT_NE(Parse({"--target=queue,"}).status().message().find("--target"), std::string::npos);
   EXPECT_NE(Parse({"--verbose"}).status().message().find("--verbose"), std::string::npos);

@@ -19,10 +19,14 @@ namespace {
 
 csops::log::Level ToLogLevel(csops::config::v1::LogLevel level) {
   switch (level) {
-    case csops::config::v1::DEBUG: return csops::log::Level::kDebug;
-    case csops::config::v1::WARNING: return csops::log::Level::kWarning;
-    case csops::config::v1::ERROR: return csops::log::Level::kError;
-    default: return csops::log::Level::kInfo;
+    case csops::config::v1::DEBUG:
+      return csops::log::Level::kDebug;
+    case csops::config::v1::WARNING:
+      return csops::log::Level::kWarning;
+    case csops::config::v1::ERROR:
+      return csops::log::Level::kError;
+    default:
+      return csops::log::Level::kInfo;
   }
 }
 
@@ -91,7 +95,9 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   const int grace = config->proto.server().shutdown_grace_seconds();
-  CSOPS_LOG(kInfo, "stopping").Kv("signal", sig == SIGINT ? "SIGINT" : "SIGTERM").Kv("grace_s", grace);
+  CSOPS_LOG(kInfo, "stopping")
+      .Kv("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")
+      .Kv("grace_s", grace);
   (*server)->Shutdown(std::chrono::seconds(grace));
   CSOPS_LOG(kInfo, "stopped");
   return 0;

@@ -7,18 +7,24 @@ namespace csops::csopsd {
 
 const char* TargetName(Target t) {
   switch (t) {
-    case Target::kQueue: return "queue";
-    case Target::kCase: return "case";
-    case Target::kNotify: return "notify";
+    case Target::kQueue:
+      return "queue";
+    case Target::kCase:
+      return "case";
+    case Target::kNotify:
+      return "notify";
   }
   return "?";
 }
 
 const char* HealthServiceName(Target t) {
   switch (t) {
-    case Target::kQueue: return "csops.queue.v1.QueueService";
-    case Target::kCase: return "csops.case.v1.CaseService";
-    case Target::kNotify: return "csops.notify.v1.NotifyService";
+    case Target::kQueue:
+      return "csops.queue.v1.QueueService";
+    case Target::kCase:
+      return "csops.case.v1.CaseService";
+    case Target::kNotify:
+      return "csops.notify.v1.NotifyService";
   }
   return "?";
 }
@@ -41,7 +47,8 @@ Result<std::vector<Target>> ParseTargets(const std::string& text) {
     out.push_back(*it);
   }
   if (!any || text.back() == ',')
-    return Status::InvalidArgument("--target: must be 'all' or a comma list of queue, case, notify");
+    return Status::InvalidArgument(
+        "--target: must be 'all' or a comma list of queue, case, notify");
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -44,7 +44,8 @@ class BoardHub final : public QueueListener {
 // Several listeners as one, called in order.
 class ListenerFanout final : public QueueListener {
  public:
-  explicit ListenerFanout(std::vector<QueueListener*> listeners) : listeners_(std::move(listeners)) {}
+  explicit ListenerFanout(std::vector<QueueListener*> listeners)
+      : listeners_(std::move(listeners)) {}
   void OnCommitted(const std::vector<QueueChange>& changes) override {
     for (QueueListener* l : listeners_) l->OnCommitted(changes);
   }

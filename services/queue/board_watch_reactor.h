@@ -51,12 +51,12 @@ class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>,
   std::deque<std::shared_ptr<const v1::BoardEvent>> queue_;    // guarded by mu_
   std::deque<std::shared_ptr<const v1::BoardEvent>> pending_;  // during a snapshot load
   std::shared_ptr<const v1::BoardEvent> in_flight_;            // guarded by mu_
-  bool loading_ = false;        // guarded by mu_
-  bool reload_ = false;         // guarded by mu_: pending_ overflowed during a load
-  bool need_snapshot_ = false;  // guarded by mu_: queue_ overflowed; resync when writable
-  bool finished_ = false;       // guarded by mu_
+  bool loading_ = false;                                       // guarded by mu_
+  bool reload_ = false;             // guarded by mu_: pending_ overflowed during a load
+  bool need_snapshot_ = false;      // guarded by mu_: queue_ overflowed; resync when writable
+  bool finished_ = false;           // guarded by mu_
   std::int64_t last_sequence_ = 0;  // guarded by mu_: newest event seen
-  bool executor_busy_ = false;  // guarded by mu_: a snapshot task refers to this
+  bool executor_busy_ = false;      // guarded by mu_: a snapshot task refers to this
 };
 
 }  // namespace csops::queue

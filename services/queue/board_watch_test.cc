@@ -88,7 +88,8 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
     auto w = std::make_unique<Watcher>();
     w->ctx = std::make_unique<grpc::ClientContext>();
     w->ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-    w->reader = v1::QueueService::NewStub(channels[i % channels.size()])->WatchBoard(w->ctx.get(), req);
+    w->reader =
+        v1::QueueService::NewStub(channels[i % channels.size()])->WatchBoard(w->ctx.get(), req);
     Watcher* raw = w.get();
     w->thread = std::thread([raw] {
       v1::BoardEvent e;
@@ -113,7 +114,12 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   std::mutex mu;
   std::map<std::string, Clock::time_point> committed;
   for (int i = 0; i < kEvents; ++i) {
-    IssueCommand c{"test", "A", PriorityClass::kNormal, Channel::kKiosk, ContactKind::kNone, "",
+    IssueCommand c{"test",
+                   "A",
+                   PriorityClass::kNormal,
+                   Channel::kKiosk,
+                   ContactKind::kNone,
+                   "",
                    "board-" + std::to_string(i)};
     auto r = Await<TicketView>([&](auto done) { engine.Issue(c, done); });
     ASSERT_OK(r.status());
@@ -137,9 +143,8 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
     for (const auto& [ticket, at] : w->issued) worst = std::max(worst, at - committed.at(ticket));
   }
   EXPECT_LT(worst, kMaxDelay);
-  std::printf("%d watchers got all %d events; worst delay after commit %.1f ms\n",
-              kWatchers - 1, kEvents,
-              std::chrono::duration<double, std::milli>(worst).count());
+  std::printf("%d watchers got all %d events; worst delay after commit %.1f ms\n", kWatchers - 1,
+              kEvents, std::chrono::duration<double, std::milli>(worst).count());
 
   // The stuck watcher finally reads: it was resynchronised (a sequence gap, then a snapshot).
   v1::BoardEvent e;

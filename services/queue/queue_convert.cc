@@ -22,58 +22,86 @@ namespace {
 
 pb::TicketState ToProto(TicketState s) {
   switch (s) {
-    case TicketState::kWaiting: return pb::TICKET_STATE_WAITING;
-    case TicketState::kCalled: return pb::TICKET_STATE_CALLED;
-    case TicketState::kServing: return pb::TICKET_STATE_SERVING;
-    case TicketState::kDone: return pb::TICKET_STATE_DONE;
-    case TicketState::kNoShow: return pb::TICKET_STATE_NO_SHOW;
-    case TicketState::kCancelled: return pb::TICKET_STATE_CANCELLED;
-    case TicketState::kExpired: return pb::TICKET_STATE_EXPIRED;
+    case TicketState::kWaiting:
+      return pb::TICKET_STATE_WAITING;
+    case TicketState::kCalled:
+      return pb::TICKET_STATE_CALLED;
+    case TicketState::kServing:
+      return pb::TICKET_STATE_SERVING;
+    case TicketState::kDone:
+      return pb::TICKET_STATE_DONE;
+    case TicketState::kNoShow:
+      return pb::TICKET_STATE_NO_SHOW;
+    case TicketState::kCancelled:
+      return pb::TICKET_STATE_CANCELLED;
+    case TicketState::kExpired:
+      return pb::TICKET_STATE_EXPIRED;
   }
   return pb::TICKET_STATE_UNSPECIFIED;
 }
 
 pb::PriorityClass ToProto(PriorityClass p) {
   switch (p) {
-    case PriorityClass::kNormal: return pb::PRIORITY_CLASS_NORMAL;
-    case PriorityClass::kPriority: return pb::PRIORITY_CLASS_PRIORITY;
-    case PriorityClass::kAccessible: return pb::PRIORITY_CLASS_ACCESSIBLE;
+    case PriorityClass::kNormal:
+      return pb::PRIORITY_CLASS_NORMAL;
+    case PriorityClass::kPriority:
+      return pb::PRIORITY_CLASS_PRIORITY;
+    case PriorityClass::kAccessible:
+      return pb::PRIORITY_CLASS_ACCESSIBLE;
   }
   return pb::PRIORITY_CLASS_UNSPECIFIED;
 }
 
 pb::Channel ToProto(Channel c) {
   switch (c) {
-    case Channel::kKiosk: return pb::CHANNEL_KIOSK;
-    case Channel::kApp: return pb::CHANNEL_APP;
-    case Channel::kCounter: return pb::CHANNEL_COUNTER;
+    case Channel::kKiosk:
+      return pb::CHANNEL_KIOSK;
+    case Channel::kApp:
+      return pb::CHANNEL_APP;
+    case Channel::kCounter:
+      return pb::CHANNEL_COUNTER;
   }
   return pb::CHANNEL_UNSPECIFIED;
 }
 
 pb::CounterState ToProto(CounterState s) {
   switch (s) {
-    case CounterState::kClosed: return pb::COUNTER_STATE_CLOSED;
-    case CounterState::kOpen: return pb::COUNTER_STATE_OPEN;
-    case CounterState::kPaused: return pb::COUNTER_STATE_PAUSED;
+    case CounterState::kClosed:
+      return pb::COUNTER_STATE_CLOSED;
+    case CounterState::kOpen:
+      return pb::COUNTER_STATE_OPEN;
+    case CounterState::kPaused:
+      return pb::COUNTER_STATE_PAUSED;
   }
   return pb::COUNTER_STATE_UNSPECIFIED;
 }
 
 pb::BoardEventKind ToProto(ChangeKind k) {
   switch (k) {
-    case ChangeKind::kIssued: return pb::BOARD_EVENT_KIND_ISSUED;
-    case ChangeKind::kCalled: return pb::BOARD_EVENT_KIND_CALLED;
-    case ChangeKind::kRecalled: return pb::BOARD_EVENT_KIND_RECALLED;
-    case ChangeKind::kServing: return pb::BOARD_EVENT_KIND_SERVING;
-    case ChangeKind::kCompleted: return pb::BOARD_EVENT_KIND_COMPLETED;
-    case ChangeKind::kNoShow: return pb::BOARD_EVENT_KIND_NO_SHOW;
-    case ChangeKind::kCancelled: return pb::BOARD_EVENT_KIND_CANCELLED;
-    case ChangeKind::kRequeued: return pb::BOARD_EVENT_KIND_REQUEUED;
-    case ChangeKind::kTransferred: return pb::BOARD_EVENT_KIND_TRANSFERRED;
-    case ChangeKind::kCounterChanged: return pb::BOARD_EVENT_KIND_COUNTER_CHANGED;
-    case ChangeKind::kDayReset: return pb::BOARD_EVENT_KIND_DAY_RESET;
-    case ChangeKind::kExpired: return pb::BOARD_EVENT_KIND_UNSPECIFIED;
+    case ChangeKind::kIssued:
+      return pb::BOARD_EVENT_KIND_ISSUED;
+    case ChangeKind::kCalled:
+      return pb::BOARD_EVENT_KIND_CALLED;
+    case ChangeKind::kRecalled:
+      return pb::BOARD_EVENT_KIND_RECALLED;
+    case ChangeKind::kServing:
+      return pb::BOARD_EVENT_KIND_SERVING;
+    case ChangeKind::kCompleted:
+      return pb::BOARD_EVENT_KIND_COMPLETED;
+    case ChangeKind::kNoShow:
+      return pb::BOARD_EVENT_KIND_NO_SHOW;
+    case ChangeKind::kCancelled:
+      return pb::BOARD_EVENT_KIND_CANCELLED;
+    case ChangeKind::kRequeued:
+      return pb::BOARD_EVENT_KIND_REQUEUED;
+    case ChangeKind::kTransferred:
+      return pb::BOARD_EVENT_KIND_TRANSFERRED;
+    case ChangeKind::kCounterChanged:
+      return pb::BOARD_EVENT_KIND_COUNTER_CHANGED;
+    case ChangeKind::kDayReset:
+      return pb::BOARD_EVENT_KIND_DAY_RESET;
+    case ChangeKind::kExpired:
+      return pb::BOARD_EVENT_KIND_UNSPECIFIED;
   }
   return pb::BOARD_EVENT_KIND_UNSPECIFIED;
 }
@@ -82,10 +110,14 @@ pb::BoardEventKind ToProto(ChangeKind k) {
 
 pb::ContactKind ToProto(ContactKind k) {
   switch (k) {
-    case ContactKind::kSms: return pb::CONTACT_KIND_SMS;
-    case ContactKind::kEmail: return pb::CONTACT_KIND_EMAIL;
-    case ContactKind::kAppPush: return pb::CONTACT_KIND_APP_PUSH;
-    case ContactKind::kNone: break;
+    case ContactKind::kSms:
+      return pb::CONTACT_KIND_SMS;
+    case ContactKind::kEmail:
+      return pb::CONTACT_KIND_EMAIL;
+    case ContactKind::kAppPush:
+      return pb::CONTACT_KIND_APP_PUSH;
+    case ContactKind::kNone:
+      break;
   }
   return pb::CONTACT_KIND_UNSPECIFIED;
 }
@@ -157,38 +189,57 @@ std::optional<pb::BoardEvent> ToBoardEvent(const QueueChange& c) {
 
 Result<PriorityClass> FromProto(pb::PriorityClass p, const char* field) {
   switch (p) {
-    case pb::PRIORITY_CLASS_NORMAL: return PriorityClass::kNormal;
-    case pb::PRIORITY_CLASS_PRIORITY: return PriorityClass::kPriority;
-    case pb::PRIORITY_CLASS_ACCESSIBLE: return PriorityClass::kAccessible;
-    default: return Status::InvalidArgument(std::string(field) + ": must be NORMAL, PRIORITY or ACCESSIBLE");
+    case pb::PRIORITY_CLASS_NORMAL:
+      return PriorityClass::kNormal;
+    case pb::PRIORITY_CLASS_PRIORITY:
+      return PriorityClass::kPriority;
+    case pb::PRIORITY_CLASS_ACCESSIBLE:
+      return PriorityClass::kAccessible;
+    default:
+      return Status::InvalidArgument(std::string(field) +
+                                     ": must be NORMAL, PRIORITY or ACCESSIBLE");
   }
 }
 
 Result<Channel> FromProto(pb::Channel c, const char* field) {
   switch (c) {
-    case pb::CHANNEL_KIOSK: return Channel::kKiosk;
-    case pb::CHANNEL_APP: return Channel::kApp;
-    case pb::CHANNEL_COUNTER: return Channel::kCounter;
-    default: return Status::InvalidArgument(std::string(field) + ": must be KIOSK, APP or COUNTER");
+    case pb::CHANNEL_KIOSK:
+      return Channel::kKiosk;
+    case pb::CHANNEL_APP:
+      return Channel::kApp;
+    case pb::CHANNEL_COUNTER:
+      return Channel::kCounter;
+    default:
+      return Status::InvalidArgument(std::string(field) + ": must be KIOSK, APP or COUNTER");
   }
 }
 
 Result<ContactKind> FromProto(pb::ContactKind k, const char* field) {
   switch (k) {
-    case pb::CONTACT_KIND_UNSPECIFIED: return ContactKind::kNone;
-    case pb::CONTACT_KIND_SMS: return ContactKind::kSms;
-    case pb::CONTACT_KIND_EMAIL: return ContactKind::kEmail;
-    case pb::CONTACT_KIND_APP_PUSH: return ContactKind::kAppPush;
-    default: return Status::InvalidArgument(std::string(field) + ": unknown contact kind");
+    case pb::CONTACT_KIND_UNSPECIFIED:
+      return ContactKind::kNone;
+    case pb::CONTACT_KIND_SMS:
+      return ContactKind::kSms;
+    case pb::CONTACT_KIND_EMAIL:
+      return ContactKind::kEmail;
+    case pb::CONTACT_KIND_APP_PUSH:
+      return ContactKind::kAppPush;
+    default:
+      return Status::InvalidArgument(std::string(field) + ": unknown contact kind");
   }
 }
 
 Result<Outcome> FromProto(pb::Outcome o, const char* field) {
   switch (o) {
-    case pb::OUTCOME_RESOLVED: return Outcome::kResolved;
-    case pb::OUTCOME_CASE_OPENED: return Outcome::kCaseOpened;
-    case pb::OUTCOME_NEEDS_FOLLOW_UP: return Outcome::kNeedsFollowUp;
-    default: return Status::InvalidArgument(std::string(field) + ": must be RESOLVED, CASE_OPENED or NEEDS_FOLLOW_UP");
+    case pb::OUTCOME_RESOLVED:
+      return Outcome::kResolved;
+    case pb::OUTCOME_CASE_OPENED:
+      return Outcome::kCaseOpened;
+    case pb::OUTCOME_NEEDS_FOLLOW_UP:
+      return Outcome::kNeedsFollowUp;
+    default:
+      return Status::InvalidArgument(std::string(field) +
+                                     ": must be RESOLVED, CASE_OPENED or NEEDS_FOLLOW_UP");
   }
 }
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "services/queue/queue_engine_ctx.h"
 #include "services/queue/domain/transitions.h"
+#include "services/queue/queue_engine_ctx.h"
 
 namespace csops::queue {
 
@@ -56,7 +56,8 @@ Status ValidateContact(ContactKind kind, const std::string& address) {
       if (c >= '0' && c <= '9') {
         ++digits;
       } else if (c != '+' && c != '-' && c != ' ') {
-        return Status::InvalidArgument("contact.address: a phone number has only digits, +, - and spaces");
+        return Status::InvalidArgument(
+            "contact.address: a phone number has only digits, +, - and spaces");
       }
     }
     if (digits < 8 || digits > 15)
@@ -69,7 +70,6 @@ Status ValidateContact(ContactKind kind, const std::string& address) {
   }
   return Status();
 }
-
 
 }  // namespace
 
@@ -102,10 +102,12 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
   auto branch = Branch(cmd.branch_id);
   if (!branch.ok()) return done(branch.status());
   const BranchModel& b = **branch;
-  if (cmd.service_code.empty()) return done(Status::InvalidArgument("service_code: must not be empty"));
+  if (cmd.service_code.empty())
+    return done(Status::InvalidArgument("service_code: must not be empty"));
   const ServiceModel* service = b.FindService(cmd.service_code);
   if (!service)
-    return done(Status::NotFound("service '" + cmd.service_code + "' is not offered by branch " + b.id));
+    return done(
+        Status::NotFound("service '" + cmd.service_code + "' is not offered by branch " + b.id));
   if (Status s = ValidateKey(cmd.idempotency_key); !s.ok()) return done(s);
   if (Status s = ValidateContact(cmd.contact_kind, cmd.contact_address); !s.ok()) return done(s);
   const std::string fingerprint = Fingerprint(cmd);
@@ -166,9 +168,9 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
         if (!id.ok()) return id.status();
         t.id = *id;
         view->ticket = t;
-        CSOPS_RETURN_IF_ERROR(tx.AppendEvent({t.id, now, std::string(ChannelName(t.channel)),
-                                              std::nullopt, TicketState::kWaiting, "",
-                                              t.service_code, ""}));
+        CSOPS_RETURN_IF_ERROR(
+            tx.AppendEvent({t.id, now, std::string(ChannelName(t.channel)), std::nullopt,
+                            TicketState::kWaiting, "", t.service_code, ""}));
         QueueChange c{ChangeKind::kIssued, b.id, now};
         c.ticket = t.display;
         c.service_code = t.service_code;
@@ -207,14 +209,14 @@ void QueueEngine::CallNext(std::string branch_id, std::string counter_id, Done<C
         auto held = tx.HeldByCounter(b.id, ctx.day, counter->id);
         if (!held.ok()) return held.status();
         if (*held)
-          return Status::FailedPrecondition(
-              "counter " + counter->id + " still holds ticket " + (*held)->display + " ('" +
-              std::string(StateName((*held)->state)) +
-              "'); complete, transfer or mark it no-show first");
+          return Status::FailedPrecondition("counter " + counter->id + " still holds ticket " +
+                                            (*held)->display + " ('" +
+                                            std::string(StateName((*held)->state)) +
+                                            "'); complete, transfer or mark it no-show first");
         auto heads = tx.WaitingHeads(b.id, ctx.day, rec->services, counter->id);
         if (!heads.ok()) return heads.status();
-        auto sel = SelectNext(*heads, rec->services, b.policy, b.priority_ratio,
-                              rec->priority_streak);
+        auto sel =
+            SelectNext(*heads, rec->services, b.policy, b.priority_ratio, rec->priority_streak);
         if (!sel) return CallResult{false, {}};
         auto found = tx.FindTicketById(sel->chosen.ticket_id);
         if (!found.ok()) return found.status();
@@ -375,10 +377,12 @@ void QueueEngine::Transfer(TransferCommand cmd, Done<TicketView> done) {
   if (cmd.to_service_code.empty())
     return done(Status::InvalidArgument("to_service_code: must not be empty"));
   if (!b.FindService(cmd.to_service_code))
-    return done(Status::NotFound("service '" + cmd.to_service_code + "' is not offered by branch " + b.id));
+    return done(
+        Status::NotFound("service '" + cmd.to_service_code + "' is not offered by branch " + b.id));
   if (!cmd.to_counter_id.empty()) {
     const CounterModel* target = b.FindCounter(cmd.to_counter_id);
-    if (!target) return done(Status::NotFound("counter '" + cmd.to_counter_id + "' of branch " + b.id));
+    if (!target)
+      return done(Status::NotFound("counter '" + cmd.to_counter_id + "' of branch " + b.id));
     if (std::find(target->services.begin(), target->services.end(), cmd.to_service_code) ==
         target->services.end())
       return done(Status::FailedPrecondition("to_counter_id: counter " + target->id +
@@ -390,9 +394,8 @@ void QueueEngine::Transfer(TransferCommand cmd, Done<TicketView> done) {
       [to = cmd.to_service_code, to_counter = cmd.to_counter_id, note = cmd.note](
           Ctx& ctx, const TicketRecord& before, TicketRecord& t, const std::string& actor) {
         if (before.state == TicketState::kServing && before.serving_at) {
-          CSOPS_RETURN_IF_ERROR(ctx.w->RecordServiceTime(ctx.branch.id, ctx.day,
-                                                         before.service_code,
-                                                         ctx.now - *before.serving_at));
+          CSOPS_RETURN_IF_ERROR(ctx.w->RecordServiceTime(
+              ctx.branch.id, ctx.day, before.service_code, ctx.now - *before.serving_at));
         }
         t.state = TicketState::kWaiting;
         t.service_code = to;

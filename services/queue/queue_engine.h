@@ -10,8 +10,8 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +27,8 @@ namespace csops::queue {
 // A ticket with what a reader of it wants to know now.
 struct TicketView {
   TicketRecord ticket;
-  int people_ahead = 0;            // only while waiting
-  Duration estimated_wait{0};      // only while waiting
+  int people_ahead = 0;        // only while waiting
+  Duration estimated_wait{0};  // only while waiting
   bool no_open_counter = false;
 };
 
@@ -60,8 +60,18 @@ struct BranchView {
 };
 
 enum class ChangeKind {
-  kIssued, kCalled, kRecalled, kServing, kCompleted, kNoShow, kCancelled, kRequeued,
-  kTransferred, kCounterChanged, kExpired, kDayReset
+  kIssued,
+  kCalled,
+  kRecalled,
+  kServing,
+  kCompleted,
+  kNoShow,
+  kCancelled,
+  kRequeued,
+  kTransferred,
+  kCounterChanged,
+  kExpired,
+  kDayReset
 };
 
 // One committed change, for boards and metrics. Carries no personal data.
@@ -86,8 +96,8 @@ struct QueueChange {
   std::optional<Duration> service_time;    // completed (or transferred while serving)
   int rating = 0;
   Outcome outcome = Outcome::kNone;
-  int count = 0;                          // expired: tickets expired in service_code
-  std::optional<CounterView> counter;     // counter changes
+  int count = 0;                       // expired: tickets expired in service_code
+  std::optional<CounterView> counter;  // counter changes
 };
 
 class QueueListener {

@@ -50,12 +50,15 @@ void QueueEngine::OpenCounter(std::string branch_id, std::string counter_id, std
   if (model) {
     for (std::size_t i = 0; i < services.size(); ++i) {
       if (!b->FindService(services[i]))
-        return done(Status::NotFound("service '" + services[i] + "' is not offered by branch " + b->id));
-      if (std::find(model->services.begin(), model->services.end(), services[i]) == model->services.end())
+        return done(
+            Status::NotFound("service '" + services[i] + "' is not offered by branch " + b->id));
+      if (std::find(model->services.begin(), model->services.end(), services[i]) ==
+          model->services.end())
         return done(Status::FailedPrecondition("service_codes: counter " + model->id +
                                                " is not set up for service " + services[i]));
       if (std::find(services.begin(), services.begin() + i, services[i]) != services.begin() + i)
-        return done(Status::InvalidArgument("service_codes: '" + services[i] + "' is listed twice"));
+        return done(
+            Status::InvalidArgument("service_codes: '" + services[i] + "' is listed twice"));
     }
     if (services.empty()) services = model->services;
   }

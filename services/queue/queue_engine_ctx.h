@@ -23,8 +23,7 @@ struct QueueEngine::Ctx {
                                      "' is not a ticket number like A023");
     auto t = r.FindTicket(branch.id, day, number);
     if (!t.ok()) return t.status();
-    if (!*t)
-      return Status::NotFound("ticket " + number + " of branch " + branch.id + " on " + day);
+    if (!*t) return Status::NotFound("ticket " + number + " of branch " + branch.id + " on " + day);
     return std::move(**t);
   }
 
@@ -74,8 +73,8 @@ struct QueueEngine::Ctx {
                                    const ServiceDay* known = nullptr) {
     TicketView v{t, ahead, Duration(0), false};
     const ServiceModel* s = branch.FindService(t.service_code);
-    Result<ServiceDay> sd = known ? Result<ServiceDay>(*known)
-                                  : r.GetServiceDay(branch.id, day, t.service_code);
+    Result<ServiceDay> sd =
+        known ? Result<ServiceDay>(*known) : r.GetServiceDay(branch.id, day, t.service_code);
     if (!sd.ok()) return sd.status();
     auto open = OpenCountersFor(t.service_code);
     if (!open.ok()) return open.status();
@@ -97,10 +96,10 @@ struct QueueEngine::Ctx {
   Status Move(const TicketRecord& before, const TicketRecord& after, ChangeKind kind,
               const std::string& actor, const std::string& note = "") {
     CSOPS_RETURN_IF_ERROR(w->SaveTicket(before, after));
-    CSOPS_RETURN_IF_ERROR(w->AppendEvent({after.id, now, actor, before.state, after.state,
-                                          after.counter_id.empty() ? before.counter_id
-                                                                   : after.counter_id,
-                                          after.service_code, note}));
+    CSOPS_RETURN_IF_ERROR(
+        w->AppendEvent({after.id, now, actor, before.state, after.state,
+                        after.counter_id.empty() ? before.counter_id : after.counter_id,
+                        after.service_code, note}));
     QueueChange c{kind, branch.id, now};
     c.ticket = after.display;
     c.service_code = after.service_code;
@@ -166,7 +165,7 @@ void QueueEngine::Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>
 }
 
 inline CounterView ToView(const CounterRecord& r, const CounterModel& m,
-                   const std::optional<TicketRecord>& held) {
+                          const std::optional<TicketRecord>& held) {
   CounterView v;
   v.counter_id = m.id;
   v.name = m.name;

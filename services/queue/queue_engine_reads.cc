@@ -12,7 +12,8 @@ Result<TicketView> QueueEngine::GetTicket(const std::string& branch_id,
   std::vector<QueueChange> none;
   Status s = store_.Read([&](QueueReader& r) {
     const Instant now = clock_.Now();
-    Ctx ctx{r, nullptr, open_counters_, **branch, now, FormatDay((*branch)->BusinessDay(now)), none};
+    Ctx ctx{r,   nullptr, open_counters_, **branch, now, FormatDay((*branch)->BusinessDay(now)),
+            none};
     auto t = ctx.LoadTicket(ticket_number);
     if (!t.ok()) return t.status();
     auto v = ctx.View(*t);

@@ -71,12 +71,12 @@ TEST(QueueEngineTest, OldestFirstServesTheLongestWaitAcrossServices) {
 TEST(QueueEngineTest, PriorityGoesFirstButNormalIsNotStarved) {
   QueueFixture f;  // ratio 2 : 1
   ASSERT_OK(f.Open("1", {"A"}).status());
-  for (int i = 0; i < 3; ++i) f.Issue("A");                          // A001-A003 normal
+  for (int i = 0; i < 3; ++i) f.Issue("A");                            // A001-A003 normal
   for (int i = 0; i < 4; ++i) f.Issue("A", PriorityClass::kPriority);  // A004-A007 priority
   std::vector<std::string> order;
   for (std::string n; !(n = f.Serve("1")).empty();) order.push_back(n);
-  EXPECT_EQ(order, (std::vector<std::string>{"A004", "A005", "A001", "A006", "A007", "A002",
-                                             "A003"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"A004", "A005", "A001", "A006", "A007", "A002", "A003"}));
 }
 
 TEST(QueueEngineTest, AccessibleCountsAsPriority) {
@@ -244,7 +244,7 @@ TEST(QueueEngineTest, NearTurnNoticeIsWrittenWhenFewEnoughAreAhead) {
   EXPECT_TRUE(f.engine->ListNotices("test", 10)->empty());
   f.Serve("1");
   EXPECT_TRUE(f.engine->ListNotices("test", 10)->empty());  // 4 ahead
-  f.Serve("1");                                                // 3 ahead: notify
+  f.Serve("1");                                             // 3 ahead: notify
   auto notices = f.engine->ListNotices("test", 10);
   ASSERT_OK(notices.status());
   ASSERT_EQ(notices->size(), 1u);

@@ -10,7 +10,8 @@ const prometheus::Histogram::BucketBoundaries& WaitBuckets() {
 }
 
 const prometheus::Histogram::BucketBoundaries& ServiceBuckets() {
-  static const prometheus::Histogram::BucketBoundaries b = {60, 120, 180, 300, 450, 600, 900, 1200, 1800};
+  static const prometheus::Histogram::BucketBoundaries b = {60,  120, 180,  300, 450,
+                                                            600, 900, 1200, 1800};
   return b;
 }
 
@@ -26,32 +27,58 @@ double Seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
 
 QueueMetrics::QueueMetrics(prometheus::Registry& r,
                            const std::vector<std::shared_ptr<const BranchModel>>& branches)
-    : issued_(prometheus::BuildCounter().Name("csops_queue_tickets_issued_total")
-                  .Help("Queue tickets issued").Register(r)),
-      wait_(prometheus::BuildHistogram().Name("csops_queue_wait_seconds")
-                .Help("Wait from issue to first call").Register(r)),
-      service_(prometheus::BuildHistogram().Name("csops_queue_service_seconds")
-                   .Help("Service time from start to complete at the counter").Register(r)),
-      waiting_(prometheus::BuildGauge().Name("csops_queue_waiting_tickets")
-                   .Help("Tickets waiting now").Register(r)),
-      no_shows_(prometheus::BuildCounter().Name("csops_queue_no_shows_total")
-                    .Help("Called tickets whose customer did not come").Register(r)),
-      transfers_(prometheus::BuildCounter().Name("csops_queue_transfers_total")
-                     .Help("Tickets transferred into a service").Register(r)),
-      open_counters_(prometheus::BuildGauge().Name("csops_queue_open_counters")
-                         .Help("Counters open now").Register(r)),
-      estimate_error_(prometheus::BuildHistogram().Name("csops_queue_wait_estimate_error_seconds")
-                          .Help("Actual wait minus the wait estimated at issue").Register(r)),
-      ratings_(prometheus::BuildCounter().Name("csops_queue_ratings_total")
-                   .Help("Counter-pad satisfaction ratings by score").Register(r)),
-      over_target_(prometheus::BuildCounter().Name("csops_queue_waits_over_target_total")
-                       .Help("First calls that came after the service's target wait").Register(r)),
-      completed_(prometheus::BuildCounter().Name("csops_queue_completed_total")
-                     .Help("Tickets served to completion, by outcome").Register(r)),
-      cancelled_(prometheus::BuildCounter().Name("csops_queue_cancelled_total")
-                     .Help("Tickets cancelled").Register(r)),
-      expired_(prometheus::BuildCounter().Name("csops_queue_expired_total")
-                   .Help("Tickets unfinished when their business day ended").Register(r)) {
+    : issued_(prometheus::BuildCounter()
+                  .Name("csops_queue_tickets_issued_total")
+                  .Help("Queue tickets issued")
+                  .Register(r)),
+      wait_(prometheus::BuildHistogram()
+                .Name("csops_queue_wait_seconds")
+                .Help("Wait from issue to first call")
+                .Register(r)),
+      service_(prometheus::BuildHistogram()
+                   .Name("csops_queue_service_seconds")
+                   .Help("Service time from start to complete at the counter")
+                   .Register(r)),
+      waiting_(prometheus::BuildGauge()
+                   .Name("csops_queue_waiting_tickets")
+                   .Help("Tickets waiting now")
+                   .Register(r)),
+      no_shows_(prometheus::BuildCounter()
+                    .Name("csops_queue_no_shows_total")
+                    .Help("Called tickets whose customer did not come")
+                    .Register(r)),
+      transfers_(prometheus::BuildCounter()
+                     .Name("csops_queue_transfers_total")
+                     .Help("Tickets transferred into a service")
+                     .Register(r)),
+      open_counters_(prometheus::BuildGauge()
+                         .Name("csops_queue_open_counters")
+                         .Help("Counters open now")
+                         .Register(r)),
+      estimate_error_(prometheus::BuildHistogram()
+                          .Name("csops_queue_wait_estimate_error_seconds")
+                          .Help("Actual wait minus the wait estimated at issue")
+                          .Register(r)),
+      ratings_(prometheus::BuildCounter()
+                   .Name("csops_queue_ratings_total")
+                   .Help("Counter-pad satisfaction ratings by score")
+                   .Register(r)),
+      over_target_(prometheus::BuildCounter()
+                       .Name("csops_queue_waits_over_target_total")
+                       .Help("First calls that came after the service's target wait")
+                       .Register(r)),
+      completed_(prometheus::BuildCounter()
+                     .Name("csops_queue_completed_total")
+                     .Help("Tickets served to completion, by outcome")
+                     .Register(r)),
+      cancelled_(prometheus::BuildCounter()
+                     .Name("csops_queue_cancelled_total")
+                     .Help("Tickets cancelled")
+                     .Register(r)),
+      expired_(prometheus::BuildCounter()
+                   .Name("csops_queue_expired_total")
+                   .Help("Tickets unfinished when their business day ended")
+                   .Register(r)) {
   for (const auto& b : branches) {
     BranchSeries& bs = series_[b->id];
     bs.open_counters = &open_counters_.Add({{"branch", b->id}});
@@ -110,7 +137,9 @@ void QueueMetrics::OnCommitted(const std::vector<QueueChange>& changes) {
     ServiceSeries* s = Find(c.branch_id, c.service_code);
     if (!s) continue;
     switch (c.kind) {
-      case ChangeKind::kIssued: s->issued[static_cast<int>(c.channel) - 1]->Increment(); break;
+      case ChangeKind::kIssued:
+        s->issued[static_cast<int>(c.channel) - 1]->Increment();
+        break;
       case ChangeKind::kCalled:
         if (c.wait) s->wait->Observe(Seconds(*c.wait));
         if (c.estimate_error) s->estimate_error->Observe(Seconds(*c.estimate_error));
@@ -118,11 +147,16 @@ void QueueMetrics::OnCommitted(const std::vector<QueueChange>& changes) {
         break;
       case ChangeKind::kCompleted:
         if (c.service_time) s->service->Observe(Seconds(*c.service_time));
-        if (c.rating >= 1 && c.rating <= 5) series_.at(c.branch_id).ratings[c.rating - 1]->Increment();
+        if (c.rating >= 1 && c.rating <= 5)
+          series_.at(c.branch_id).ratings[c.rating - 1]->Increment();
         if (c.outcome != Outcome::kNone) s->completed[static_cast<int>(c.outcome) - 1]->Increment();
         break;
-      case ChangeKind::kNoShow: s->no_shows->Increment(); break;
-      case ChangeKind::kCancelled: s->cancelled->Increment(); break;
+      case ChangeKind::kNoShow:
+        s->no_shows->Increment();
+        break;
+      case ChangeKind::kCancelled:
+        s->cancelled->Increment();
+        break;
       case ChangeKind::kTransferred:
         s->transfers->Increment();
         if (ServiceSeries* from = Find(c.branch_id, c.from_service_code)) {
@@ -130,8 +164,11 @@ void QueueMetrics::OnCommitted(const std::vector<QueueChange>& changes) {
           from->waiting->Set(c.from_waiting);
         }
         break;
-      case ChangeKind::kExpired: s->expired->Increment(static_cast<double>(c.count)); break;
-      default: break;
+      case ChangeKind::kExpired:
+        s->expired->Increment(static_cast<double>(c.count));
+        break;
+      default:
+        break;
     }
     if (c.kind != ChangeKind::kExpired) s->waiting->Set(c.waiting);
   }

@@ -38,7 +38,9 @@ void QueueModule::ExpireAndRefresh() {
     engine_->ExpireStale(b->id, [&p](Result<int> r) { p.set_value(std::move(r)); });
     auto expired = p.get_future().get();
     if (!expired.ok()) {
-      CSOPS_LOG(kError, "queue_daily_reset_failed").Kv("branch", b->id).Kv("error", expired.status().ToString());
+      CSOPS_LOG(kError, "queue_daily_reset_failed")
+          .Kv("branch", b->id)
+          .Kv("error", expired.status().ToString());
     } else if (*expired > 0) {
       CSOPS_LOG(kInfo, "queue_daily_reset").Kv("branch", b->id).Kv("expired", *expired);
     }

@@ -24,9 +24,8 @@ class QueueModule {
  public:
   // `db_options.migrations` is filled in here; the path should be <data_dir>/queue.db.
   static Result<std::unique_ptr<QueueModule>> Start(
-      sqlite::DatabaseOptions db_options,
-      std::vector<std::shared_ptr<const BranchModel>> branches, prometheus::Registry& registry,
-      const Clock& clock);
+      sqlite::DatabaseOptions db_options, std::vector<std::shared_ptr<const BranchModel>> branches,
+      prometheus::Registry& registry, const Clock& clock);
   ~QueueModule();
 
   grpc::Service* service() { return service_.get(); }

@@ -60,7 +60,7 @@ ServerUnaryReactor* QueueService::IssueTicket(CallbackServerContext* ctx,
   if (!channel.ok()) return Fail(ctx, channel.status());
   auto contact = FromProto(req->contact().kind(), "contact.kind");
   if (!contact.ok()) return Fail(ctx, contact.status());
-  IssueCommand cmd{req->branch_id(), req->service_code(), *priority, *channel, *contact,
+  IssueCommand cmd{req->branch_id(),         req->service_code(),   *priority, *channel, *contact,
                    req->contact().address(), req->idempotency_key()};
   auto* reactor = ctx->DefaultReactor();
   engine_.Issue(std::move(cmd), ReplyTicket(reactor, finisher_, resp));
@@ -124,8 +124,7 @@ ServerUnaryReactor* QueueService::Cancel(CallbackServerContext* ctx, const v1::C
   return reactor;
 }
 
-ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx,
-                                          const v1::RequeueRequest* req,
+ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx, const v1::RequeueRequest* req,
                                           v1::RequeueResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   engine_.Requeue({req->branch_id(), req->counter_id(), req->ticket_number()},
@@ -176,7 +175,8 @@ ServerUnaryReactor* QueueService::GetTicket(CallbackServerContext* ctx,
                                             v1::GetTicketResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
-    ReplyTicket(reactor, finisher_, resp)(engine_.GetTicket(req->branch_id(), req->ticket_number()));
+    ReplyTicket(reactor, finisher_,
+                resp)(engine_.GetTicket(req->branch_id(), req->ticket_number()));
   });
   return reactor;
 }
@@ -198,21 +198,23 @@ ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx
                                                       v1::ListNearTurnNoticesResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
-    Reply<std::vector<NearTurnNotice>>(reactor, finisher_, [resp](const std::vector<NearTurnNotice>& all) {
-      for (const NearTurnNotice& n : all) {
-        auto* o = resp->add_notices();
-        o->set_id(n.id);
-        o->set_ticket_number(n.ticket_display);
-        o->set_business_day(n.business_day);
-        o->set_people_ahead(n.people_ahead);
-        o->set_contact_kind(ToProto(n.contact_kind));
-        o->set_masked_address(n.contact_kind == ContactKind::kEmail ? MaskEmail(n.contact_address)
-                              : n.contact_kind == ContactKind::kSms ? MaskPhone(n.contact_address)
-                                                                    : std::string("***"));
-        SetTimestamp(n.created_at, o->mutable_created_at());
-        o->set_delivered(n.delivered);
-      }
-    })(engine_.ListNotices(req->branch_id(), req->limit()));
+    Reply<std::vector<NearTurnNotice>>(
+        reactor, finisher_, [resp](const std::vector<NearTurnNotice>& all) {
+          for (const NearTurnNotice& n : all) {
+            auto* o = resp->add_notices();
+            o->set_id(n.id);
+            o->set_ticket_number(n.ticket_display);
+            o->set_business_day(n.business_day);
+            o->set_people_ahead(n.people_ahead);
+            o->set_contact_kind(ToProto(n.contact_kind));
+            o->set_masked_address(
+                n.contact_kind == ContactKind::kEmail ? MaskEmail(n.contact_address)
+                : n.contact_kind == ContactKind::kSms ? MaskPhone(n.contact_address)
+                                                      : std::string("***"));
+            SetTimestamp(n.created_at, o->mutable_created_at());
+            o->set_delivered(n.delivered);
+          }
+        })(engine_.ListNotices(req->branch_id(), req->limit()));
   });
   return reactor;
 }
@@ -227,17 +229,20 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
       explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
       void OnDone() override { delete this; }
     };
-    return new Refuse(ToGrpcStatus(branch.empty()
-                                       ? Status::InvalidArgument("branch_id: must not be empty")
-                                       : Status::NotFound("branch '" + branch + "' is not configured")));
+    return new Refuse(ToGrpcStatus(
+        branch.empty() ? Status::InvalidArgument("branch_id: must not be empty")
+                       : Status::NotFound("branch '" + branch + "' is not configured")));
   }
-  return new BoardWatchReactor(hub_, executor_, branch, [this, branch]() -> Result<v1::BranchSnapshot> {
-    auto view = engine_.Snapshot(branch);
-    if (!view.ok()) return view.status();
-    v1::BranchSnapshot snap;
-    ToProto(*view, &snap);
-    return snap;
-  }, board_queue_limit_);
+  return new BoardWatchReactor(
+      hub_, executor_, branch,
+      [this, branch]() -> Result<v1::BranchSnapshot> {
+        auto view = engine_.Snapshot(branch);
+        if (!view.ok()) return view.status();
+        v1::BranchSnapshot snap;
+        ToProto(*view, &snap);
+        return snap;
+      },
+      board_queue_limit_);
 }
 
 }  // namespace csops::queue

@@ -21,11 +21,11 @@ namespace csops::queue {
 
 // Per business day and service: numbering, the waiting count and the service-time average.
 struct ServiceDay {
-  int last_number = 0;          // 0 before the first ticket of the day
-  int waiting = 0;              // tickets in state waiting now
-  std::string last_called;      // display number of the last call, "" before the first
-  double avg_service_ms = 0;    // moving average of completed service times
-  int service_samples = 0;      // completed services so far
+  int last_number = 0;        // 0 before the first ticket of the day
+  int waiting = 0;            // tickets in state waiting now
+  std::string last_called;    // display number of the last call, "" before the first
+  double avg_service_ms = 0;  // moving average of completed service times
+  int service_samples = 0;    // completed services so far
 };
 
 class QueueReader {
@@ -62,8 +62,7 @@ class QueueReader {
   virtual Result<std::optional<TicketRecord>> HeldByCounter(const std::string& branch,
                                                             const std::string& day,
                                                             const std::string& counter_id) = 0;
-  virtual Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch,
-                                                          int limit) = 0;
+  virtual Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) = 0;
 };
 
 class QueueTx : public QueueReader {

@@ -13,8 +13,8 @@
 namespace csops::queue {
 
 inline Instant TaipeiTime(int y, int mo, int d, int h, int mi) {
-  absl::Time t = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone()) -
-                 absl::Hours(8);
+  absl::Time t =
+      absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone()) - absl::Hours(8);
   return FromUnixMillis(absl::ToUnixMillis(t));
 }
 
@@ -31,7 +31,8 @@ inline BranchModel TestBranch() {
     s.name_zh_tw = std::string("服務") + code;
     b.services.push_back(s);
   }
-  b.counters = {{"1", "1號櫃台", {"A", "B"}}, {"2", "2號櫃台", {"B", "A"}}, {"3", "3號櫃台", {"C"}}};
+  b.counters = {
+      {"1", "1號櫃台", {"A", "B"}}, {"2", "2號櫃台", {"B", "A"}}, {"3", "3號櫃台", {"C"}}};
   return b;
 }
 
@@ -59,8 +60,7 @@ Result<T> Await(F&& start) {
 
 class QueueFixture {
  public:
-  explicit QueueFixture(BranchModel branch = TestBranch())
-      : clock(TaipeiTime(2026, 3, 4, 9, 0)) {
+  explicit QueueFixture(BranchModel branch = TestBranch()) : clock(TaipeiTime(2026, 3, 4, 9, 0)) {
     sqlite::DatabaseOptions o;
     o.path = dir.path() + "/queue.db";
     o.synchronous = sqlite::Synchronous::kNormal;  // unit tests: no fsync needed
@@ -69,15 +69,16 @@ class QueueFixture {
     EXPECT_OK(opened.status());
     db = std::move(*opened);
     store = std::make_unique<SqliteQueueStore>(*db);
-    engine = std::make_unique<QueueEngine>(
-        clock, std::vector<std::shared_ptr<const BranchModel>>{
-                   std::make_shared<const BranchModel>(std::move(branch))},
-        *store, listener);
+    engine =
+        std::make_unique<QueueEngine>(clock,
+                                      std::vector<std::shared_ptr<const BranchModel>>{
+                                          std::make_shared<const BranchModel>(std::move(branch))},
+                                      *store, listener);
   }
 
-  Result<TicketView> Issue(const std::string& service,
-                           PriorityClass p = PriorityClass::kNormal, std::string key = "",
-                           ContactKind kind = ContactKind::kNone, std::string address = "") {
+  Result<TicketView> Issue(const std::string& service, PriorityClass p = PriorityClass::kNormal,
+                           std::string key = "", ContactKind kind = ContactKind::kNone,
+                           std::string address = "") {
     if (key.empty()) key = "k" + std::to_string(++keys);
     IssueCommand c{"test", service, p, Channel::kKiosk, kind, address, key};
     return Await<TicketView>([&](auto done) { engine->Issue(c, done); });

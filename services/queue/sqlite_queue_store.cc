@@ -220,7 +220,8 @@ class SqliteQueueTx final : public QueueTx {
   }
 
   Result<std::optional<TicketRecord>> FindTicketById(std::int64_t id) override {
-    auto st = c_.PrepareCached(std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id=?");
+    auto st =
+        c_.PrepareCached(std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id=?");
     if (st.ok()) st->Bind(1, id);
     return OneTicket(st);
   }
@@ -278,8 +279,7 @@ class SqliteQueueTx final : public QueueTx {
 
   Result<std::vector<TicketRecord>> WaitingInOrder(const std::string& branch,
                                                    const std::string& day,
-                                                   const std::string& service,
-                                                   int limit) override {
+                                                   const std::string& service, int limit) override {
     auto st = c_.PrepareCached(std::string("SELECT ") + kTicketColumns +
                                " FROM tickets WHERE branch_id=? AND business_day=? AND "
                                "service_code=? AND state='waiting' ORDER BY qclass, queued_at, "
@@ -497,7 +497,9 @@ class SqliteQueueTx final : public QueueTx {
         "ELSE avg_service_ms + 0.2 * (?4 - avg_service_ms) END, "
         "service_samples = service_samples + 1");
     if (!st.ok()) return st.status();
-    return st->Bind(1, branch).Bind(2, day).Bind(3, service)
+    return st->Bind(1, branch)
+        .Bind(2, day)
+        .Bind(3, service)
         .Bind(4, static_cast<double>(took.count()))
         .Run();
   }
@@ -547,9 +549,9 @@ class SqliteQueueTx final : public QueueTx {
       after.state = TicketState::kExpired;
       after.finished_at = now;
       CSOPS_RETURN_IF_ERROR(SaveTicket(before, after));
-      CSOPS_RETURN_IF_ERROR(AppendEvent({before.id, now, "system", before.state,
-                                         TicketState::kExpired, before.counter_id,
-                                         before.service_code, "business day ended"}));
+      CSOPS_RETURN_IF_ERROR(
+          AppendEvent({before.id, now, "system", before.state, TicketState::kExpired,
+                       before.counter_id, before.service_code, "business day ended"}));
       ++per_service[before.service_code];
     }
     return std::vector<std::pair<std::string, int>>(per_service.begin(), per_service.end());

@@ -13,8 +13,8 @@
 namespace csops::ctl {
 
 struct GlobalOptions {
-  std::string addr = "127.0.0.1:50051";          // --addr
-  std::chrono::milliseconds timeout{5000};       // --timeout (seconds, may be fractional)
+  std::string addr = "127.0.0.1:50051";     // --addr
+  std::chrono::milliseconds timeout{5000};  // --timeout (seconds, may be fractional)
 };
 
 // Context with the deadline every call must carry.

@@ -15,10 +15,14 @@ const char* const kCsopsServices[] = {"csops.queue.v1.QueueService", "csops.case
 const char* StatusName(grpc::health::v1::HealthCheckResponse::ServingStatus s) {
   using R = grpc::health::v1::HealthCheckResponse;
   switch (s) {
-    case R::SERVING: return "SERVING";
-    case R::NOT_SERVING: return "NOT_SERVING";
-    case R::SERVICE_UNKNOWN: return "SERVICE_UNKNOWN";
-    default: return "UNKNOWN";
+    case R::SERVING:
+      return "SERVING";
+    case R::NOT_SERVING:
+      return "NOT_SERVING";
+    case R::SERVICE_UNKNOWN:
+      return "SERVICE_UNKNOWN";
+    default:
+      return "UNKNOWN";
   }
 }
 

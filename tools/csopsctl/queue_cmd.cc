@@ -13,7 +13,8 @@ namespace pb = csops::queue::v1;
 
 constexpr char kQueueUsage[] =
     "usage: csopsctl queue <command> [--branch=ID] [options] [TICKET]\n"
-    "  issue      --service=A [--priority=normal|priority|accessible] [--channel=kiosk|app|counter]\n"
+    "  issue      --service=A [--priority=normal|priority|accessible] "
+    "[--channel=kiosk|app|counter]\n"
     "             [--sms=PHONE | --email=ADDR | --push=TOKEN] [--key=IDEMPOTENCY_KEY]\n"
     "  call-next  --counter=ID\n"
     "  recall | start | no-show  --counter=ID TICKET\n"
@@ -76,18 +77,20 @@ void PrintCounter(const pb::CounterStatus& c) {
   std::string state = pb::CounterState_Name(c.state()).substr(std::string("COUNTER_STATE_").size());
   std::string services;
   for (const auto& s : c.service_codes()) services += (services.empty() ? "" : ",") + s;
-  std::printf("counter %-4s %-7s services %-8s %s%s\n", c.counter_id().c_str(), state.c_str(),
-              services.c_str(), c.current_ticket().c_str(),
-              c.current_ticket().empty() ? "" : (" (" + StateName(c.current_ticket_state()) + ")").c_str());
+  std::printf(
+      "counter %-4s %-7s services %-8s %s%s\n", c.counter_id().c_str(), state.c_str(),
+      services.c_str(), c.current_ticket().c_str(),
+      c.current_ticket().empty() ? "" : (" (" + StateName(c.current_ticket_state()) + ")").c_str());
 }
 
 void PrintSnapshot(const pb::BranchSnapshot& s) {
   std::printf("branch %s  business day %s\n", s.branch_id().c_str(), s.business_day().c_str());
   for (const auto& sv : s.services())
-    std::printf("service %s %-12s waiting %3d  oldest %s  estimate %s  target %s  counters %d  last %s\n",
-                sv.code().c_str(), sv.name_zh_tw().c_str(), sv.waiting(), Dur(sv.oldest_wait()).c_str(),
-                Dur(sv.estimated_wait()).c_str(), Dur(sv.target_wait()).c_str(), sv.open_counters(),
-                sv.last_called().empty() ? "-" : sv.last_called().c_str());
+    std::printf(
+        "service %s %-12s waiting %3d  oldest %s  estimate %s  target %s  counters %d  last %s\n",
+        sv.code().c_str(), sv.name_zh_tw().c_str(), sv.waiting(), Dur(sv.oldest_wait()).c_str(),
+        Dur(sv.estimated_wait()).c_str(), Dur(sv.target_wait()).c_str(), sv.open_counters(),
+        sv.last_called().empty() ? "-" : sv.last_called().c_str());
   for (const auto& c : s.counters()) PrintCounter(c);
 }
 
@@ -110,7 +113,8 @@ int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const Args& a) {
   pb::BoardEvent e;
   int n = 0;
   while (reader->Read(&e)) {
-    std::string kind = pb::BoardEventKind_Name(e.kind()).substr(std::string("BOARD_EVENT_KIND_").size());
+    std::string kind =
+        pb::BoardEventKind_Name(e.kind()).substr(std::string("BOARD_EVENT_KIND_").size());
     std::printf("#%lld %-16s", static_cast<long long>(e.sequence()), kind.c_str());
     if (e.kind() == pb::BOARD_EVENT_KIND_SNAPSHOT) {
       std::printf("\n");
@@ -177,12 +181,12 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_service_code(a.Get("service"));
     std::string p = a.Get("priority", "normal"), ch = a.Get("channel", "counter");
-    r.set_priority(p == "normal" ? pb::PRIORITY_CLASS_NORMAL
-                   : p == "priority" ? pb::PRIORITY_CLASS_PRIORITY
+    r.set_priority(p == "normal"       ? pb::PRIORITY_CLASS_NORMAL
+                   : p == "priority"   ? pb::PRIORITY_CLASS_PRIORITY
                    : p == "accessible" ? pb::PRIORITY_CLASS_ACCESSIBLE
                                        : pb::PRIORITY_CLASS_UNSPECIFIED);
-    r.set_channel(ch == "kiosk" ? pb::CHANNEL_KIOSK
-                  : ch == "app" ? pb::CHANNEL_APP
+    r.set_channel(ch == "kiosk"     ? pb::CHANNEL_KIOSK
+                  : ch == "app"     ? pb::CHANNEL_APP
                   : ch == "counter" ? pb::CHANNEL_COUNTER
                                     : pb::CHANNEL_UNSPECIFIED);
     if (!a.Get("sms").empty()) {
@@ -221,14 +225,14 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     PrintTicket(resp.ticket());
     return 0;
   }
-#define CSOPS_TICKET_CMD(NAME, RPC, REQ, RESP)                        \
-  if (cmd == NAME) {                                                  \
-    pb::REQ r;                                                        \
-    FillTicket(r, a);                                                 \
-    pb::RESP resp;                                                    \
-    if (int rc = Check(stub->RPC(ctx.get(), r, &resp))) return rc;    \
-    PrintTicket(resp.ticket());                                       \
-    return 0;                                                         \
+#define CSOPS_TICKET_CMD(NAME, RPC, REQ, RESP)                     \
+  if (cmd == NAME) {                                               \
+    pb::REQ r;                                                     \
+    FillTicket(r, a);                                              \
+    pb::RESP resp;                                                 \
+    if (int rc = Check(stub->RPC(ctx.get(), r, &resp))) return rc; \
+    PrintTicket(resp.ticket());                                    \
+    return 0;                                                      \
   }
   CSOPS_TICKET_CMD("recall", Recall, RecallRequest, RecallResponse)
   CSOPS_TICKET_CMD("start", StartServing, StartServingRequest, StartServingResponse)

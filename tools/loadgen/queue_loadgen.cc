@@ -123,7 +123,8 @@ PhaseResult RunPhase(std::vector<std::unique_ptr<Slot>>& slots, double seconds) 
     const auto now = SteadyClock::now();
     if (ok && slot->status().ok()) {
       ++r.ok;
-      latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - slot->started).count());
+      latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(now - slot->started).count());
     } else {
       ++r.failed;
       if (r.first_error.empty()) r.first_error = slot->status().error_message();
@@ -161,12 +162,18 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     auto eq = a.find('=');
     std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--addr") o.addr = v;
-    else if (k == "--branch") o.branch = v;
-    else if (k == "--service") o.service = v;
-    else if (k == "--inflight") o.inflight = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stod(v);
-    else if (k == "--rounds") o.rounds = std::stoi(v);
+    if (k == "--addr")
+      o.addr = v;
+    else if (k == "--branch")
+      o.branch = v;
+    else if (k == "--service")
+      o.service = v;
+    else if (k == "--inflight")
+      o.inflight = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
+    else if (k == "--rounds")
+      o.rounds = std::stoi(v);
     else {
       std::fprintf(stderr,
                    "usage: queue_loadgen --addr=HOST:PORT [--branch=bench] [--service=A] "
@@ -190,7 +197,8 @@ int main(int argc, char** argv) {
   RunPhase(health_slots, 1.0);  // warm-up: connection, server threads
   std::printf("queue_loadgen addr=%s inflight=%d seconds=%.1f rounds=%d\n", o.addr.c_str(),
               o.inflight, o.seconds, o.rounds);
-  std::printf("| round | call | calls/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|\n");
+  std::printf(
+      "| round | call | calls/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|\n");
   double health_sum = 0, issue_sum = 0;
   long failures = 0;
   for (int round = 1; round <= o.rounds; ++round) {

@@ -105,11 +105,15 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     auto eq = a.find('=');
     std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--threads") o.threads = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stod(v);
-    else if (k == "--dir") o.dir = v;
+    if (k == "--threads")
+      o.threads = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
+    else if (k == "--dir")
+      o.dir = v;
     else if (k == "--sync" && (v == "full" || v == "normal"))
-      o.sync = v == "full" ? csops::sqlite::Synchronous::kFull : csops::sqlite::Synchronous::kNormal;
+      o.sync =
+          v == "full" ? csops::sqlite::Synchronous::kFull : csops::sqlite::Synchronous::kNormal;
     else {
       std::fprintf(stderr,
                    "usage: writer_bench [--threads=32] [--seconds=5] [--dir=var/bench] "

@@ -63,7 +63,8 @@ Result<BranchModel> BuildOne(const config::v1::BranchConfig& b, const TextProtoF
   m.name_en = b.name_en();
   m.time_zone_name = b.time_zone().empty() ? "Asia/Taipei" : b.time_zone();
   if (!absl::LoadTimeZone(m.time_zone_name, &m.zone))
-    return file.Error(at + ".time_zone", "'" + m.time_zone_name + "' is not a known IANA time zone");
+    return file.Error(at + ".time_zone",
+                      "'" + m.time_zone_name + "' is not a known IANA time zone");
   if (!b.day_start().empty()) {
     auto minute = ParseHhMm(b.day_start());
     if (!minute.ok() || *minute >= 1440)
@@ -71,7 +72,7 @@ Result<BranchModel> BuildOne(const config::v1::BranchConfig& b, const TextProtoF
     m.day_start_minute = *minute;
   }
   m.policy = b.selection() == config::v1::OLDEST_FIRST ? SelectionPolicy::kOldestFirst
-                                                        : SelectionPolicy::kStrictOrder;
+                                                       : SelectionPolicy::kStrictOrder;
   m.priority_ratio = OrDefault(b.has_priority_ratio(), b.priority_ratio(), 2);
   if (m.priority_ratio < 1 || m.priority_ratio > 100)
     return file.Error(at + ".priority_ratio", "must be between 1 and 100");
@@ -82,14 +83,16 @@ Result<BranchModel> BuildOne(const config::v1::BranchConfig& b, const TextProtoF
   if (m.near_turn_ahead < 0 || m.near_turn_ahead > 50)
     return file.Error(at + ".near_turn_ahead", "must be between 0 and 50");
 
-  if (b.services_size() == 0) return file.Error(at + ".services", "at least one service is required");
+  if (b.services_size() == 0)
+    return file.Error(at + ".services", "at least one service is required");
   for (int i = 0; i < b.services_size(); ++i) {
     const auto& s = b.services(i);
     std::string sat = at + ".services[" + std::to_string(i) + "]";
     ServiceModel sm;
     if (s.code().size() != 1 || s.code()[0] < 'A' || s.code()[0] > 'Z')
       return file.Error(sat + ".code", "'" + s.code() + "' must be one upper-case letter");
-    if (m.FindService(s.code())) return file.Error(sat + ".code", "'" + s.code() + "' is defined twice");
+    if (m.FindService(s.code()))
+      return file.Error(sat + ".code", "'" + s.code() + "' is defined twice");
     sm.code = s.code();
     sm.name_zh_tw = s.name_zh_tw();
     sm.name_en = s.name_en();
@@ -110,20 +113,23 @@ Result<BranchModel> BuildOne(const config::v1::BranchConfig& b, const TextProtoF
     sm.default_service_time = std::chrono::seconds(service_s);
     m.services.push_back(std::move(sm));
   }
-  if (b.counters_size() == 0) return file.Error(at + ".counters", "at least one counter is required");
+  if (b.counters_size() == 0)
+    return file.Error(at + ".counters", "at least one counter is required");
   for (int i = 0; i < b.counters_size(); ++i) {
     const auto& c = b.counters(i);
     std::string cat = at + ".counters[" + std::to_string(i) + "]";
     if (!IsIdentifier(c.id(), true))
       return file.Error(cat + ".id", "'" + c.id() + "' must be 1-63 of [A-Za-z0-9-]");
     if (m.FindCounter(c.id())) return file.Error(cat + ".id", "'" + c.id() + "' is defined twice");
-    if (c.services_size() == 0) return file.Error(cat + ".services", "at least one service code is required");
+    if (c.services_size() == 0)
+      return file.Error(cat + ".services", "at least one service code is required");
     CounterModel cm{c.id(), c.name().empty() ? c.id() : c.name(), {}};
     std::set<std::string> seen;
     for (const auto& code : c.services()) {
       if (!m.FindService(code))
         return file.Error(cat + ".services", "'" + code + "' is not a service of branch " + m.id);
-      if (!seen.insert(code).second) return file.Error(cat + ".services", "'" + code + "' is listed twice");
+      if (!seen.insert(code).second)
+        return file.Error(cat + ".services", "'" + code + "' is listed twice");
       cm.services.push_back(code);
     }
     m.counters.push_back(std::move(cm));

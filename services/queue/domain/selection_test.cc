@@ -21,20 +21,25 @@ TEST(SelectionTest, TransferredTicketsComeBeforeEveryoneElse) {
 }
 
 TEST(SelectionTest, RatioLetsOneNormalThroughAfterNPriority) {
-  std::vector<Candidate> heads = {C(1, "A", QueueClass::kNormal, 0), C(2, "A", QueueClass::kPriority, 1)};
+  std::vector<Candidate> heads = {C(1, "A", QueueClass::kNormal, 0),
+                                  C(2, "A", QueueClass::kPriority, 1)};
   EXPECT_EQ(SelectNext(heads, {"A"}, SelectionPolicy::kStrictOrder, 2, 0)->chosen.ticket_id, 2);
   EXPECT_EQ(SelectNext(heads, {"A"}, SelectionPolicy::kStrictOrder, 2, 1)->chosen.ticket_id, 2);
   auto third = SelectNext(heads, {"A"}, SelectionPolicy::kStrictOrder, 2, 2);
   EXPECT_EQ(third->chosen.ticket_id, 1);
   EXPECT_EQ(third->new_priority_streak, 0);
   // With no normal ticket waiting, priority keeps going.
-  EXPECT_EQ(SelectNext({heads[1]}, {"A"}, SelectionPolicy::kStrictOrder, 2, 5)->chosen.ticket_id, 2);
+  EXPECT_EQ(SelectNext({heads[1]}, {"A"}, SelectionPolicy::kStrictOrder, 2, 5)->chosen.ticket_id,
+            2);
 }
 
 TEST(SelectionTest, PoliciesDifferOnlyAcrossServices) {
-  std::vector<Candidate> heads = {C(1, "A", QueueClass::kNormal, 0), C(2, "B", QueueClass::kNormal, 1)};
-  EXPECT_EQ(SelectNext(heads, {"B", "A"}, SelectionPolicy::kStrictOrder, 2, 0)->chosen.ticket_id, 2);
-  EXPECT_EQ(SelectNext(heads, {"B", "A"}, SelectionPolicy::kOldestFirst, 2, 0)->chosen.ticket_id, 1);
+  std::vector<Candidate> heads = {C(1, "A", QueueClass::kNormal, 0),
+                                  C(2, "B", QueueClass::kNormal, 1)};
+  EXPECT_EQ(SelectNext(heads, {"B", "A"}, SelectionPolicy::kStrictOrder, 2, 0)->chosen.ticket_id,
+            2);
+  EXPECT_EQ(SelectNext(heads, {"B", "A"}, SelectionPolicy::kOldestFirst, 2, 0)->chosen.ticket_id,
+            1);
   EXPECT_FALSE(SelectNext({}, {"A"}, SelectionPolicy::kOldestFirst, 2, 0));
 }
 

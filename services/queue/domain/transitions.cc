@@ -13,16 +13,17 @@ Status Need(const TicketRecord& t, std::initializer_list<TicketState> allowed, c
     if (!names.empty()) names += " or ";
     names += "'" + std::string(StateName(s)) + "'";
   }
-  return Status::FailedPrecondition("ticket " + t.display + " is '" + std::string(StateName(t.state)) +
-                                    "'; only a " + names + " ticket can be " + what);
+  return Status::FailedPrecondition("ticket " + t.display + " is '" +
+                                    std::string(StateName(t.state)) + "'; only a " + names +
+                                    " ticket can be " + what);
 }
 
 Status HeldBy(const TicketRecord& t, const std::string& counter_id) {
   if ((t.state == TicketState::kCalled || t.state == TicketState::kServing) &&
       t.counter_id != counter_id)
-    return Status::FailedPrecondition("ticket " + t.display + " is held by counter " +
-                                      t.counter_id + ", not " +
-                                      (counter_id.empty() ? std::string("self-service") : counter_id));
+    return Status::FailedPrecondition(
+        "ticket " + t.display + " is held by counter " + t.counter_id + ", not " +
+        (counter_id.empty() ? std::string("self-service") : counter_id));
   return Status();
 }
 

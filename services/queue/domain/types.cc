@@ -6,60 +6,84 @@ namespace csops::queue {
 
 std::string_view StateName(TicketState s) {
   switch (s) {
-    case TicketState::kWaiting: return "waiting";
-    case TicketState::kCalled: return "called";
-    case TicketState::kServing: return "serving";
-    case TicketState::kDone: return "done";
-    case TicketState::kNoShow: return "no_show";
-    case TicketState::kCancelled: return "cancelled";
-    case TicketState::kExpired: return "expired";
+    case TicketState::kWaiting:
+      return "waiting";
+    case TicketState::kCalled:
+      return "called";
+    case TicketState::kServing:
+      return "serving";
+    case TicketState::kDone:
+      return "done";
+    case TicketState::kNoShow:
+      return "no_show";
+    case TicketState::kCancelled:
+      return "cancelled";
+    case TicketState::kExpired:
+      return "expired";
   }
   return "unknown";
 }
 
 std::string_view PriorityName(PriorityClass p) {
   switch (p) {
-    case PriorityClass::kNormal: return "normal";
-    case PriorityClass::kPriority: return "priority";
-    case PriorityClass::kAccessible: return "accessible";
+    case PriorityClass::kNormal:
+      return "normal";
+    case PriorityClass::kPriority:
+      return "priority";
+    case PriorityClass::kAccessible:
+      return "accessible";
   }
   return "unknown";
 }
 
 std::string_view ChannelName(Channel c) {
   switch (c) {
-    case Channel::kKiosk: return "kiosk";
-    case Channel::kApp: return "app";
-    case Channel::kCounter: return "counter";
+    case Channel::kKiosk:
+      return "kiosk";
+    case Channel::kApp:
+      return "app";
+    case Channel::kCounter:
+      return "counter";
   }
   return "unknown";
 }
 
 std::string_view CounterStateName(CounterState s) {
   switch (s) {
-    case CounterState::kClosed: return "closed";
-    case CounterState::kOpen: return "open";
-    case CounterState::kPaused: return "paused";
+    case CounterState::kClosed:
+      return "closed";
+    case CounterState::kOpen:
+      return "open";
+    case CounterState::kPaused:
+      return "paused";
   }
   return "unknown";
 }
 
 std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kNone: return "none";
-    case Outcome::kResolved: return "resolved";
-    case Outcome::kCaseOpened: return "case_opened";
-    case Outcome::kNeedsFollowUp: return "needs_follow_up";
+    case Outcome::kNone:
+      return "none";
+    case Outcome::kResolved:
+      return "resolved";
+    case Outcome::kCaseOpened:
+      return "case_opened";
+    case Outcome::kNeedsFollowUp:
+      return "needs_follow_up";
   }
   return "unknown";
 }
 
 std::string_view ContactKindName(ContactKind k) {
   switch (k) {
-    case ContactKind::kNone: return "none";
-    case ContactKind::kSms: return "sms";
-    case ContactKind::kEmail: return "email";
-    case ContactKind::kAppPush: return "app_push";
+    case ContactKind::kNone:
+      return "none";
+    case ContactKind::kSms:
+      return "sms";
+    case ContactKind::kEmail:
+      return "email";
+    case ContactKind::kAppPush:
+      return "app_push";
   }
   return "unknown";
 }
@@ -80,9 +104,9 @@ std::optional<E> ParseBy(std::string_view name, F name_of, std::initializer_list
 
 std::optional<TicketState> ParseState(std::string_view n) {
   using S = TicketState;
-  return ParseBy<S>(n, StateName,
-                    {S::kWaiting, S::kCalled, S::kServing, S::kDone, S::kNoShow, S::kCancelled,
-                     S::kExpired});
+  return ParseBy<S>(
+      n, StateName,
+      {S::kWaiting, S::kCalled, S::kServing, S::kDone, S::kNoShow, S::kCancelled, S::kExpired});
 }
 std::optional<PriorityClass> ParsePriority(std::string_view n) {
   using P = PriorityClass;

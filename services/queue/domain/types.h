@@ -57,13 +57,13 @@ struct TicketRecord {
   std::optional<Instant> called_at;
   std::optional<Instant> serving_at;
   std::optional<Instant> finished_at;
-  std::string counter_id;           // counter holding it (called/serving)
+  std::string counter_id;  // counter holding it (called/serving)
   int calls = 0;
-  bool transferred = false;         // goes ahead of walk-ins in its current service
+  bool transferred = false;  // goes ahead of walk-ins in its current service
   std::string transfer_note;
   std::string reserved_counter_id;  // only this counter may call it
   ContactKind contact_kind = ContactKind::kNone;
-  std::string contact_address;      // personal data: never logged or returned
+  std::string contact_address;  // personal data: never logged or returned
   bool near_notified = false;
   std::int64_t estimated_wait_ms = 0;  // estimate given at issue (for the error histogram)
   std::string idempotency_key;
@@ -76,7 +76,7 @@ struct TicketRecord {
 struct TicketEvent {
   std::int64_t ticket_id = 0;
   Instant at;
-  std::string actor;  // "kiosk", "app", "counter:3", "system"
+  std::string actor;                // "kiosk", "app", "counter:3", "system"
   std::optional<TicketState> from;  // nullopt for the issue
   TicketState to = TicketState::kWaiting;
   std::string counter_id;
