@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
-  prometheus-cpp-dev libsqlite3-dev libboost-dev libabsl-dev tzdata
+  prometheus-cpp-dev libsqlite3-dev libboost-dev libabsl-dev libssl-dev tzdata
   libgtest-dev libgmock-dev
 )
 TEST_PACKAGES=(

@@ -1,0 +1,134 @@
+#include "services/case/domain/sla.h"
+
+#include <gtest/gtest.h>
+
+#include "common/calendar/calendar_file.h"
+#include "common/testutil.h"
+
+namespace csops::cases {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+Instant Taipei(int y, int mo, int d, int h, int mi) {
+  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
+}
+
+class SlaTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+    ASSERT_OK(cal.status());
+    calendar_ = new BusinessCalendar(std::move(*cal));
+  }
+  static void TearDownTestSuite() { delete calendar_; }
+  SlaSchedule Schedule(Instant accepted, SlaLength len, std::vector<Pause> pauses = {},
+                       std::vector<int> warns = {50, 80}, bool always = false) {
+    auto s =
+        ComputeSchedule(SlaCalendar(always ? nullptr : calendar_), accepted, len, warns, pauses);
+    EXPECT_OK(s.status());
+    return s.ok() ? *s : SlaSchedule{};
+  }
+  static BusinessCalendar* calendar_;
+};
+BusinessCalendar* SlaTest::calendar_ = nullptr;
+
+const Instant kAccepted = Taipei(2026, 2, 12, 16, 0);  // Thu, before Lunar New Year
+const SlaLength kThreeDays{SlaLength::Unit::kWorkingDays, 3};
+const SlaLength kSixteenHours{SlaLength::Unit::kBusinessMinutes, 16 * 60};
+const Pause kLongPause{Taipei(2026, 2, 13, 10, 0), Taipei(2026, 2, 23, 9, 30)};
+
+TEST_F(SlaTest, ThreeWorkingDaysSkipLunarNewYear) {
+  EXPECT_EQ(*Schedule(kAccepted, kThreeDays).due, Taipei(2026, 2, 24, 17, 30));
+}
+
+TEST_F(SlaTest, SixteenBusinessHoursWithWarnings) {
+  SlaSchedule s = Schedule(kAccepted, kSixteenHours);
+  EXPECT_EQ(*s.due, Taipei(2026, 2, 23, 16, 0));
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_EQ(*s.warnings[0], Taipei(2026, 2, 13, 16, 0));   // 50%
+  EXPECT_EQ(*s.warnings[1], Taipei(2026, 2, 23, 11, 48));  // 80%
+  EXPECT_EQ(s.length, hours(16));
+}
+
+TEST_F(SlaTest, PauseExtendsTheBusinessHourTarget) {
+  SlaSchedule s = Schedule(kAccepted, kSixteenHours, {kLongPause});
+  EXPECT_EQ(s.paused, minutes(450));  // 7.5 business hours
+  EXPECT_EQ(*s.due, Taipei(2026, 2, 24, 15, 30));
+}
+
+TEST_F(SlaTest, PauseExtendsTheWorkingDayTarget) {
+  EXPECT_EQ(*Schedule(kAccepted, kThreeDays, {kLongPause}).due, Taipei(2026, 2, 25, 17, 0));
+}
+
+TEST_F(SlaTest, AnOpenPauseLeavesLaterInstantsUnknown) {
+  SlaSchedule s = Schedule(kAccepted, kSixteenHours, {{Taipei(2026, 2, 13, 10, 0), std::nullopt}});
+  EXPECT_FALSE(s.due.has_value());
+  EXPECT_FALSE(s.warnings[0].has_value());  // 50% falls after the pause started
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 23, 9, 0), true, std::nullopt), SlaState::kPaused);
+}
+
+TEST_F(SlaTest, WeekendsDoNotCount) {
+  // Fri 2026-03-06 17:00 + 1 business hour: 30 min on Friday, 30 min on Monday.
+  EXPECT_EQ(*Schedule(Taipei(2026, 3, 6, 17, 0), {SlaLength::Unit::kBusinessMinutes, 60}).due,
+            Taipei(2026, 3, 9, 9, 0));
+}
+
+TEST_F(SlaTest, MakeUpSaturdayCountsAsAWorkingDay) {
+  // Fri 2025-02-07: the 1st working day after it is the make-up Saturday 2025-02-08.
+  EXPECT_EQ(*Schedule(Taipei(2025, 2, 7, 10, 0), {SlaLength::Unit::kWorkingDays, 1}).due,
+            Taipei(2025, 2, 8, 17, 30));
+}
+
+TEST_F(SlaTest, APauseSpanningAHolidayCostsOnlyItsWorkingTime) {
+  // Paused Thu 2026-02-26 17:00 to Mon 2026-03-02 09:00: 30 min Thursday, (Fri 27 is a
+  // holiday), 30 min Monday = 1 h of working time.
+  SlaSchedule s = Schedule(Taipei(2026, 2, 26, 9, 0), {SlaLength::Unit::kBusinessMinutes, 8 * 60},
+                           {{Taipei(2026, 2, 26, 17, 0), Taipei(2026, 3, 2, 9, 0)}});
+  EXPECT_EQ(s.paused, hours(1));
+  // Unpaused: 7.5 h on Thursday, 30 min on Monday -> Mon 09:00; the pause adds 1 h -> 10:00.
+  EXPECT_EQ(*Schedule(Taipei(2026, 2, 26, 9, 0), {SlaLength::Unit::kBusinessMinutes, 8 * 60}).due,
+            Taipei(2026, 3, 2, 9, 0));
+  EXPECT_EQ(*s.due, Taipei(2026, 3, 2, 10, 0));
+}
+
+TEST_F(SlaTest, ComplaintFirstReplyIn72HoursOnTheAlwaysCalendar) {
+  const Instant filed = Taipei(2026, 2, 14, 22, 0);  // Saturday night, during the holidays
+  SlaSchedule s = Schedule(filed, {SlaLength::Unit::kBusinessMinutes, 72 * 60}, {}, {50, 80},
+                           /*always=*/true);
+  EXPECT_EQ(*s.due, Taipei(2026, 2, 17, 22, 0));
+  EXPECT_EQ(*s.warnings[1], filed + minutes(72 * 60 * 80 / 100));
+  EXPECT_EQ(ComputeSchedule(SlaCalendar(nullptr), filed, kThreeDays, {}, {}).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SlaTest, StatesFollowTheSchedule) {
+  SlaSchedule s = Schedule(kAccepted, kSixteenHours);
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 13, 9, 0), false, std::nullopt), SlaState::kOnTrack);
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 13, 16, 0), false, std::nullopt), SlaState::kWarning);
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 23, 16, 0), false, std::nullopt), SlaState::kBreached);
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 23, 15, 59), false, Taipei(2026, 2, 23, 15, 59)),
+            SlaState::kMet);
+  EXPECT_EQ(StateAt(s, Taipei(2026, 2, 24, 9, 0), false, Taipei(2026, 2, 23, 16, 1)),
+            SlaState::kMissed);
+}
+
+TEST_F(SlaTest, ActiveTimeExcludesPauses) {
+  SlaCalendar cal(calendar_);
+  EXPECT_EQ(ActiveTimeBetween(cal, kAccepted, Taipei(2026, 2, 23, 16, 0), {kLongPause}),
+            hours(16) - minutes(450));
+}
+
+TEST_F(SlaTest, BadInputIsRefused) {
+  SlaCalendar cal(calendar_);
+  EXPECT_EQ(
+      ComputeSchedule(cal, kAccepted, {SlaLength::Unit::kWorkingDays, 0}, {}, {}).status().code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(ComputeSchedule(cal, kAccepted, kThreeDays, {100}, {}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace csops::cases
