@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "services/case/domain/case_model.h"
 #include "services/csopsd/flags.h"
 #include "services/csopsd/server.h"
 #include "services/queue/domain/branch.h"
@@ -71,6 +72,12 @@ int main(int argc, char** argv) {
   auto branches = queue::BuildBranchModels(*config);
   if (!branches.ok()) {
     std::fprintf(stderr, "csopsd: config error: %s\n", branches.status().message().c_str());
+    return 2;
+  }
+
+  auto case_config = cases::BuildCaseConfig(*config);
+  if (!case_config.ok()) {
+    std::fprintf(stderr, "csopsd: config error: %s\n", case_config.status().message().c_str());
     return 2;
   }
 

@@ -144,6 +144,13 @@ class StartupFailureTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("bad.textproto:3:3: storage.max_batch", r.stderr)
 
+    def test_bad_case_type_exits_2_naming_key_and_line(self):
+        r = self.start_with(self.CAL + 'case_types {\n  code: "x"\n  name_zh_tw: "x"\n'
+                            '  targets { name: "r" business_minutes: 60 working_days: 2 }\n}\n')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("bad.textproto:5:3: case_types[0].targets[0]", r.stderr)
+        self.assertIn("exactly one of business_minutes and working_days", r.stderr)
+
     def test_missing_config_file_exits_2(self):
         r = run_csopsd("--config=/nonexistent/csopsd.textproto")
         self.assertEqual(r.returncode, 2)
