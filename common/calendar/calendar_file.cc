@@ -42,6 +42,13 @@ Result<int> ParseHhMm(const std::string& text) {
   return h * 60 + m;
 }
 
+std::string FormatIsoDate(absl::CivilDay day) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
+                day.day());
+  return buf;
+}
+
 Result<absl::CivilDay> ParseIsoDate(const std::string& text) {
   int y = 0, mo = 0, d = 0;
   char tail = 0;

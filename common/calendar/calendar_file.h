@@ -13,6 +13,8 @@ Result<BusinessCalendar> LoadCalendarFile(const std::string& path);
 
 // "08:30" -> 510; "24:00" -> 1440. kInvalidArgument when malformed.
 Result<int> ParseHhMm(const std::string& text);
+// CivilDay -> "2026-02-16".
+std::string FormatIsoDate(absl::CivilDay day);
 // "2026-02-16" -> CivilDay; kInvalidArgument when malformed or not a real date.
 Result<absl::CivilDay> ParseIsoDate(const std::string& text);
 

@@ -1,0 +1,434 @@
+#include "services/case/case_engine.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "common/calendar/calendar_file.h"
+#include "services/case/domain/acceptance_number.h"
+#include "services/case/domain/lookup_code.h"
+
+namespace csops::cases {
+namespace {
+
+constexpr std::size_t kMaxNote = 2000;
+constexpr std::size_t kMaxReason = 500;
+constexpr auto kCreateReplyTtl = std::chrono::hours(24);
+
+std::string Json(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string Fingerprint(const CreateCaseCommand& c) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const std::string* s : {&c.type_code, &c.branch_id, &c.applicant.name, &c.applicant.phone,
+                               &c.applicant.email, &c.summary})
+    for (unsigned char ch : *s + "\x1f") {
+      h ^= ch;
+      h *= 1099511628211ULL;
+    }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Status ValidateText(const std::string& field, const std::string& text, std::size_t max,
+                    bool required) {
+  if (required && text.empty()) return Status::InvalidArgument(field + ": must not be empty");
+  if (text.size() > max)
+    return Status::InvalidArgument(field + ": " + std::to_string(text.size()) +
+                                   " bytes; the limit is " + std::to_string(max));
+  return Status();
+}
+
+Status ValidateApplicant(const ApplicantRecord& a) {
+  CSOPS_RETURN_IF_ERROR(ValidateText("applicant.name", a.name, 100, true));
+  for (char c : a.customer_number)
+    if (c < '0' || c > '9')
+      return Status::InvalidArgument("applicant.customer_number: digits only");
+  if (!a.email.empty() && (a.email.find('@') == std::string::npos || a.email.size() > 254))
+    return Status::InvalidArgument("applicant.email: not an e-mail address");
+  for (NoticeChannel c : a.channels) {
+    if (c == NoticeChannel::kEmail && a.email.empty())
+      return Status::InvalidArgument("applicant.email: required for e-mail notices");
+    if ((c == NoticeChannel::kSms) && a.phone.empty())
+      return Status::InvalidArgument("applicant.phone: required for SMS notices");
+  }
+  if (a.locale != "zh-TW" && a.locale != "en")
+    return Status::InvalidArgument("applicant.locale: must be zh-TW or en");
+  return Status();
+}
+
+const char* StatusText(CaseStatus s, bool en) {
+  switch (s) {
+    case CaseStatus::kAccepted:
+      return en ? "Accepted" : "已受理";
+    case CaseStatus::kInProgress:
+      return en ? "In progress" : "處理中";
+    case CaseStatus::kWaitingCustomer:
+      return en ? "Waiting for your documents" : "待補件";
+    case CaseStatus::kCompleted:
+      return en ? "Completed" : "已完成";
+    case CaseStatus::kRejected:
+      return en ? "Not approved" : "未核准";
+    case CaseStatus::kWithdrawn:
+      return en ? "Withdrawn" : "已撤回";
+  }
+  return "";
+}
+
+}  // namespace
+
+CaseEngine::CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store,
+                       std::string lookup_base_url)
+    : clock_(clock),
+      config_(std::move(config)),
+      store_(store),
+      lookup_base_url_(std::move(lookup_base_url)) {}
+
+Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const {
+  CaseView v;
+  v.record = c;
+  auto type = config_.types.find(c.type_code);
+  auto branch = config_.branches.find(c.branch_id);
+  if (type == config_.types.end() || branch == config_.branches.end())
+    return Status::FailedPrecondition("case " + c.acceptance_number +
+                                      " refers to a type or branch no longer configured");
+  v.type = &type->second;
+  auto periods = tx.Periods(c.id);
+  if (!periods.ok()) return periods.status();
+  for (const TargetModel& t : v.type->targets) {
+    std::vector<Pause> pauses;
+    bool paused_now = false;
+    for (const StatusPeriod& p : *periods) {
+      const bool pauses_it = t.paused_by.count(p.status) ||
+                             (IsClosed(p.status) && t.stop == SlaStopKind::kCompletion && p.end);
+      if (!pauses_it) continue;
+      pauses.push_back({p.begin, p.end});
+      if (!p.end) paused_now = true;
+    }
+    SlaCalendar cal(t.always ? nullptr : branch->second.calendar.get());
+    auto schedule = ComputeSchedule(cal, c.accepted_at, t.length, t.warn_percents, pauses);
+    if (!schedule.ok()) return schedule.status();
+    TargetView tv{&t, *schedule, SlaState::kOnTrack, std::nullopt};
+    tv.stopped_at = t.stop == SlaStopKind::kFirstReply ? c.first_reply_at : c.closed_at;
+    tv.state = StateAt(tv.schedule, now, paused_now, tv.stopped_at);
+    v.targets.push_back(std::move(tv));
+  }
+  auto history = tx.History(c.id);
+  if (!history.ok()) return history.status();
+  v.history = std::move(*history);
+  return v;
+}
+
+Status CaseEngine::SaveTargets(CaseTx& tx, const CaseView& v) const {
+  for (const TargetView& t : v.targets)
+    CSOPS_RETURN_IF_ERROR(tx.SaveTarget(v.record.id, t.model->name, t.schedule.due, t.stopped_at));
+  return Status();
+}
+
+Status CaseEngine::QueueNotice(CaseTx& tx, const CaseRecord& c, const std::string& kind,
+                               const std::string& payload, Instant now) const {
+  // The applicant's first preferred channel that has its contact; none means the office
+  // tells them in person (the receipt) and nothing is queued.
+  for (NoticeChannel ch : c.applicant.channels) {
+    std::string recipient = ch == NoticeChannel::kEmail ? c.applicant.email
+                            : ch == NoticeChannel::kSms ? c.applicant.phone
+                                                        : std::string();
+    if (ch == NoticeChannel::kAppPush || ch == NoticeChannel::kPost)
+      recipient = "customer:" + (c.applicant.customer_number.empty() ? c.acceptance_number
+                                                                     : c.applicant.customer_number);
+    if (recipient.empty()) continue;
+    return tx.InsertOutbox({c.id, kind, ch, recipient, payload, now});
+  }
+  return Status();
+}
+
+void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
+  auto type = config_.types.find(cmd.type_code);
+  if (cmd.type_code.empty()) return done(Status::InvalidArgument("type_code: must not be empty"));
+  if (type == config_.types.end())
+    return done(Status::NotFound("case type '" + cmd.type_code + "' is not configured"));
+  auto branch = config_.branches.find(cmd.branch_id);
+  if (cmd.branch_id.empty()) return done(Status::InvalidArgument("branch_id: must not be empty"));
+  if (branch == config_.branches.end())
+    return done(Status::NotFound("branch '" + cmd.branch_id + "' is not configured"));
+  if (cmd.applicant.locale.empty()) cmd.applicant.locale = "zh-TW";
+  if (Status s = ValidateApplicant(cmd.applicant); !s.ok()) return done(s);
+  static const char* const kVia[] = {"counter", "phone", "web", "app", "mail", "fax"};
+  if (std::find(std::begin(kVia), std::end(kVia), cmd.received_via) == std::end(kVia))
+    return done(
+        Status::InvalidArgument("received_via: must be counter, phone, web, app, mail or fax"));
+  if (Status s = ValidateText("summary", cmd.summary, kMaxNote, true); !s.ok()) return done(s);
+  if (Status s = ValidateText("staff_id", cmd.staff_id, 64, true); !s.ok()) return done(s);
+  if (cmd.idempotency_key.empty() || cmd.idempotency_key.size() > 128)
+    return done(Status::InvalidArgument("idempotency_key: must be 1-128 characters"));
+  auto code = GenerateLookupCode();
+  auto salt = GenerateSalt();
+  if (!code.ok()) return done(code.status());
+  if (!salt.ok()) return done(salt.status());
+
+  struct Out {
+    std::optional<Result<CreatedCase>> result;
+  };
+  auto out = std::make_shared<Out>();
+  const CaseBranch* b = &branch->second;
+  store_.Transact(
+      [this, out, b, cmd = std::move(cmd), code = *code, salt = *salt](CaseTx& tx) -> Status {
+        const Instant now = clock_.Now();
+        const std::string fingerprint = Fingerprint(cmd);
+        auto existing = tx.FindByIdempotencyKey(cmd.idempotency_key);
+        if (!existing.ok()) return existing.status();
+        if (*existing) {
+          if ((*existing)->request_fingerprint != fingerprint)
+            return Status::AlreadyExists("idempotency_key: already used for case " +
+                                         (*existing)->acceptance_number +
+                                         " with a different request");
+          auto view = ViewOf(tx, **existing, now);
+          if (!view.ok()) return view.status();
+          auto kept = tx.CreateReplyCode((*existing)->id);
+          if (!kept.ok()) return kept.status();
+          out->result.emplace(CreatedCase{std::move(*view), *kept});
+          return Status();
+        }
+        const absl::CivilDay day = b->calendar->LocalDay(now);
+        auto seq = tx.TakeSequence(b->id, FormatIsoDate(day));
+        if (!seq.ok()) return seq.status();
+        auto number = MakeAcceptanceNumber(b->case_code, day, *seq);
+        if (!number.ok()) return number.status();
+        CaseRecord c;
+        c.acceptance_number = number->Compact();
+        c.branch_id = b->id;
+        c.business_day = FormatIsoDate(day);
+        c.sequence = *seq;
+        c.type_code = cmd.type_code;
+        c.status = CaseStatus::kAccepted;
+        c.received_via = cmd.received_via;
+        c.summary = cmd.summary;
+        c.applicant = cmd.applicant;
+        c.lookup_salt = salt;
+        c.lookup_hash = HashLookupCode(code, salt);
+        c.accepted_at = now;
+        c.idempotency_key = cmd.idempotency_key;
+        c.request_fingerprint = fingerprint;
+        auto id = tx.InsertCase(c);
+        if (!id.ok()) return id.status();
+        c.id = *id;
+        CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, "staff:" + cmd.staff_id, "created",
+                                                      std::nullopt, CaseStatus::kAccepted, ""}));
+        CSOPS_RETURN_IF_ERROR(tx.SaveCreateReply(c.id, code, now + kCreateReplyTtl, now));
+        auto view = ViewOf(tx, c, now);
+        if (!view.ok()) return view.status();
+        CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
+        const std::string link = lookup_base_url_ + "?n=" + number->Display() + "&c=" + code;
+        CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, "accepted",
+                                          "{\"acceptance_number\":" + Json(number->Display()) +
+                                              ",\"type\":" + Json(view->type->name_zh_tw) +
+                                              ",\"lookup_url\":" + Json(link) + "}",
+                                          now));
+        out->result.emplace(CreatedCase{std::move(*view), code});
+        return Status();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        done(std::move(*out->result));
+      });
+}
+
+void CaseEngine::Change(std::string number, std::string staff_id,
+                        std::function<Status(CaseTx&, CaseRecord&, Instant)> apply,
+                        Done<CaseView> done) {
+  auto parsed = ParseAcceptanceNumber(number);
+  if (!parsed.ok()) return done(parsed.status());
+  if (Status s = ValidateText("staff_id", staff_id, 64, true); !s.ok()) return done(s);
+  auto out = std::make_shared<std::optional<CaseView>>();
+  store_.Transact(
+      [this, out, compact = parsed->Compact(), apply = std::move(apply)](CaseTx& tx) -> Status {
+        const Instant now = clock_.Now();
+        auto found = tx.FindByNumber(compact);
+        if (!found.ok()) return found.status();
+        if (!*found) return Status::NotFound("case " + compact + " does not exist");
+        CaseRecord c = **found;
+        CSOPS_RETURN_IF_ERROR(apply(tx, c, now));
+        CSOPS_RETURN_IF_ERROR(tx.SaveCase(c));
+        auto view = ViewOf(tx, c, now);
+        if (!view.ok()) return view.status();
+        CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
+        out->emplace(std::move(*view));
+        return Status();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        done(std::move(**out));
+      });
+}
+
+void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff_id,
+                            std::string note, Done<CaseView> done) {
+  if (Status s = ValidateText("note", note, kMaxNote, false); !s.ok()) return done(s);
+  const std::string actor = "staff:" + staff_id;
+  Change(
+      std::move(number), std::move(staff_id),
+      [this, to, note, actor](CaseTx& tx, CaseRecord& c, Instant now) -> Status {
+        const CaseStatus from = c.status;
+        std::string kind = "transition";
+        if (IsClosed(from) && to == CaseStatus::kInProgress) {
+          const auto& type = config_.types.at(c.type_code);
+          if (!c.closed_at || now - *c.closed_at > std::chrono::hours(24 * type.reopen_days))
+            return Status::FailedPrecondition("case is '" + std::string(StatusName(from)) +
+                                              "' for longer than the reopen window of " +
+                                              std::to_string(type.reopen_days) + " days");
+          kind = "reopen";
+          c.closed_at.reset();
+        } else {
+          CSOPS_RETURN_IF_ERROR(CheckTransition(from, to));
+        }
+        c.status = to;
+        if (!c.first_reply_at && from == CaseStatus::kAccepted) c.first_reply_at = now;
+        if (IsClosed(to)) c.closed_at = now;
+        CSOPS_RETURN_IF_ERROR(tx.ClosePeriods(c.id, now));
+        CSOPS_RETURN_IF_ERROR(tx.OpenPeriod(c.id, to, now));
+        CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, actor, kind, from, to, note}));
+        if (to == CaseStatus::kCompleted) {
+          auto n = ParseAcceptanceNumber(c.acceptance_number);
+          CSOPS_RETURN_IF_ERROR(QueueNotice(
+              tx, c, "completed", "{\"acceptance_number\":" + Json(n->Display()) + "}", now));
+        }
+        return Status();
+      },
+      std::move(done));
+}
+
+void CaseEngine::AddNote(std::string number, std::string staff_id, std::string note,
+                         Done<CaseView> done) {
+  if (Status s = ValidateText("note", note, kMaxNote, true); !s.ok()) return done(s);
+  const std::string actor = "staff:" + staff_id;
+  Change(
+      std::move(number), std::move(staff_id),
+      [note, actor](CaseTx& tx, CaseRecord& c, Instant now) -> Status {
+        if (!c.first_reply_at) c.first_reply_at = now;  // a staff action answers the case
+        return tx.AppendHistory(c.id, {now, actor, "note", std::nullopt, std::nullopt, note});
+      },
+      std::move(done));
+}
+
+void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::string reason,
+                              std::string new_date, Done<CaseView> done) {
+  if (Status s = ValidateText("reason", reason, kMaxReason, true); !s.ok()) return done(s);
+  auto date = ParseIsoDate(new_date);
+  if (!date.ok())
+    return done(Status::InvalidArgument("new_expected_date: " + date.status().message()));
+  const std::string actor = "staff:" + staff_id;
+  Change(
+      std::move(number), std::move(staff_id),
+      [this, reason, new_date, day = *date, actor](CaseTx& tx, CaseRecord& c,
+                                                   Instant now) -> Status {
+        if (IsClosed(c.status))
+          return Status::FailedPrecondition("case is '" + std::string(StatusName(c.status)) +
+                                            "'; a closed case cannot be delayed");
+        const auto& cal = config_.branches.at(c.branch_id).calendar;
+        if (day < cal->LocalDay(now))
+          return Status::InvalidArgument("new_expected_date: " + new_date + " is in the past");
+        c.delay_reason = reason;
+        c.delay_new_date = new_date;
+        CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
+            c.id,
+            {now, actor, "delay", std::nullopt, std::nullopt, reason + " (" + new_date + ")"}));
+        auto n = ParseAcceptanceNumber(c.acceptance_number);
+        return QueueNotice(tx, c, "delay",
+                           "{\"acceptance_number\":" + Json(n->Display()) + ",\"reason\":" +
+                               Json(reason) + ",\"new_expected_date\":" + Json(new_date) + "}",
+                           now);
+      },
+      std::move(done));
+}
+
+Result<CaseView> CaseEngine::Get(const std::string& number) {
+  auto parsed = ParseAcceptanceNumber(number);
+  if (!parsed.ok()) return parsed.status();
+  std::optional<CaseView> out;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto found = tx.FindByNumber(parsed->Compact());
+    if (!found.ok()) return found.status();
+    if (!*found) return Status::NotFound("case " + parsed->Display() + " does not exist");
+    auto view = ViewOf(tx, **found, clock_.Now());
+    if (!view.ok()) return view.status();
+    out = std::move(*view);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::string& code,
+                                          const std::string& locale) {
+  const Status not_found =
+      Status::NotFound("no case matches that acceptance number and look-up code");
+  auto parsed = ParseAcceptanceNumber(number);
+  if (!parsed.ok()) return parsed.status();
+  if (code.empty()) return Status::InvalidArgument("lookup_code: must not be empty");
+  const bool en = locale == "en";
+  std::optional<PublicProgress> out;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto found = tx.FindByNumber(parsed->Compact());
+    if (!found.ok()) return found.status();
+    if (!*found || !LookupCodeMatches(code, (*found)->lookup_salt, (*found)->lookup_hash))
+      return not_found;
+    auto view = ViewOf(tx, **found, clock_.Now());
+    if (!view.ok()) return view.status();
+    PublicProgress p;
+    p.acceptance_number = parsed->Display();
+    p.type_name = en && !view->type->name_en.empty() ? view->type->name_en : view->type->name_zh_tw;
+    p.status = view->record.status;
+    p.status_text = StatusText(p.status, en);
+    for (const HistoryRow& h : view->history) {
+      if (h.kind == "created" || h.kind == "transition" || h.kind == "reopen") {
+        std::string text = StatusText(h.to.value_or(CaseStatus::kAccepted), en);
+        // The applicant needs the reason when asked for documents or refused.
+        if (!h.note.empty() &&
+            (h.to == CaseStatus::kWaitingCustomer || h.to == CaseStatus::kRejected))
+          text += (en ? ": " : "：") + h.note;
+        p.timeline.push_back({h.at, text});
+      } else if (h.kind == "delay") {
+        p.timeline.push_back({h.at, en ? "Expected later than planned" : "預計延後完成"});
+      }
+    }
+    p.delay_reason = view->record.delay_reason;
+    if (!view->record.delay_new_date.empty()) {
+      p.expected_completion_date = view->record.delay_new_date;
+    } else {
+      for (const TargetView& t : view->targets)
+        if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due)
+          p.expected_completion_date = FormatIsoDate(
+              config_.branches.at(view->record.branch_id).calendar->LocalDay(*t.schedule.due));
+    }
+    out = std::move(p);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+}  // namespace csops::cases

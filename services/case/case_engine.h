@@ -1,0 +1,105 @@
+// The case service's application logic: registers cases, moves them through their statuses,
+// keeps their SLA schedules exact, and answers the public look-up.
+//
+// Each command is one store transaction: the case row, its history row, its status period,
+// its targets' stored due instants and any notice for the applicant (outbox) commit together
+// or not at all. `done` runs after the commit. No gRPC, no SQL.
+// Not yet here (issue 4 continues): SLA event timers, ListCases, Assign, WatchSlaEvents,
+// GetSlaReport, metrics.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/case/case_store.h"
+#include "services/case/domain/case_model.h"
+
+namespace csops::cases {
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+struct CreateCaseCommand {
+  std::string type_code;
+  std::string branch_id;
+  ApplicantRecord applicant;
+  std::string received_via;  // counter, phone, web, app, mail, fax
+  std::string summary;
+  std::string staff_id;
+  std::string idempotency_key;
+};
+
+struct TargetView {
+  const TargetModel* model = nullptr;
+  SlaSchedule schedule;
+  SlaState state = SlaState::kOnTrack;
+  std::optional<Instant> stopped_at;
+};
+
+struct CaseView {
+  CaseRecord record;
+  const CaseTypeModel* type = nullptr;
+  std::vector<TargetView> targets;
+  std::vector<HistoryRow> history;
+};
+
+struct CreatedCase {
+  CaseView view;
+  std::string lookup_code;  // plain; returned to the creator only
+};
+
+struct ProgressStep {
+  Instant at;
+  std::string text;
+};
+
+// The public answer: no names, phones, e-mails, staff ids or internal notes.
+struct PublicProgress {
+  std::string acceptance_number;  // display form
+  std::string type_name;
+  CaseStatus status = CaseStatus::kAccepted;
+  std::string status_text;
+  std::vector<ProgressStep> timeline;
+  std::string expected_completion_date;  // YYYY-MM-DD
+  std::string delay_reason;
+};
+
+class CaseEngine {
+ public:
+  // `lookup_base_url` starts the look-up link printed as a QR code, e.g.
+  // "https://csops.example/lookup".
+  CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store, std::string lookup_base_url);
+
+  void Create(CreateCaseCommand cmd, Done<CreatedCase> done);
+  void Transition(std::string number, CaseStatus to, std::string staff_id, std::string note,
+                  Done<CaseView> done);
+  void AddNote(std::string number, std::string staff_id, std::string note, Done<CaseView> done);
+  void DeclareDelay(std::string number, std::string staff_id, std::string reason,
+                    std::string new_date, Done<CaseView> done);
+
+  Result<CaseView> Get(const std::string& number);
+  // A wrong code and an unknown number are the same kNotFound.
+  Result<PublicProgress> Lookup(const std::string& number, const std::string& code,
+                                const std::string& locale);
+
+  const CaseConfig& config() const { return config_; }
+
+ private:
+  Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const;
+  Status SaveTargets(CaseTx& tx, const CaseView& v) const;
+  Status QueueNotice(CaseTx& tx, const CaseRecord& c, const std::string& kind,
+                     const std::string& payload, Instant now) const;
+  void Change(std::string number, std::string staff_id,
+              std::function<Status(CaseTx&, CaseRecord&, Instant)> apply, Done<CaseView> done);
+
+  const Clock& clock_;
+  const CaseConfig config_;
+  CaseStore& store_;
+  const std::string lookup_base_url_;
+};
+
+}  // namespace csops::cases

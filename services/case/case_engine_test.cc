@@ -1,0 +1,224 @@
+#include "services/case/case_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "common/calendar/calendar_file.h"
+#include "common/testutil.h"
+#include "services/case/domain/acceptance_number.h"
+#include "services/case/sqlite_case_store.h"
+
+namespace csops::cases {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+Instant Taipei(int y, int mo, int d, int h, int mi) {
+  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
+}
+
+template <typename T, typename F>
+Result<T> Await(F&& start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+class CaseEngineTest : public ::testing::Test {
+ protected:
+  CaseEngineTest() : clock_(Taipei(2026, 2, 12, 16, 0)) {
+    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+    EXPECT_OK(cal.status());
+    CaseConfig config;
+    TargetModel hours16{"response", {SlaLength::Unit::kBusinessMinutes, 16 * 60}};
+    TargetModel days3{"resolution", {SlaLength::Unit::kWorkingDays, 3}};
+    config.types["application"] = {"application", "用電申請", "Application", {hours16, days3}, 30};
+    config.branches["taipei-south"] = {"taipei-south", "TS",
+                                       std::make_shared<const BusinessCalendar>(std::move(*cal))};
+    sqlite::DatabaseOptions o;
+    o.path = dir_.path() + "/case.db";
+    o.synchronous = sqlite::Synchronous::kNormal;
+    o.migrations = SqliteCaseStore::Migrations();
+    auto db = sqlite::Database::Open(o);
+    EXPECT_OK(db.status());
+    db_ = std::move(*db);
+    store_ = std::make_unique<SqliteCaseStore>(*db_);
+    engine_ = std::make_unique<CaseEngine>(clock_, std::move(config), *store_,
+                                           "https://csops.example/lookup");
+  }
+
+  Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter") {
+    CreateCaseCommand c{"application",
+                        "taipei-south",
+                        {"王小明",
+                         "01234567890",
+                         "0912345678",
+                         "ming@example.com",
+                         {NoticeChannel::kEmail},
+                         "zh-TW"},
+                        "counter",
+                        summary,
+                        "E0042",
+                        key};
+    return Await<CreatedCase>([&](auto done) { engine_->Create(c, done); });
+  }
+  Result<CaseView> Move(const std::string& n, CaseStatus to, std::string note = "") {
+    return Await<CaseView>([&](auto done) { engine_->Transition(n, to, "E0042", note, done); });
+  }
+  std::int64_t CountOutbox(const std::string& kind) {
+    std::int64_t n = 0;
+    EXPECT_OK(db_->Read([&](sqlite::Connection& c) {
+      auto st = c.Prepare("SELECT COUNT(*) FROM case_outbox WHERE kind=?");
+      if (!st.ok()) return st.status();
+      st->Bind(1, kind);
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      n = st->ColumnInt(0);
+      return Status();
+    }));
+    return n;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteCaseStore> store_;
+  std::unique_ptr<CaseEngine> engine_;
+};
+
+TEST_F(CaseEngineTest, CreateGivesANumberACodeAndTheGroundTruthDueInstants) {
+  auto c = Create();
+  ASSERT_OK(c.status());
+  auto n = ParseAcceptanceNumber(c->view.record.acceptance_number);
+  ASSERT_OK(n.status());
+  EXPECT_EQ(n->Display().substr(0, 15), "TS-260212-0001-");
+  EXPECT_EQ(c->lookup_code.size(), 10u);
+  ASSERT_EQ(c->view.targets.size(), 2u);
+  EXPECT_EQ(*c->view.targets[0].schedule.due, Taipei(2026, 2, 23, 16, 0));
+  EXPECT_EQ(*c->view.targets[0].schedule.warnings[0], Taipei(2026, 2, 13, 16, 0));
+  EXPECT_EQ(*c->view.targets[0].schedule.warnings[1], Taipei(2026, 2, 23, 11, 48));
+  EXPECT_EQ(*c->view.targets[1].schedule.due, Taipei(2026, 2, 24, 17, 30));
+  EXPECT_EQ(c->view.history.size(), 1u);
+  EXPECT_EQ(CountOutbox("accepted"), 1);
+  EXPECT_EQ(Create("k2")->view.record.sequence, 2);
+}
+
+TEST_F(CaseEngineTest, RetriedCreateReturnsTheSameCaseAndCode) {
+  auto first = Create("same");
+  auto again = Create("same");
+  ASSERT_OK(again.status());
+  EXPECT_EQ(again->view.record.acceptance_number, first->view.record.acceptance_number);
+  EXPECT_EQ(again->lookup_code, first->lookup_code);
+  EXPECT_EQ(CountOutbox("accepted"), 1);
+  EXPECT_EQ(Create("same", "something else").status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(CaseEngineTest, WaitingForDocumentsPausesBothTargets) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 13, 10, 0));
+  ASSERT_OK(Move(n, CaseStatus::kWaitingCustomer, "請補附身分證影本").status());
+  auto paused = engine_->Get(n);
+  EXPECT_EQ(paused->targets[0].state, SlaState::kPaused);
+  EXPECT_FALSE(paused->targets[0].schedule.due.has_value());
+  clock_.Set(Taipei(2026, 2, 23, 9, 30));
+  auto resumed = Move(n, CaseStatus::kInProgress);
+  ASSERT_OK(resumed.status());
+  EXPECT_EQ(*resumed->targets[0].schedule.due, Taipei(2026, 2, 24, 15, 30));
+  EXPECT_EQ(*resumed->targets[1].schedule.due, Taipei(2026, 2, 25, 17, 0));
+}
+
+TEST_F(CaseEngineTest, InvalidTransitionsNameTheCurrentStatus) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  ASSERT_OK(Move(n, CaseStatus::kCompleted).status());
+  auto r = Move(n, CaseStatus::kWaitingCustomer);
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("case is 'completed'"), std::string::npos);
+  EXPECT_EQ(CountOutbox("completed"), 1);
+}
+
+TEST_F(CaseEngineTest, ReopenWithinTheWindowContinuesTheClock) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 13, 9, 30));
+  ASSERT_OK(Move(n, CaseStatus::kCompleted).status());
+  clock_.Set(Taipei(2026, 2, 23, 9, 30));  // reopened: 1 h of Friday + 1 h of Monday stood still
+  auto reopened = Move(n, CaseStatus::kInProgress, "customer called back");
+  ASSERT_OK(reopened.status());
+  EXPECT_EQ(reopened->record.status, CaseStatus::kInProgress);
+  EXPECT_EQ(reopened->history.back().kind, "reopen");
+  // Resolution: 3 working days from Thu 16:00 = Tue 24 17:30, plus the 8 business hours the
+  // case stood closed (Fri 09:30-17:30 = 7 h, Mon 08:30-09:30 = 1 h) = Wed 25 17:30.
+  EXPECT_EQ(*reopened->targets[1].schedule.due, Taipei(2026, 2, 25, 17, 30));
+  clock_.Set(Taipei(2026, 4, 1, 9, 0));
+  ASSERT_OK(Move(n, CaseStatus::kCompleted).status());
+  clock_.Set(Taipei(2026, 5, 15, 9, 0));  // 44 days later: past the 30-day window
+  auto late = Move(n, CaseStatus::kInProgress);
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(late.status().message().find("reopen window of 30 days"), std::string::npos);
+}
+
+TEST_F(CaseEngineTest, PublicLookupNeedsTheCodeAndShowsNoPersonalData) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 13, 10, 0));
+  ASSERT_OK(Move(n, CaseStatus::kWaitingCustomer, "請補附身分證影本").status());
+  auto p = engine_->Lookup(n, c->lookup_code, "zh-TW");
+  ASSERT_OK(p.status());
+  EXPECT_EQ(p->status, CaseStatus::kWaitingCustomer);
+  EXPECT_EQ(p->status_text, "待補件");
+  ASSERT_EQ(p->timeline.size(), 2u);
+  EXPECT_NE(p->timeline[1].text.find("請補附身分證影本"), std::string::npos);
+  for (const auto& step : p->timeline) {
+    EXPECT_EQ(step.text.find("王小明"), std::string::npos);
+    EXPECT_EQ(step.text.find("E0042"), std::string::npos);
+  }
+  std::string wrong = c->lookup_code;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  auto bad = engine_->Lookup(n, wrong, "en");
+  EXPECT_EQ(bad.status().code(), StatusCode::kNotFound);
+  auto other = MakeAcceptanceNumber("TS", absl::CivilDay(2026, 2, 12), 99);
+  auto unknown = engine_->Lookup(other->Compact(), c->lookup_code, "en");
+  EXPECT_EQ(unknown.status(), bad.status());  // indistinguishable
+}
+
+TEST_F(CaseEngineTest, DelayNeedsAFutureDateAndIsToldToTheApplicant) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  auto past = Await<CaseView>(
+      [&](auto done) { engine_->DeclareDelay(n, "E0042", "設備缺料", "2026-02-11", done); });
+  EXPECT_EQ(past.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(past.status().message().find("in the past"), std::string::npos);
+  auto ok = Await<CaseView>(
+      [&](auto done) { engine_->DeclareDelay(n, "E0042", "設備缺料", "2026-03-10", done); });
+  ASSERT_OK(ok.status());
+  EXPECT_EQ(CountOutbox("delay"), 1);
+  auto p = engine_->Lookup(n, c->lookup_code, "zh-TW");
+  EXPECT_EQ(p->expected_completion_date, "2026-03-10");
+  EXPECT_EQ(p->delay_reason, "設備缺料");
+}
+
+TEST_F(CaseEngineTest, BadInputIsRefusedByName) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  auto big = Await<CaseView>(
+      [&](auto done) { engine_->AddNote(n, "E0042", std::string(2001, 'x'), done); });
+  EXPECT_NE(big.status().message().find("the limit is 2000"), std::string::npos);
+  CreateCaseCommand cmd{
+      "nope", "taipei-south", {"x", "", "", "", {}, "zh-TW"}, "counter", "s", "E1", "k9"};
+  EXPECT_EQ(Await<CreatedCase>([&](auto done) { engine_->Create(cmd, done); }).status().code(),
+            StatusCode::kNotFound);
+  cmd.type_code = "application";
+  cmd.applicant.channels = {NoticeChannel::kSms};
+  auto no_phone = Await<CreatedCase>([&](auto done) { engine_->Create(cmd, done); });
+  EXPECT_NE(no_phone.status().message().find("applicant.phone"), std::string::npos);
+  EXPECT_EQ(engine_->Get("TS-260212-0001-0").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace csops::cases

@@ -1,0 +1,110 @@
+// Persistence of cases behind an interface (SQL lives only in sqlite_case_store.cc).
+// The engine runs each command as one transaction through CaseStore::Transact.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/case/domain/case_model.h"
+#include "services/case/domain/sla.h"
+
+namespace csops::cases {
+
+enum class NoticeChannel { kNone = 0, kEmail, kSms, kAppPush, kPost };
+std::string_view ChannelName(NoticeChannel c);
+
+struct ApplicantRecord {
+  std::string name;
+  std::string customer_number;
+  std::string phone;
+  std::string email;
+  std::vector<NoticeChannel> channels;
+  std::string locale = "zh-TW";
+};
+
+struct CaseRecord {
+  std::int64_t id = 0;
+  std::string acceptance_number;  // compact form
+  std::string branch_id;
+  std::string business_day;  // YYYY-MM-DD of acceptance
+  int sequence = 0;
+  std::string type_code;
+  CaseStatus status = CaseStatus::kAccepted;
+  std::string received_via;
+  std::string summary;
+  ApplicantRecord applicant;
+  std::string lookup_salt;
+  std::string lookup_hash;
+  Instant accepted_at;
+  std::optional<Instant> first_reply_at;
+  std::optional<Instant> closed_at;
+  std::string delay_reason;
+  std::string delay_new_date;
+  std::string idempotency_key;
+  std::string request_fingerprint;
+};
+
+// A period in one status that can pause targets; end unset while the case is still in it.
+struct StatusPeriod {
+  CaseStatus status;
+  Instant begin;
+  std::optional<Instant> end;
+};
+
+struct HistoryRow {
+  Instant at;
+  std::string actor;
+  std::string kind;  // created, transition, note, delay, reopen
+  std::optional<CaseStatus> from;
+  std::optional<CaseStatus> to;
+  std::string note;
+};
+
+// A notice to the applicant or an alert, waiting for the notify service.
+struct OutboxRow {
+  std::int64_t case_id = 0;
+  std::string kind;  // accepted, delay, completed
+  NoticeChannel channel = NoticeChannel::kNone;
+  std::string recipient;  // personal data
+  std::string payload;    // JSON
+  Instant created_at;
+};
+
+class CaseTx {
+ public:
+  virtual ~CaseTx() = default;
+  virtual Result<std::optional<CaseRecord>> FindByNumber(const std::string& acceptance_number) = 0;
+  virtual Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) = 0;
+  virtual Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) = 0;
+  virtual Result<std::vector<HistoryRow>> History(std::int64_t case_id) = 0;
+  // The look-up code kept for idempotent retries of CreateCase (until it expires).
+  virtual Result<std::string> CreateReplyCode(std::int64_t case_id) = 0;
+
+  // Next acceptance sequence of a branch and day (1 for the day's first case).
+  virtual Result<int> TakeSequence(const std::string& branch, const std::string& day) = 0;
+  virtual Result<std::int64_t> InsertCase(const CaseRecord& c) = 0;
+  virtual Status SaveCase(const CaseRecord& c) = 0;
+  virtual Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) = 0;
+  virtual Status ClosePeriods(std::int64_t case_id, Instant end) = 0;
+  virtual Status AppendHistory(std::int64_t case_id, const HistoryRow& row) = 0;
+  virtual Status InsertOutbox(const OutboxRow& row) = 0;
+  virtual Status SaveCreateReply(std::int64_t case_id, const std::string& lookup_code,
+                                 Instant expires_at, Instant now) = 0;
+  // Stored due instant of a target (for listing and timers), null while unknown.
+  virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
+                            std::optional<Instant> due, std::optional<Instant> stopped) = 0;
+};
+
+class CaseStore {
+ public:
+  virtual ~CaseStore() = default;
+  virtual void Transact(std::function<Status(CaseTx&)> fn,
+                        std::function<void(const Status&)> done) = 0;
+  virtual Status Read(const std::function<Status(CaseTx&)>& fn) = 0;
+};
+
+}  // namespace csops::cases

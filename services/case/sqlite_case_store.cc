@@ -1,0 +1,395 @@
+#include "services/case/sqlite_case_store.h"
+
+#include <sstream>
+
+namespace csops::cases {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+std::string_view ChannelName(NoticeChannel c) {
+  switch (c) {
+    case NoticeChannel::kEmail:
+      return "email";
+    case NoticeChannel::kSms:
+      return "sms";
+    case NoticeChannel::kAppPush:
+      return "app_push";
+    case NoticeChannel::kPost:
+      return "post";
+    case NoticeChannel::kNone:
+      break;
+  }
+  return "none";
+}
+
+std::vector<sqlite::Migration> SqliteCaseStore::Migrations() {
+  return {{1, "cases, status periods, targets, history, outbox", R"sql(
+CREATE TABLE cases(
+  id INTEGER PRIMARY KEY,
+  acceptance_number TEXT NOT NULL UNIQUE,
+  branch_id TEXT NOT NULL,
+  business_day TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  type_code TEXT NOT NULL,
+  status TEXT NOT NULL,
+  received_via TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  applicant_name TEXT NOT NULL,       -- personal data from here ...
+  customer_number TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  email TEXT NOT NULL,
+  channels TEXT NOT NULL,             -- comma list, in preference order
+  locale TEXT NOT NULL,               -- ... to here
+  lookup_salt TEXT NOT NULL,
+  lookup_hash TEXT NOT NULL,          -- SHA-256 of salt + code; the code is never stored
+  accepted_at INTEGER NOT NULL,       -- UTC ms
+  first_reply_at INTEGER,
+  closed_at INTEGER,
+  delay_reason TEXT NOT NULL DEFAULT '',
+  delay_new_date TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT UNIQUE,
+  request_fingerprint TEXT NOT NULL,
+  UNIQUE(branch_id, business_day, sequence)
+);
+CREATE TABLE case_days(
+  branch_id TEXT NOT NULL,
+  business_day TEXT NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  PRIMARY KEY(branch_id, business_day)
+);
+-- Time spent in statuses that can pause SLA targets (in_progress, waiting_customer).
+CREATE TABLE case_periods(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  status TEXT NOT NULL,
+  begin_at INTEGER NOT NULL,
+  end_at INTEGER
+);
+CREATE INDEX case_periods_case ON case_periods(case_id, begin_at);
+CREATE TABLE case_targets(
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  name TEXT NOT NULL,
+  due_at INTEGER,                     -- null while a pause before it is open
+  stopped_at INTEGER,
+  PRIMARY KEY(case_id, name)
+);
+CREATE INDEX case_targets_due ON case_targets(due_at) WHERE stopped_at IS NULL;
+CREATE TABLE case_history(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  from_status TEXT,
+  to_status TEXT,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX case_history_case ON case_history(case_id, id);
+CREATE TABLE case_outbox(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+-- Look-up codes kept only to answer a retried CreateCase; purged when they expire.
+CREATE TABLE case_create_replies(
+  case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+  lookup_code TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql"}};
+}
+
+namespace {
+
+constexpr char kCaseColumns[] =
+    "id, acceptance_number, branch_id, business_day, sequence, type_code, status, received_via, "
+    "summary, applicant_name, customer_number, phone, email, channels, locale, lookup_salt, "
+    "lookup_hash, accepted_at, first_reply_at, closed_at, delay_reason, delay_new_date, "
+    "idempotency_key, request_fingerprint";
+
+std::string JoinChannels(const std::vector<NoticeChannel>& v) {
+  std::string s;
+  for (NoticeChannel c : v) s += (s.empty() ? "" : ",") + std::string(ChannelName(c));
+  return s;
+}
+
+std::vector<NoticeChannel> SplitChannels(const std::string& s) {
+  std::vector<NoticeChannel> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
+                            NoticeChannel::kPost})
+      if (ChannelName(c) == item) out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<Instant> OptInstant(const Statement& st, int col) {
+  if (st.ColumnIsNull(col)) return std::nullopt;
+  return FromUnixMillis(st.ColumnInt(col));
+}
+
+void BindOpt(Statement& st, int i, const std::optional<Instant>& v) {
+  if (v) {
+    st.Bind(i, ToUnixMillis(*v));
+  } else {
+    st.BindNull(i);
+  }
+}
+
+Result<CaseRecord> ReadCase(const Statement& st) {
+  CaseRecord c;
+  c.id = st.ColumnInt(0);
+  c.acceptance_number = st.ColumnText(1);
+  c.branch_id = st.ColumnText(2);
+  c.business_day = st.ColumnText(3);
+  c.sequence = static_cast<int>(st.ColumnInt(4));
+  c.type_code = st.ColumnText(5);
+  auto status = ParseStatus(st.ColumnText(6));
+  if (!status) return Status::Internal("case " + c.acceptance_number + " has an unknown status");
+  c.status = *status;
+  c.received_via = st.ColumnText(7);
+  c.summary = st.ColumnText(8);
+  c.applicant = {st.ColumnText(9),
+                 st.ColumnText(10),
+                 st.ColumnText(11),
+                 st.ColumnText(12),
+                 SplitChannels(st.ColumnText(13)),
+                 st.ColumnText(14)};
+  c.lookup_salt = st.ColumnText(15);
+  c.lookup_hash = st.ColumnText(16);
+  c.accepted_at = FromUnixMillis(st.ColumnInt(17));
+  c.first_reply_at = OptInstant(st, 18);
+  c.closed_at = OptInstant(st, 19);
+  c.delay_reason = st.ColumnText(20);
+  c.delay_new_date = st.ColumnText(21);
+  c.idempotency_key = st.ColumnText(22);
+  c.request_fingerprint = st.ColumnText(23);
+  return c;
+}
+
+class SqliteCaseTx final : public CaseTx {
+ public:
+  explicit SqliteCaseTx(Connection& c) : c_(c) {}
+
+  Result<std::optional<CaseRecord>> One(Result<Statement>& st) {
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<CaseRecord>();
+    auto c = ReadCase(*st);
+    if (!c.ok()) return c.status();
+    return std::optional<CaseRecord>(std::move(*c));
+  }
+
+  Result<std::optional<CaseRecord>> FindByNumber(const std::string& number) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE acceptance_number=?");
+    if (st.ok()) st->Bind(1, number);
+    return One(st);
+  }
+
+  Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE idempotency_key=?");
+    if (st.ok()) st->Bind(1, key);
+    return One(st);
+  }
+
+  Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) override {
+    auto st = c_.PrepareCached(
+        "SELECT status, begin_at, end_at FROM case_periods WHERE case_id=? ORDER BY begin_at, id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<StatusPeriod> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto s = ParseStatus(st->ColumnText(0));
+      if (!s) return Status::Internal("case period with an unknown status");
+      out.push_back({*s, FromUnixMillis(st->ColumnInt(1)), OptInstant(*st, 2)});
+    }
+  }
+
+  Result<std::vector<HistoryRow>> History(std::int64_t case_id) override {
+    auto st = c_.PrepareCached(
+        "SELECT at, actor, kind, from_status, to_status, note FROM case_history WHERE case_id=? "
+        "ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<HistoryRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      HistoryRow h{FromUnixMillis(st->ColumnInt(0)),
+                   st->ColumnText(1),
+                   st->ColumnText(2),
+                   std::nullopt,
+                   std::nullopt,
+                   st->ColumnText(5)};
+      if (!st->ColumnIsNull(3)) h.from = ParseStatus(st->ColumnText(3));
+      if (!st->ColumnIsNull(4)) h.to = ParseStatus(st->ColumnText(4));
+      out.push_back(std::move(h));
+    }
+  }
+
+  Result<std::string> CreateReplyCode(std::int64_t case_id) override {
+    auto st = c_.PrepareCached("SELECT lookup_code FROM case_create_replies WHERE case_id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return *row ? st->ColumnText(0) : std::string();
+  }
+
+  Result<int> TakeSequence(const std::string& branch, const std::string& day) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_days(branch_id, business_day, last_sequence) VALUES(?, ?, 1) "
+        "ON CONFLICT(branch_id, business_day) DO UPDATE SET last_sequence = last_sequence + 1 "
+        "RETURNING last_sequence");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch).Bind(2, day);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("sequence upsert returned no row");
+    const int seq = static_cast<int>(st->ColumnInt(0));
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return seq;
+  }
+
+  Result<std::int64_t> InsertCase(const CaseRecord& c) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO cases(acceptance_number, branch_id, business_day, sequence, type_code, "
+        "status, received_via, summary, applicant_name, customer_number, phone, email, channels, "
+        "locale, lookup_salt, lookup_hash, accepted_at, idempotency_key, request_fingerprint) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, c.acceptance_number).Bind(2, c.branch_id).Bind(3, c.business_day);
+    st->Bind(4, c.sequence).Bind(5, c.type_code).Bind(6, StatusName(c.status));
+    st->Bind(7, c.received_via).Bind(8, c.summary).Bind(9, c.applicant.name);
+    st->Bind(10, c.applicant.customer_number).Bind(11, c.applicant.phone);
+    st->Bind(12, c.applicant.email).Bind(13, JoinChannels(c.applicant.channels));
+    st->Bind(14, c.applicant.locale).Bind(15, c.lookup_salt).Bind(16, c.lookup_hash);
+    st->Bind(17, ToUnixMillis(c.accepted_at));
+    if (c.idempotency_key.empty()) {
+      st->BindNull(18);
+    } else {
+      st->Bind(18, c.idempotency_key);
+    }
+    st->Bind(19, c.request_fingerprint);
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return c_.LastInsertRowId();
+  }
+
+  Status SaveCase(const CaseRecord& c) override {
+    auto st = c_.PrepareCached(
+        "UPDATE cases SET status=?, first_reply_at=?, closed_at=?, delay_reason=?, "
+        "delay_new_date=? WHERE id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, StatusName(c.status));
+    BindOpt(*st, 2, c.first_reply_at);
+    BindOpt(*st, 3, c.closed_at);
+    st->Bind(4, c.delay_reason).Bind(5, c.delay_new_date).Bind(6, c.id);
+    return st->Run();
+  }
+
+  Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) override {
+    auto st = c_.PrepareCached("INSERT INTO case_periods(case_id, status, begin_at) VALUES(?,?,?)");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, case_id).Bind(2, StatusName(status)).Bind(3, ToUnixMillis(begin)).Run();
+  }
+
+  Status ClosePeriods(std::int64_t case_id, Instant end) override {
+    auto st =
+        c_.PrepareCached("UPDATE case_periods SET end_at=? WHERE case_id=? AND end_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(end)).Bind(2, case_id).Run();
+  }
+
+  Status AppendHistory(std::int64_t case_id, const HistoryRow& h) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_history(case_id, at, actor, kind, from_status, to_status, note) "
+        "VALUES(?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, ToUnixMillis(h.at)).Bind(3, h.actor).Bind(4, h.kind);
+    if (h.from) {
+      st->Bind(5, StatusName(*h.from));
+    } else {
+      st->BindNull(5);
+    }
+    if (h.to) {
+      st->Bind(6, StatusName(*h.to));
+    } else {
+      st->BindNull(6);
+    }
+    return st->Bind(7, h.note).Run();
+  }
+
+  Status InsertOutbox(const OutboxRow& r) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_outbox(case_id, kind, channel, recipient, payload, created_at) "
+        "VALUES(?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, r.case_id).Bind(2, r.kind).Bind(3, ChannelName(r.channel));
+    return st->Bind(4, r.recipient).Bind(5, r.payload).Bind(6, ToUnixMillis(r.created_at)).Run();
+  }
+
+  Status SaveCreateReply(std::int64_t case_id, const std::string& code, Instant expires_at,
+                         Instant now) override {
+    auto purge = c_.PrepareCached("DELETE FROM case_create_replies WHERE expires_at < ?");
+    if (!purge.ok()) return purge.status();
+    CSOPS_RETURN_IF_ERROR(purge->Bind(1, ToUnixMillis(now)).Run());
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_create_replies(case_id, lookup_code, expires_at) VALUES(?,?,?)");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, case_id).Bind(2, code).Bind(3, ToUnixMillis(expires_at)).Run();
+  }
+
+  Status SaveTarget(std::int64_t case_id, const std::string& name, std::optional<Instant> due,
+                    std::optional<Instant> stopped) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_targets(case_id, name, due_at, stopped_at) VALUES(?,?,?,?) "
+        "ON CONFLICT(case_id, name) DO UPDATE SET due_at=excluded.due_at, "
+        "stopped_at=excluded.stopped_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, name);
+    BindOpt(*st, 3, due);
+    BindOpt(*st, 4, stopped);
+    return st->Run();
+  }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+void SqliteCaseStore::Transact(std::function<Status(CaseTx&)> fn,
+                               std::function<void(const Status&)> done) {
+  db_.WriteAsync(
+      [fn = std::move(fn)](Connection& c) {
+        SqliteCaseTx tx(c);
+        return fn(tx);
+      },
+      std::move(done));
+}
+
+Status SqliteCaseStore::Read(const std::function<Status(CaseTx&)>& fn) {
+  return db_.Read([&fn](Connection& c) {
+    CSOPS_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    SqliteCaseTx tx(c);
+    Status s = fn(tx);
+    c.Exec("COMMIT");
+    return s;
+  });
+}
+
+}  // namespace csops::cases
