@@ -16,6 +16,7 @@ void ApplyDefaults(Config& c) {
   if (s->listen().empty()) s->set_listen("127.0.0.1:50051");
   if (s->metrics_listen().empty()) s->set_metrics_listen("127.0.0.1:9464");
   if (s->data_dir().empty()) s->set_data_dir("var");
+  if (s->public_lookup_url().empty()) s->set_public_lookup_url("http://127.0.0.1:8080/lookup");
   if (!s->has_shutdown_grace_seconds()) s->set_shutdown_grace_seconds(10);
   auto* st = c.mutable_storage();
   if (st->synchronous() == config::v1::SYNCHRONOUS_UNSPECIFIED)

@@ -242,7 +242,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         auto view = ViewOf(tx, c, now);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
-        const std::string link = lookup_base_url_ + "?n=" + number->Display() + "&c=" + code;
+        const std::string link = LookupUrl(number->Display(), code);
         CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, "accepted",
                                           "{\"acceptance_number\":" + Json(number->Display()) +
                                               ",\"type\":" + Json(view->type->name_zh_tw) +

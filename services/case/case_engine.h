@@ -87,6 +87,10 @@ class CaseEngine {
                                 const std::string& locale);
 
   const CaseConfig& config() const { return config_; }
+  // The public look-up link for the receipt's QR code.
+  std::string LookupUrl(const std::string& display_number, const std::string& code) const {
+    return lookup_base_url_ + "?n=" + display_number + "&c=" + code;
+  }
 
  private:
   Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const;

@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto server = csopsd::Server::Start(*config, *flags, std::move(*branches));
+  auto server =
+      csopsd::Server::Start(*config, *flags, std::move(*branches), std::move(*case_config));
   if (!server.ok()) {
     CSOPS_LOG(kError, "start_failed").Kv("error", server.status().ToString());
     std::fprintf(stderr, "csopsd: %s\n", server.status().message().c_str());

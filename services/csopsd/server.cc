@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
 #include "common/metrics/grpc_metrics_interceptor.h"
+#include "services/case/case_module.h"
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
 #include "services/queue/queue_module.h"
@@ -25,6 +26,7 @@ struct Server::State {
   std::unique_ptr<prometheus::Exposer> exposer;
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<queue::QueueModule> queue;
+  std::unique_ptr<cases::CaseModule> cases;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
   std::string metrics_address;
@@ -74,7 +76,7 @@ bool Runs(const Flags& flags, Target t) {
 
 Result<std::unique_ptr<Server>> Server::Start(
     const LoadedConfig& config, const Flags& flags,
-    std::vector<std::shared_ptr<const queue::BranchModel>> branches) {
+    std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases) {
   auto st = std::make_unique<State>();
   const auto& server_cfg = config.proto.server();
   const std::string listen = flags.listen.value_or(server_cfg.listen());
@@ -116,6 +118,13 @@ Result<std::unique_ptr<Server>> Server::Start(
     st->queue = std::move(*q);
   }
 
+  if (Runs(flags, Target::kCase)) {
+    auto c = cases::CaseModule::Start(StorageOptions(config, data_dir, "case"), std::move(cases),
+                                      RealClock::Get(), server_cfg.public_lookup_url());
+    if (!c.ok()) return c.status().WithContext("case");
+    st->cases = std::move(*c);
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -123,6 +132,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(st->admin.get());
   if (st->queue) builder.RegisterService(st->queue->service());
+  if (st->cases) builder.RegisterService(st->cases->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -145,6 +155,7 @@ void Server::Shutdown(std::chrono::seconds grace) {
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
+  if (state_->cases) state_->cases->Stop();  // and case.db's
   state_->exposer.reset();
   state_->lock.reset();
 }

@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "services/case/domain/case_model.h"
 #include "services/csopsd/flags.h"
 #include "services/queue/domain/branch.h"
 
@@ -25,7 +26,7 @@ class Server {
   // REQUIRES: `branches` were built from `config` (csopsd validates them before serving).
   static Result<std::unique_ptr<Server>> Start(
       const LoadedConfig& config, const Flags& flags,
-      std::vector<std::shared_ptr<const queue::BranchModel>> branches);
+      std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases);
   ~Server();
 
   // Actual addresses, with any port 0 replaced by the port the OS picked.

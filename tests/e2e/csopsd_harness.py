@@ -38,10 +38,12 @@ def _load_generated(name, relpath):
 
 subprocess.run(
     ["protoc", "-I" + os.path.join(SOURCE_DIR, "proto"), "--python_out=" + _GEN_DIR,
-     "csops/queue/v1/queue_service.proto", "csops/admin/v1/admin_service.proto"],
+     "csops/queue/v1/queue_service.proto", "csops/admin/v1/admin_service.proto",
+     "csops/case/v1/case_service.proto"],
     check=True)
 sys.path.insert(0, _GEN_DIR)
 from csops.queue.v1 import queue_service_pb2 as queue_pb2  # noqa: E402  pylint: disable=C0413
+from csops.case.v1 import case_service_pb2 as case_pb2  # noqa: E402  pylint: disable=C0413
 
 health_pb2 = _load_generated("health_pb2", "grpc/health/v1/health_pb2.py")
 reflection_pb2 = _load_generated("reflection_pb2", "grpc/reflection/v1alpha/reflection_pb2.py")
@@ -184,6 +186,23 @@ class QueueClient:
 
     def WatchBoard(self, branch_id, timeout=60):
         return self._watch(queue_pb2.WatchBoardRequest(branch_id=branch_id), timeout=timeout)
+
+    def close(self):
+        self.channel.close()
+
+
+class CaseClient:
+    """csops.case.v1.CaseService over python3-grpcio."""
+
+    def __init__(self, addr):
+        self.channel = grpc.insecure_channel(addr)
+        for name in ("CreateCase", "GetCase", "Transition", "AddNote", "DeclareDelay",
+                     "LookupProgress"):
+            req = getattr(case_pb2, name + "Request")
+            stub = self.channel.unary_unary(
+                "/csops.case.v1.CaseService/" + name, request_serializer=req.SerializeToString,
+                response_deserializer=getattr(case_pb2, name + "Response").FromString)
+            setattr(self, name, QueueClient._caller(stub, req))
 
     def close(self):
         self.channel.close()

@@ -1,0 +1,34 @@
+// What csopsd needs to run the case service: case.db with its migrations, the engine, a read
+// executor and the gRPC service. Stop() after the gRPC server has shut down.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+
+#include "common/sqlite/database.h"
+#include "services/case/case_engine.h"
+#include "services/case/case_service.h"
+#include "services/case/sqlite_case_store.h"
+
+namespace csops::cases {
+
+class CaseModule {
+ public:
+  static Result<std::unique_ptr<CaseModule>> Start(sqlite::DatabaseOptions db_options,
+                                                   CaseConfig config, const Clock& clock,
+                                                   std::string lookup_base_url);
+  ~CaseModule();
+  grpc::Service* service() { return service_.get(); }
+  void Stop();
+
+ private:
+  CaseModule() = default;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteCaseStore> store_;
+  std::unique_ptr<CaseEngine> engine_;
+  std::unique_ptr<boost::asio::thread_pool> executor_;
+  std::unique_ptr<CaseService> service_;
+  bool stopped_ = false;
+};
+
+}  // namespace csops::cases

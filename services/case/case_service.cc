@@ -1,0 +1,225 @@
+#include "services/case/case_service.h"
+
+#include <boost/asio/post.hpp>
+
+#include "common/grpc_status.h"
+#include "services/case/domain/acceptance_number.h"
+
+namespace csops::cases {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+void SetTs(Instant t, google::protobuf::Timestamp* out) {
+  const std::int64_t ms = ToUnixMillis(t);
+  out->set_seconds(ms / 1000);
+  out->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
+}
+
+pb::CaseStatus ToProto(CaseStatus s) { return static_cast<pb::CaseStatus>(static_cast<int>(s)); }
+
+std::optional<CaseStatus> FromProto(pb::CaseStatus s) {
+  if (s <= pb::CASE_STATUS_UNSPECIFIED || s > pb::CASE_STATUS_WITHDRAWN) return std::nullopt;
+  return static_cast<CaseStatus>(static_cast<int>(s));
+}
+
+pb::SlaState ToProto(SlaState s) {
+  switch (s) {
+    case SlaState::kOnTrack:
+      return pb::SLA_STATE_ON_TRACK;
+    case SlaState::kWarning:
+      return pb::SLA_STATE_WARNING;
+    case SlaState::kBreached:
+      return pb::SLA_STATE_BREACHED;
+    case SlaState::kPaused:
+      return pb::SLA_STATE_PAUSED;
+    case SlaState::kMet:
+      return pb::SLA_STATE_MET;
+    case SlaState::kMissed:
+      return pb::SLA_STATE_MISSED;
+  }
+  return pb::SLA_STATE_UNSPECIFIED;
+}
+
+const char* const kVia[] = {"", "counter", "phone", "web", "app", "mail", "fax"};
+
+void ToProto(const CaseView& v, pb::Case* out) {
+  const CaseRecord& c = v.record;
+  auto n = ParseAcceptanceNumber(c.acceptance_number);
+  out->set_acceptance_number(n.ok() ? n->Display() : c.acceptance_number);
+  out->set_type_code(c.type_code);
+  out->set_branch_id(c.branch_id);
+  out->set_status(ToProto(c.status));
+  for (int i = 1; i <= 6; ++i)
+    if (c.received_via == kVia[i]) out->set_received_via(static_cast<pb::ReceivedVia>(i));
+  out->set_summary(c.summary);
+  auto* a = out->mutable_applicant();
+  a->set_name(c.applicant.name);
+  a->set_customer_number(c.applicant.customer_number);
+  a->set_phone(c.applicant.phone);
+  a->set_email(c.applicant.email);
+  for (NoticeChannel ch : c.applicant.channels)
+    a->add_preferred_channels(static_cast<pb::NoticeChannel>(static_cast<int>(ch)));
+  a->set_locale(c.applicant.locale);
+  SetTs(c.accepted_at, out->mutable_accepted_at());
+  for (const TargetView& t : v.targets) {
+    auto* o = out->add_targets();
+    o->set_name(t.model->name);
+    if (t.schedule.due) SetTs(*t.schedule.due, o->mutable_due_at());
+    o->set_state(ToProto(t.state));
+    for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i) {
+      auto* w = o->add_warnings();
+      if (t.schedule.warnings[i]) SetTs(*t.schedule.warnings[i], w);
+      o->add_warn_percents(t.model->warn_percents[i]);
+    }
+    if (t.stopped_at) SetTs(*t.stopped_at, o->mutable_stopped_at());
+  }
+  out->set_delay_reason(c.delay_reason);
+  out->set_delay_new_date(c.delay_new_date);
+  for (const HistoryRow& h : v.history) {
+    auto* o = out->add_history();
+    SetTs(h.at, o->mutable_at());
+    o->set_actor(h.actor);
+    o->set_kind(h.kind);
+    if (h.from) o->set_from_status(ToProto(*h.from));
+    if (h.to) o->set_to_status(ToProto(*h.to));
+    o->set_note(h.note);
+  }
+}
+
+template <typename T, typename Fill>
+Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill = std::move(fill)](Result<T> r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status()));
+      return;
+    }
+    fill(*r);
+    reactor->Finish(grpc::Status::OK);
+  };
+}
+
+ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
+}  // namespace
+
+ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
+                                            const pb::CreateCaseRequest* req,
+                                            pb::CreateCaseResponse* resp) {
+  const int via = req->received_via();
+  if (via < 1 || via > 6) return Fail(ctx, Status::InvalidArgument("received_via: must be set"));
+  CreateCaseCommand cmd;
+  cmd.type_code = req->type_code();
+  cmd.branch_id = req->branch_id();
+  const auto& a = req->applicant();
+  cmd.applicant = {a.name(), a.customer_number(), a.phone(), a.email(), {}, a.locale()};
+  for (int ch : a.preferred_channels()) {
+    if (ch < 1 || ch > 4)
+      return Fail(ctx, Status::InvalidArgument("applicant.preferred_channels: unknown channel"));
+    cmd.applicant.channels.push_back(static_cast<NoticeChannel>(ch));
+  }
+  cmd.received_via = kVia[via];
+  cmd.summary = req->summary();
+  cmd.staff_id = req->staff_id();
+  cmd.idempotency_key = req->idempotency_key();
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Create(
+      std::move(cmd), Reply<CreatedCase>(reactor, [this, resp](const CreatedCase& c) {
+        ToProto(c.view, resp->mutable_case_());
+        resp->set_lookup_code(c.lookup_code);
+        resp->set_lookup_url(engine_.LookupUrl(resp->case_().acceptance_number(), c.lookup_code));
+      }));
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::GetCase(CallbackServerContext* ctx, const pb::GetCaseRequest* req,
+                                         pb::GetCaseResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); })(
+        engine_.Get(req->acceptance_number()));
+  });
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::Transition(CallbackServerContext* ctx,
+                                            const pb::TransitionRequest* req,
+                                            pb::TransitionResponse* resp) {
+  auto to = FromProto(req->to_status());
+  if (!to) return Fail(ctx, Status::InvalidArgument("to_status: must be set"));
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Transition(
+      req->acceptance_number(), *to, req->staff_id(), req->note(),
+      Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::AddNote(CallbackServerContext* ctx, const pb::AddNoteRequest* req,
+                                         pb::AddNoteResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.AddNote(
+      req->acceptance_number(), req->staff_id(), req->note(),
+      Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::DeclareDelay(CallbackServerContext* ctx,
+                                              const pb::DeclareDelayRequest* req,
+                                              pb::DeclareDelayResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.DeclareDelay(
+      req->acceptance_number(), req->staff_id(), req->reason(), req->new_expected_date(),
+      Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
+  return reactor;
+}
+
+bool CaseService::LookupAllowed(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& f = failures_[peer];
+  const Instant cutoff = clock_.Now() - std::chrono::minutes(1);
+  f.erase(std::remove_if(f.begin(), f.end(), [&](Instant t) { return t < cutoff; }), f.end());
+  if (f.empty()) failures_.erase(peer);
+  return f.size() < static_cast<std::size_t>(kMaxLookupFailures);
+}
+
+void CaseService::LookupFailed(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_[peer].push_back(clock_.Now());
+}
+
+ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
+                                                const pb::LookupProgressRequest* req,
+                                                pb::LookupProgressResponse* resp) {
+  // The peer's address without the port: one client, however many connections it opens.
+  std::string peer = ctx->peer();
+  if (auto colon = peer.rfind(':'); colon != std::string::npos) peer = peer.substr(0, colon);
+  if (!LookupAllowed(peer))
+    return Fail(ctx, Status::ResourceExhausted(
+                         "too many failed look-ups from this address; try again in a minute"));
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp, peer] {
+    auto r = engine_.Lookup(req->acceptance_number(), req->lookup_code(), req->locale());
+    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) LookupFailed(peer);
+    Reply<PublicProgress>(reactor, [resp](const PublicProgress& p) {
+      resp->set_acceptance_number(p.acceptance_number);
+      resp->set_type_name(p.type_name);
+      resp->set_status(ToProto(p.status));
+      resp->set_status_text(p.status_text);
+      for (const ProgressStep& s : p.timeline) {
+        auto* o = resp->add_timeline();
+        SetTs(s.at, o->mutable_at());
+        o->set_text(s.text);
+      }
+      resp->set_expected_completion_date(p.expected_completion_date);
+      resp->set_delay_reason(p.delay_reason);
+    })(std::move(r));
+  });
+  return reactor;
+}
+
+}  // namespace csops::cases

@@ -1,0 +1,51 @@
+// gRPC adapter of csops.case.v1.CaseService: converts and delegates to CaseEngine. Reads run on
+// the executor. LookupProgress is public: repeated failures from one peer are rate-limited
+// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <mutex>
+
+#include "csops/case/v1/case_service.grpc.pb.h"
+#include "services/case/case_engine.h"
+
+namespace csops::cases {
+
+namespace pb = ::csops::case_::v1;
+
+class CaseService final : public pb::CaseService::CallbackService {
+ public:
+  static constexpr int kMaxLookupFailures = 10;
+
+  CaseService(CaseEngine& engine, boost::asio::thread_pool& executor, const Clock& clock)
+      : engine_(engine), executor_(executor), clock_(clock) {}
+
+  grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext*, const pb::CreateCaseRequest*,
+                                       pb::CreateCaseResponse*) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext*, const pb::GetCaseRequest*,
+                                    pb::GetCaseResponse*) override;
+  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext*, const pb::TransitionRequest*,
+                                       pb::TransitionResponse*) override;
+  grpc::ServerUnaryReactor* AddNote(grpc::CallbackServerContext*, const pb::AddNoteRequest*,
+                                    pb::AddNoteResponse*) override;
+  grpc::ServerUnaryReactor* DeclareDelay(grpc::CallbackServerContext*,
+                                         const pb::DeclareDelayRequest*,
+                                         pb::DeclareDelayResponse*) override;
+  grpc::ServerUnaryReactor* LookupProgress(grpc::CallbackServerContext*,
+                                           const pb::LookupProgressRequest*,
+                                           pb::LookupProgressResponse*) override;
+
+ private:
+  // True if `peer` may try a look-up now; failures count against it for a minute.
+  bool LookupAllowed(const std::string& peer);
+  void LookupFailed(const std::string& peer);
+
+  CaseEngine& engine_;
+  boost::asio::thread_pool& executor_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, std::vector<Instant>> failures_;  // guarded by mu_
+};
+
+}  // namespace csops::cases

@@ -1,0 +1,114 @@
+"""The case service end to end through python3-grpcio against a real csopsd: create, status
+changes with SLA pauses, notes, declared delays, and the public look-up (which must not leak
+personal data and must resist guessing)."""
+import unittest
+
+import grpc
+
+from csopsd_harness import CaseClient, Csopsd, case_pb2 as c
+
+NAME, PHONE, EMAIL = "王小明", "0912345678", "ming@example.com"
+
+
+class CaseEndToEndTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Csopsd().wait_serving()
+        cls.client = CaseClient(cls.server.grpc_addr)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.server.close()
+
+    def create(self, key, type_code="complaint"):
+        return self.client.CreateCase(
+            type_code=type_code, branch_id="taipei-south",
+            applicant=c.Applicant(name=NAME, phone=PHONE, email=EMAIL,
+                                  preferred_channels=[c.NOTICE_CHANNEL_EMAIL]),
+            received_via=c.RECEIVED_VIA_COUNTER, summary="停電多次，要求說明", staff_id="E0042",
+            idempotency_key=key)
+
+    def test_a_complaint_from_registration_to_completion(self):
+        created = self.create("e2e-1")
+        case = created.case
+        self.assertRegex(case.acceptance_number, r"^TS-\d{6}-\d{4}-\d$")
+        self.assertEqual(len(created.lookup_code), 10)
+        self.assertIn(case.acceptance_number, created.lookup_url)
+        self.assertEqual([t.name for t in case.targets], ["first_reply", "resolution"])
+        self.assertTrue(all(t.HasField("due_at") for t in case.targets))
+        # A retry returns the same case and code.
+        again = self.create("e2e-1")
+        self.assertEqual(again.case.acceptance_number, case.acceptance_number)
+        self.assertEqual(again.lookup_code, created.lookup_code)
+
+        n = case.acceptance_number
+        moved = self.client.Transition(acceptance_number=n, to_status=c.CASE_STATUS_IN_PROGRESS,
+                                       staff_id="E0042").case
+        first_reply = moved.targets[0]
+        self.assertEqual(first_reply.state, c.SLA_STATE_MET)
+        waiting = self.client.Transition(acceptance_number=n,
+                                         to_status=c.CASE_STATUS_WAITING_CUSTOMER,
+                                         staff_id="E0042", note="請補附用電地址證明").case
+        self.assertEqual(waiting.targets[1].state, c.SLA_STATE_PAUSED)
+        self.assertFalse(waiting.targets[1].HasField("due_at"))
+        self.client.AddNote(acceptance_number=n, staff_id="E0042", note="已電話聯絡")
+        delayed = self.client.DeclareDelay(acceptance_number=n, staff_id="E0042",
+                                           reason="需會同現場勘查", new_expected_date="2099-01-15")
+        self.assertEqual(delayed.case.delay_new_date, "2099-01-15")
+
+        public = self.client.LookupProgress(acceptance_number=n, lookup_code=created.lookup_code,
+                                            locale="en")
+        self.assertEqual(public.status, c.CASE_STATUS_WAITING_CUSTOMER)
+        self.assertEqual(public.expected_completion_date, "2099-01-15")
+        self.assertEqual(public.delay_reason, "需會同現場勘查")
+        text = str(public)
+        for secret in (NAME, PHONE, EMAIL, "E0042", "已電話聯絡"):
+            self.assertNotIn(secret, text)
+
+        full = self.client.GetCase(acceptance_number=n).case
+        self.assertEqual([h.kind for h in full.history],
+                         ["created", "transition", "transition", "note", "delay"])
+        done = self.client.Transition(acceptance_number=n, to_status=c.CASE_STATUS_COMPLETED,
+                                      staff_id="E0042").case
+        self.assertEqual(done.status, c.CASE_STATUS_COMPLETED)
+        self.assertNotIn(PHONE, self.server.stderr())
+
+    def test_wrong_code_and_unknown_number_look_the_same_and_guessing_is_limited(self):
+        created = self.create("e2e-2", type_code="new_supply")
+        n = created.case.acceptance_number
+        errors = []
+        for code in ("AAAAAAAAAA", "BBBBBBBBBB"):
+            with self.assertRaises(grpc.RpcError) as err:
+                self.client.LookupProgress(acceptance_number=n, lookup_code=code)
+            errors.append((err.exception.code(), err.exception.details()))
+        self.assertEqual(errors[0], errors[1])
+        self.assertEqual(errors[0][0], grpc.StatusCode.NOT_FOUND)
+        for _ in range(20):
+            try:
+                self.client.LookupProgress(acceptance_number=n, lookup_code="CCCCCCCCCC")
+            except grpc.RpcError as e:
+                last = e
+        self.assertEqual(last.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+    def test_bad_input_is_refused_by_name(self):
+        with self.assertRaises(grpc.RpcError) as err:
+            self.create("e2e-3", type_code="teleportation")
+        self.assertEqual(err.exception.code(), grpc.StatusCode.NOT_FOUND)
+        with self.assertRaises(grpc.RpcError) as err:
+            self.client.GetCase(acceptance_number="TS-260212-0001-0")
+        self.assertIn("check digit", err.exception.details())
+        created = self.create("e2e-4", type_code="meter_relocation")
+        with self.assertRaises(grpc.RpcError) as err:
+            self.client.AddNote(acceptance_number=created.case.acceptance_number,
+                                staff_id="E1", note="x" * 2001)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("limit is 2000", err.exception.details())
+        with self.assertRaises(grpc.RpcError) as err:
+            self.client.DeclareDelay(acceptance_number=created.case.acceptance_number,
+                                     staff_id="E1", reason="r", new_expected_date="2001-01-01")
+        self.assertIn("in the past", err.exception.details())
+
+
+if __name__ == "__main__":
+    unittest.main()
