@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include "common/calendar/calendar_file.h"
 #include "services/case/domain/acceptance_number.h"
@@ -192,6 +193,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
 
   struct Out {
     std::optional<Result<CreatedCase>> result;
+    AfterCommit after;
   };
   auto out = std::make_shared<Out>();
   const CaseBranch* b = &branch->second;
@@ -210,6 +212,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
           if (!view.ok()) return view.status();
           auto kept = tx.CreateReplyCode((*existing)->id);
           if (!kept.ok()) return kept.status();
+          out->after = {};
           out->result.emplace(CreatedCase{std::move(*view), *kept});
           return Status();
         }
@@ -248,11 +251,14 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
                                               ",\"type\":" + Json(view->type->name_zh_tw) +
                                               ",\"lookup_url\":" + Json(link) + "}",
                                           now));
+        out->after = {c.acceptance_number, std::nullopt, {}};
+        CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, out->after));
         out->result.emplace(CreatedCase{std::move(*view), code});
         return Status();
       },
-      [out, done = std::move(done)](const Status& s) {
+      [this, out, done = std::move(done)](const Status& s) {
         if (!s.ok()) return done(s);
+        Notify(out->after);
         done(std::move(*out->result));
       });
 }
@@ -263,7 +269,11 @@ void CaseEngine::Change(std::string number, std::string staff_id,
   auto parsed = ParseAcceptanceNumber(number);
   if (!parsed.ok()) return done(parsed.status());
   if (Status s = ValidateText("staff_id", staff_id, 64, true); !s.ok()) return done(s);
-  auto out = std::make_shared<std::optional<CaseView>>();
+  struct Out {
+    std::optional<CaseView> view;
+    AfterCommit after;
+  };
+  auto out = std::make_shared<Out>();
   store_.Transact(
       [this, out, compact = parsed->Compact(), apply = std::move(apply)](CaseTx& tx) -> Status {
         const Instant now = clock_.Now();
@@ -276,12 +286,15 @@ void CaseEngine::Change(std::string number, std::string staff_id,
         auto view = ViewOf(tx, c, now);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
-        out->emplace(std::move(*view));
+        out->after = {c.acceptance_number, std::nullopt, {}};
+        CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, out->after));
+        out->view.emplace(std::move(*view));
         return Status();
       },
-      [out, done = std::move(done)](const Status& s) {
+      [this, out, done = std::move(done)](const Status& s) {
         if (!s.ok()) return done(s);
-        done(std::move(**out));
+        Notify(out->after);
+        done(std::move(*out->view));
       });
 }
 
@@ -363,6 +376,121 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
                            now);
       },
       std::move(done));
+}
+
+Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCommit& after) const {
+  const CaseRecord& c = v.record;
+  auto fired_list = tx.FiredSlaEvents(c.id);
+  if (!fired_list.ok()) return fired_list.status();
+  std::set<std::string> fired(fired_list->begin(), fired_list->end());
+  auto fire = [&](const TargetView& t, const std::string& event, Instant due) -> Status {
+    if (fired.count(t.model->name + "/" + event)) return Status();
+    const bool late = now - due > std::chrono::seconds(1);
+    auto inserted = tx.RecordSlaEvent(c.id, t.model->name, event, due, now, late);
+    if (!inserted.ok()) return inserted.status();
+    fired.insert(t.model->name + "/" + event);
+    if (!*inserted) return Status();
+    after.fired.push_back(
+        {c.acceptance_number, c.type_code, c.branch_id, t.model->name, event, due, now, late});
+    if (event == "met" || event == "missed") return Status();
+    CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
+        c.id, {now, "system", "sla", std::nullopt, std::nullopt, t.model->name + " " + event}));
+    auto n = ParseAcceptanceNumber(c.acceptance_number);
+    const std::string payload = "{\"acceptance_number\":" + Json(n->Display()) +
+                                ",\"target\":" + Json(t.model->name) + ",\"event\":" + Json(event) +
+                                "}";
+    const std::string supervisors = "supervisors:" + c.branch_id;
+    if (event == "breach")
+      return tx.InsertOutbox({c.id, "sla_breach", NoticeChannel::kNone, supervisors, payload, now});
+    // 稽催: the last warning came and nobody has told the applicant about a delay.
+    const std::string last = "warning_" + std::to_string(t.model->warn_percents.back());
+    if (event == last && c.delay_reason.empty())
+      return tx.InsertOutbox({c.id, "sla_chase", NoticeChannel::kNone, supervisors, payload, now});
+    return Status();
+  };
+  std::optional<Instant> next;
+  for (const TargetView& t : v.targets) {
+    if (t.stopped_at) {
+      const bool met = t.schedule.due && *t.stopped_at <= *t.schedule.due;
+      CSOPS_RETURN_IF_ERROR(
+          fire(t, met ? "met" : "missed", t.schedule.due.value_or(*t.stopped_at)));
+      continue;
+    }
+    std::vector<std::pair<std::string, std::optional<Instant>>> pending;
+    for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i)
+      pending.emplace_back("warning_" + std::to_string(t.model->warn_percents[i]),
+                           t.schedule.warnings[i]);
+    pending.emplace_back("breach", t.schedule.due);
+    for (const auto& [event, at] : pending) {
+      if (!at) continue;  // behind an open pause
+      if (*at <= now) {
+        CSOPS_RETURN_IF_ERROR(fire(t, event, *at));
+      } else if (!fired.count(t.model->name + "/" + event) && (!next || *at < *next)) {
+        next = *at;
+      }
+    }
+  }
+  after.next = next;
+  return Status();
+}
+
+void CaseEngine::Notify(const AfterCommit& after) const {
+  if (after.number.empty()) return;
+  if (schedule_hook_) schedule_hook_(after.number, after.next);
+  if (event_hook_ && !after.fired.empty()) event_hook_(after.fired);
+}
+
+void CaseEngine::FireDue(std::string number, Done<int> done) {
+  auto out = std::make_shared<AfterCommit>();
+  store_.Transact(
+      [this, out, number](CaseTx& tx) -> Status {
+        const Instant now = clock_.Now();
+        auto found = tx.FindByNumber(number);
+        if (!found.ok()) return found.status();
+        if (!*found) return Status::NotFound("case " + number + " does not exist");
+        auto view = ViewOf(tx, **found, now);
+        if (!view.ok()) return view.status();
+        *out = {number, std::nullopt, {}};
+        return FireInTx(tx, *view, now, *out);
+      },
+      [this, out, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        Notify(*out);
+        done(static_cast<int>(out->fired.size()));
+      });
+}
+
+Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents() {
+  std::vector<std::pair<std::string, Instant>> out;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto numbers = tx.OpenCaseNumbers();
+    if (!numbers.ok()) return numbers.status();
+    const Instant now = clock_.Now();
+    for (const std::string& n : *numbers) {
+      auto found = tx.FindByNumber(n);
+      if (!found.ok()) return found.status();
+      if (!*found) continue;
+      auto view = ViewOf(tx, **found, now);
+      if (!view.ok()) return view.status();
+      auto fired_list = tx.FiredSlaEvents((*found)->id);
+      if (!fired_list.ok()) return fired_list.status();
+      std::set<std::string> fired(fired_list->begin(), fired_list->end());
+      std::optional<Instant> next;
+      for (const TargetView& t : view->targets) {
+        if (t.stopped_at) continue;
+        auto consider = [&](const std::string& event, const std::optional<Instant>& at) {
+          if (at && !fired.count(t.model->name + "/" + event) && (!next || *at < *next)) next = *at;
+        };
+        for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i)
+          consider("warning_" + std::to_string(t.model->warn_percents[i]), t.schedule.warnings[i]);
+        consider("breach", t.schedule.due);
+      }
+      if (next) out.emplace_back(n, *next);
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<CaseView> CaseEngine::Get(const std::string& number) {

@@ -23,6 +23,18 @@ namespace csops::cases {
 template <typename T>
 using Done = std::function<void(Result<T>)>;
 
+// One SLA event that fired (committed): warning_<percent>, breach, met or missed.
+struct SlaEvent {
+  std::string acceptance_number;
+  std::string type_code;
+  std::string branch_id;
+  std::string target;
+  std::string event;
+  Instant due_at;
+  Instant fired_at;
+  bool late = false;  // more than 1 s after due_at
+};
+
 struct CreateCaseCommand {
   std::string type_code;
   std::string branch_id;
@@ -81,6 +93,23 @@ class CaseEngine {
   void DeclareDelay(std::string number, std::string staff_id, std::string reason,
                     std::string new_date, Done<CaseView> done);
 
+  // Fires every SLA event of the case that is due now and has not fired yet (each fires once,
+  // ever, in the same transaction as its history row and supervisor alert); `done` gets how
+  // many fired.
+  void FireDue(std::string number, Done<int> done);
+  // Acceptance numbers of open cases with the instant of their next pending SLA event.
+  Result<std::vector<std::pair<std::string, Instant>>> PendingEvents();
+
+  // Called after every commit that may change a case's timers: the case and the instant of its
+  // next pending event (nullopt: none). Set once, before serving.
+  using ScheduleHook = std::function<void(const std::string&, std::optional<Instant>)>;
+  // Called with the SLA events each commit fired.
+  using EventHook = std::function<void(const std::vector<SlaEvent>&)>;
+  void SetHooks(ScheduleHook schedule, EventHook events) {
+    schedule_hook_ = std::move(schedule);
+    event_hook_ = std::move(events);
+  }
+
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.
   Result<PublicProgress> Lookup(const std::string& number, const std::string& code,
@@ -99,11 +128,22 @@ class CaseEngine {
                      const std::string& payload, Instant now) const;
   void Change(std::string number, std::string staff_id,
               std::function<Status(CaseTx&, CaseRecord&, Instant)> apply, Done<CaseView> done);
+  // What a commit tells the hooks.
+  struct AfterCommit {
+    std::string number;
+    std::optional<Instant> next;
+    std::vector<SlaEvent> fired;
+  };
+  // Records met/missed for stopped targets and fires due events; fills `after`.
+  Status FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCommit& after) const;
+  void Notify(const AfterCommit& after) const;
 
   const Clock& clock_;
   const CaseConfig config_;
   CaseStore& store_;
   const std::string lookup_base_url_;
+  ScheduleHook schedule_hook_;
+  EventHook event_hook_;
 };
 
 }  // namespace csops::cases

@@ -7,6 +7,7 @@
 #include "common/calendar/calendar_file.h"
 #include "common/testutil.h"
 #include "services/case/domain/acceptance_number.h"
+#include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
 
 namespace csops::cases {
@@ -68,6 +69,18 @@ class CaseEngineTest : public ::testing::Test {
   }
   Result<CaseView> Move(const std::string& n, CaseStatus to, std::string note = "") {
     return Await<CaseView>([&](auto done) { engine_->Transition(n, to, "E0042", note, done); });
+  }
+  std::int64_t Count(const std::string& sql) {
+    std::int64_t n = 0;
+    EXPECT_OK(db_->Read([&](sqlite::Connection& c) {
+      auto st = c.Prepare(sql);
+      if (!st.ok()) return st.status();
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      n = st->ColumnInt(0);
+      return Status();
+    }));
+    return n;
   }
   std::int64_t CountOutbox(const std::string& kind) {
     std::int64_t n = 0;
@@ -218,6 +231,76 @@ TEST_F(CaseEngineTest, BadInputIsRefusedByName) {
   auto no_phone = Await<CreatedCase>([&](auto done) { engine_->Create(cmd, done); });
   EXPECT_NE(no_phone.status().message().find("applicant.phone"), std::string::npos);
   EXPECT_EQ(engine_->Get("TS-260212-0001-0").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CaseEngineTest, SlaEventsFireOnceAtTheirInstants) {
+  SlaScheduler scheduler(clock_, *engine_);
+  std::vector<SlaEvent> seen;
+  std::mutex mu;
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  auto c = Create();
+  EXPECT_EQ(scheduler.pending(), 1u);
+  clock_.Set(Taipei(2026, 2, 13, 15, 59));
+  EXPECT_EQ(scheduler.RunDue(), 0);
+  clock_.Set(Taipei(2026, 2, 13, 16, 0));  // response 50%
+  EXPECT_EQ(scheduler.RunDue(), 1);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "response");
+  EXPECT_EQ(seen[0].event, "warning_50");
+  EXPECT_FALSE(seen[0].late);
+  EXPECT_EQ(scheduler.RunDue(), 0);  // once only
+  // Mon 11:48: response 80% (its last warning, no delay declared); resolution's 50% came at
+  // 11:45 (12.75 of its 25.5 business hours).
+  clock_.Set(Taipei(2026, 2, 23, 11, 48));
+  scheduler.RunDue();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[1].target + "/" + seen[1].event, "response/warning_80");
+  EXPECT_EQ(seen[2].target + "/" + seen[2].event, "resolution/warning_50");
+  EXPECT_EQ(seen[2].due_at, Taipei(2026, 2, 23, 11, 45));
+  EXPECT_EQ(CountOutbox("sla_chase"), 1);
+  clock_.Set(Taipei(2026, 2, 23, 16, 0));
+  scheduler.RunDue();
+  EXPECT_EQ(seen.back().event, "breach");
+  EXPECT_EQ(CountOutbox("sla_breach"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='response'"), 3);
+  // response 50/80/breach + resolution 50 (its 80% is Tue 11:24).
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_history WHERE kind='sla'"), 4);
+}
+
+TEST_F(CaseEngineTest, EventsMissedWhileDownFireAtStartMarkedLate) {
+  auto c = Create();
+  clock_.Set(Taipei(2026, 2, 24, 9, 0));  // "csopsd was down" past response 50%, 80% and due
+  std::vector<SlaEvent> seen;
+  SlaScheduler scheduler(clock_, *engine_);
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  ASSERT_OK(scheduler.Start());
+  scheduler.Stop();
+  ASSERT_GE(seen.size(), 3u);
+  for (const SlaEvent& e : seen) EXPECT_TRUE(e.late) << e.target << " " << e.event;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE late=1"),
+            static_cast<std::int64_t>(seen.size()));
+}
+
+TEST_F(CaseEngineTest, StoppingATargetRecordsMetOrMissed) {
+  auto c = Create();
+  const std::string n = c->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 24, 17, 0));  // response (Mon 16:00) missed, resolution met
+  ASSERT_OK(Move(n, CaseStatus::kCompleted).status());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='response' AND "
+                  "event='missed'"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='resolution' AND "
+                  "event='met'"),
+            1);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "services/case/case_module.h"
 
+#include "common/log.h"
+
 namespace csops::cases {
 
 Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db_options,
@@ -13,6 +15,22 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   m->store_ = std::make_unique<SqliteCaseStore>(*m->db_);
   m->engine_ = std::make_unique<CaseEngine>(clock, std::move(config), *m->store_,
                                             std::move(lookup_base_url));
+  m->scheduler_ = std::make_unique<SlaScheduler>(clock, *m->engine_);
+  SlaScheduler* scheduler = m->scheduler_.get();
+  m->engine_->SetHooks(
+      [scheduler](const std::string& number, std::optional<Instant> next) {
+        scheduler->Reschedule(number, next);
+      },
+      [](const std::vector<SlaEvent>& events) {
+        for (const SlaEvent& e : events)
+          CSOPS_LOG(kInfo, "sla_event")
+              .Kv("case", e.acceptance_number)
+              .Kv("type", e.type_code)
+              .Kv("target", e.target)
+              .Kv("event", e.event)
+              .Kv("late_ms", ToUnixMillis(e.fired_at) - ToUnixMillis(e.due_at));
+      });
+  if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->service_ = std::make_unique<CaseService>(*m->engine_, *m->executor_, clock);
   return m;
@@ -23,6 +41,7 @@ CaseModule::~CaseModule() { Stop(); }
 void CaseModule::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (scheduler_) scheduler_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
 }

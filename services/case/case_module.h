@@ -8,6 +8,7 @@
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
 #include "services/case/case_service.h"
+#include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
 
 namespace csops::cases {
@@ -28,6 +29,7 @@ class CaseModule {
   std::unique_ptr<CaseEngine> engine_;
   std::unique_ptr<boost::asio::thread_pool> executor_;
   std::unique_ptr<CaseService> service_;
+  std::unique_ptr<SlaScheduler> scheduler_;
   bool stopped_ = false;
 };
 

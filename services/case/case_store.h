@@ -94,6 +94,15 @@ class CaseTx {
   virtual Status InsertOutbox(const OutboxRow& row) = 0;
   virtual Status SaveCreateReply(std::int64_t case_id, const std::string& lookup_code,
                                  Instant expires_at, Instant now) = 0;
+  // Records that an SLA event fired; false if it had already (each case, target and event
+  // fires once, ever).
+  virtual Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
+                                      const std::string& event, Instant due_at, Instant fired_at,
+                                      bool late) = 0;
+  // Keys "<target>/<event>" of the events that already fired for a case.
+  virtual Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) = 0;
+  // Acceptance numbers of every case that is not closed.
+  virtual Result<std::vector<std::string>> OpenCaseNumbers() = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.
   virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
                             std::optional<Instant> due, std::optional<Instant> stopped) = 0;

@@ -96,6 +96,16 @@ CREATE TABLE case_outbox(
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
 );
+-- Each SLA event (warning_<percent>, breach, met, missed) fires once per case and target.
+CREATE TABLE case_sla_events(
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  target TEXT NOT NULL,
+  event TEXT NOT NULL,
+  due_at INTEGER NOT NULL,            -- the instant it was scheduled for
+  fired_at INTEGER NOT NULL,
+  late INTEGER NOT NULL,              -- fired more than 1 s after due_at (e.g. csopsd was down)
+  PRIMARY KEY(case_id, target, event)
+);
 -- Look-up codes kept only to answer a retried CreateCase; purged when they expire.
 CREATE TABLE case_create_replies(
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
@@ -351,6 +361,45 @@ class SqliteCaseTx final : public CaseTx {
         "INSERT INTO case_create_replies(case_id, lookup_code, expires_at) VALUES(?,?,?)");
     if (!st.ok()) return st.status();
     return st->Bind(1, case_id).Bind(2, code).Bind(3, ToUnixMillis(expires_at)).Run();
+  }
+
+  Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
+                              const std::string& event, Instant due_at, Instant fired_at,
+                              bool late) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_sla_events(case_id, target, event, due_at, fired_at, late) "
+        "VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, target).Bind(3, event).Bind(4, ToUnixMillis(due_at));
+    CSOPS_RETURN_IF_ERROR(st->Bind(5, ToUnixMillis(fired_at)).Bind(6, late ? 1 : 0).Run());
+    return c_.Changes() == 1;
+  }
+
+  Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) override {
+    auto st = c_.PrepareCached("SELECT target, event FROM case_sla_events WHERE case_id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(st->ColumnText(0) + "/" + st->ColumnText(1));
+    }
+  }
+
+  Result<std::vector<std::string>> OpenCaseNumbers() override {
+    auto st = c_.PrepareCached(
+        "SELECT acceptance_number FROM cases WHERE status NOT IN "
+        "('completed','rejected','withdrawn') ORDER BY id");
+    if (!st.ok()) return st.status();
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(st->ColumnText(0));
+    }
   }
 
   Status SaveTarget(std::int64_t case_id, const std::string& name, std::optional<Instant> due,

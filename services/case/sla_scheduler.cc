@@ -1,0 +1,87 @@
+#include "services/case/sla_scheduler.h"
+
+#include <future>
+
+#include "common/log.h"
+
+namespace csops::cases {
+
+Status SlaScheduler::Start() {
+  auto pending = engine_.PendingEvents();
+  if (!pending.ok()) return pending.status();
+  for (const auto& [number, at] : *pending) Reschedule(number, at);
+  RunDue();  // whatever came due while csopsd was down fires now, marked late
+  thread_ = std::thread([this] { Loop(); });
+  return Status();
+}
+
+void SlaScheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SlaScheduler::Reschedule(const std::string& number, std::optional<Instant> next) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!next) {
+      next_.erase(number);
+      return;
+    }
+    next_[number] = *next;
+    heap_.emplace(*next, number);
+  }
+  cv_.notify_all();
+}
+
+std::size_t SlaScheduler::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return next_.size();
+}
+
+int SlaScheduler::RunDue() {
+  std::vector<std::string> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Instant now = clock_.Now();
+    while (!heap_.empty() && heap_.top().first <= now) {
+      auto [at, number] = heap_.top();
+      heap_.pop();
+      auto it = next_.find(number);
+      if (it == next_.end() || it->second != at) continue;  // stale
+      next_.erase(it);
+      due.push_back(number);
+    }
+  }
+  for (const std::string& number : due) {
+    // Blocks this thread only; FireDue's commit reschedules the case through the hook.
+    std::promise<Result<int>> p;
+    engine_.FireDue(number, [&p](Result<int> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    if (!r.ok())
+      CSOPS_LOG(kError, "sla_fire_failed").Kv("case", number).Kv("error", r.status().ToString());
+  }
+  return static_cast<int>(due.size());
+}
+
+void SlaScheduler::Loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_) return;
+      if (heap_.empty()) {
+        cv_.wait(lock);
+      } else {
+        const auto wait = heap_.top().first - clock_.Now();
+        if (wait > Duration::zero()) cv_.wait_for(lock, wait);
+      }
+      if (stop_) return;
+    }
+    RunDue();
+  }
+}
+
+}  // namespace csops::cases
