@@ -123,7 +123,10 @@ Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now
   for (const TargetModel& t : v.type->targets) {
     std::vector<Pause> pauses;
     bool paused_now = false;
+    const std::optional<Instant> stopped =
+        t.stop == SlaStopKind::kFirstReply ? c.first_reply_at : c.closed_at;
     for (const StatusPeriod& p : *periods) {
+      if (stopped && p.begin >= *stopped) continue;  // after the target stopped: irrelevant
       const bool pauses_it = t.paused_by.count(p.status) ||
                              (IsClosed(p.status) && t.stop == SlaStopKind::kCompletion && p.end);
       if (!pauses_it) continue;
@@ -251,7 +254,9 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
                                               ",\"type\":" + Json(view->type->name_zh_tw) +
                                               ",\"lookup_url\":" + Json(link) + "}",
                                           now));
-        out->after = {c.acceptance_number, std::nullopt, {}};
+        out->after = {};
+        out->after.number = c.acceptance_number;
+        out->after.opened_via = c.received_via;
         CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, out->after));
         out->result.emplace(CreatedCase{std::move(*view), code});
         return Status();
@@ -286,7 +291,21 @@ void CaseEngine::Change(std::string number, std::string staff_id,
         auto view = ViewOf(tx, c, now);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
-        out->after = {c.acceptance_number, std::nullopt, {}};
+        out->after = {};
+        out->after.number = c.acceptance_number;
+        if (IsClosed(c.status) && !IsClosed(found->value().status)) {
+          out->after.closed_as = c.status;
+          out->after.within_sla = true;
+          for (const TargetView& t : view->targets) {
+            if (t.model->stop != SlaStopKind::kCompletion) continue;
+            if (!t.schedule.due || now > *t.schedule.due) out->after.within_sla = false;
+            if (!out->after.resolution_time) {
+              const BusinessCalendar* cal =
+                  t.model->always ? nullptr : config_.branches.at(c.branch_id).calendar.get();
+              out->after.resolution_time = SlaCalendar(cal).Between(c.accepted_at, now);
+            }
+          }
+        }
         CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, out->after));
         out->view.emplace(std::move(*view));
         return Status();
@@ -380,6 +399,8 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
 
 Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCommit& after) const {
   const CaseRecord& c = v.record;
+  after.type_code = c.type_code;
+  after.branch_id = c.branch_id;
   auto fired_list = tx.FiredSlaEvents(c.id);
   if (!fired_list.ok()) return fired_list.status();
   std::set<std::string> fired(fired_list->begin(), fired_list->end());
@@ -411,6 +432,8 @@ Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCom
   std::optional<Instant> next;
   for (const TargetView& t : v.targets) {
     if (t.stopped_at) {
+      // A stopped target's result is final: met or missed is recorded once.
+      if (fired.count(t.model->name + "/met") || fired.count(t.model->name + "/missed")) continue;
       const bool met = t.schedule.due && *t.stopped_at <= *t.schedule.due;
       CSOPS_RETURN_IF_ERROR(
           fire(t, met ? "met" : "missed", t.schedule.due.value_or(*t.stopped_at)));
@@ -438,6 +461,7 @@ void CaseEngine::Notify(const AfterCommit& after) const {
   if (after.number.empty()) return;
   if (schedule_hook_) schedule_hook_(after.number, after.next);
   if (event_hook_ && !after.fired.empty()) event_hook_(after.fired);
+  if (commit_hook_) commit_hook_(after);
 }
 
 void CaseEngine::FireDue(std::string number, Done<int> done) {
@@ -450,7 +474,8 @@ void CaseEngine::FireDue(std::string number, Done<int> done) {
         if (!*found) return Status::NotFound("case " + number + " does not exist");
         auto view = ViewOf(tx, **found, now);
         if (!view.ok()) return view.status();
-        *out = {number, std::nullopt, {}};
+        *out = {};
+        out->number = number;
         return FireInTx(tx, *view, now, *out);
       },
       [this, out, done = std::move(done)](const Status& s) {

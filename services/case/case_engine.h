@@ -80,6 +80,20 @@ struct PublicProgress {
   std::string delay_reason;
 };
 
+// What one committed command changed, for the timers and the metrics.
+struct CaseCommit {
+  std::string number;
+  std::string type_code;
+  std::string branch_id;
+  std::optional<Instant> next;  // the case's next pending SLA event
+  std::vector<SlaEvent> fired;
+  std::string opened_via;                   // set when the commit created the case
+  std::optional<CaseStatus> closed_as;      // set when it closed the case
+  bool within_sla = false;                  // closed with every completion target met
+  std::optional<Duration> resolution_time;  // working time from acceptance to closing
+};
+using AfterCommit = CaseCommit;
+
 class CaseEngine {
  public:
   // `lookup_base_url` starts the look-up link printed as a QR code, e.g.
@@ -109,6 +123,10 @@ class CaseEngine {
     schedule_hook_ = std::move(schedule);
     event_hook_ = std::move(events);
   }
+  // Called with every commit (for metrics). Set once, before serving.
+  void SetCommitHook(std::function<void(const CaseCommit&)> hook) {
+    commit_hook_ = std::move(hook);
+  }
 
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.
@@ -128,12 +146,6 @@ class CaseEngine {
                      const std::string& payload, Instant now) const;
   void Change(std::string number, std::string staff_id,
               std::function<Status(CaseTx&, CaseRecord&, Instant)> apply, Done<CaseView> done);
-  // What a commit tells the hooks.
-  struct AfterCommit {
-    std::string number;
-    std::optional<Instant> next;
-    std::vector<SlaEvent> fired;
-  };
   // Records met/missed for stopped targets and fires due events; fills `after`.
   Status FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCommit& after) const;
   void Notify(const AfterCommit& after) const;
@@ -144,6 +156,7 @@ class CaseEngine {
   const std::string lookup_base_url_;
   ScheduleHook schedule_hook_;
   EventHook event_hook_;
+  std::function<void(const CaseCommit&)> commit_hook_;
 };
 
 }  // namespace csops::cases

@@ -38,6 +38,10 @@ class CaseEngineTest : public ::testing::Test {
     TargetModel hours16{"response", {SlaLength::Unit::kBusinessMinutes, 16 * 60}};
     TargetModel days3{"resolution", {SlaLength::Unit::kWorkingDays, 3}};
     config.types["application"] = {"application", "用電申請", "Application", {hours16, days3}, 30};
+    TargetModel first_reply{"first_reply", {SlaLength::Unit::kBusinessMinutes, 72 * 60}};
+    first_reply.always = true;
+    first_reply.stop = SlaStopKind::kFirstReply;
+    config.types["complaint"] = {"complaint", "陳情", "Complaint", {first_reply, days3}, 30};
     config.branches["taipei-south"] = {"taipei-south", "TS",
                                        std::make_shared<const BusinessCalendar>(std::move(*cal))};
     sqlite::DatabaseOptions o;
@@ -52,8 +56,9 @@ class CaseEngineTest : public ::testing::Test {
                                            "https://csops.example/lookup");
   }
 
-  Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter") {
-    CreateCaseCommand c{"application",
+  Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter",
+                             std::string type = "application") {
+    CreateCaseCommand c{type,
                         "taipei-south",
                         {"王小明",
                          "01234567890",
@@ -301,6 +306,20 @@ TEST_F(CaseEngineTest, StoppingATargetRecordsMetOrMissed) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='resolution' AND "
                   "event='met'"),
             1);
+}
+
+TEST_F(CaseEngineTest, AStoppedTargetStaysMetWhateverHappensLater) {
+  auto c = Create("c1", "power cuts", "complaint");
+  const std::string n = c->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 13, 9, 0));
+  ASSERT_OK(Move(n, CaseStatus::kInProgress).status());  // first reply after 17 h: met
+  clock_.Set(Taipei(2026, 2, 13, 10, 0));
+  auto waiting = Move(n, CaseStatus::kWaitingCustomer);  // would pause first_reply if still running
+  ASSERT_OK(waiting.status());
+  EXPECT_EQ(waiting->targets[0].state, SlaState::kMet);
+  EXPECT_EQ(*waiting->targets[0].schedule.due, Taipei(2026, 2, 15, 16, 0));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='first_reply'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE event='missed'"), 0);
 }
 
 }  // namespace

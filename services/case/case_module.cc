@@ -6,9 +6,12 @@ namespace csops::cases {
 
 Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db_options,
                                                       CaseConfig config, const Clock& clock,
-                                                      std::string lookup_base_url) {
+                                                      std::string lookup_base_url,
+                                                      prometheus::Registry& registry) {
   std::unique_ptr<CaseModule> m(new CaseModule());
   db_options.migrations = SqliteCaseStore::Migrations();
+  db_options.registry = &registry;
+  m->metrics_ = std::make_unique<CaseMetrics>(registry, config);
   auto db = sqlite::Database::Open(std::move(db_options));
   if (!db.ok()) return db.status();
   m->db_ = std::move(*db);
@@ -30,6 +33,8 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
               .Kv("event", e.event)
               .Kv("late_ms", ToUnixMillis(e.fired_at) - ToUnixMillis(e.due_at));
       });
+  CaseMetrics* metrics = m->metrics_.get();
+  m->engine_->SetCommitHook([metrics](const CaseCommit& c) { metrics->OnCommit(c); });
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->service_ = std::make_unique<CaseService>(*m->engine_, *m->executor_, clock);

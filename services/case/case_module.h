@@ -7,6 +7,7 @@
 
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
+#include "services/case/case_metrics.h"
 #include "services/case/case_service.h"
 #include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
@@ -17,7 +18,8 @@ class CaseModule {
  public:
   static Result<std::unique_ptr<CaseModule>> Start(sqlite::DatabaseOptions db_options,
                                                    CaseConfig config, const Clock& clock,
-                                                   std::string lookup_base_url);
+                                                   std::string lookup_base_url,
+                                                   prometheus::Registry& registry);
   ~CaseModule();
   grpc::Service* service() { return service_.get(); }
   void Stop();
@@ -30,6 +32,7 @@ class CaseModule {
   std::unique_ptr<boost::asio::thread_pool> executor_;
   std::unique_ptr<CaseService> service_;
   std::unique_ptr<SlaScheduler> scheduler_;
+  std::unique_ptr<CaseMetrics> metrics_;
   bool stopped_ = false;
 };
 

@@ -1,6 +1,7 @@
 """The case service end to end through python3-grpcio against a real csopsd: create, status
 changes with SLA pauses, notes, declared delays, and the public look-up (which must not leak
 personal data and must resist guessing)."""
+import subprocess
 import unittest
 
 import grpc
@@ -73,6 +74,17 @@ class CaseEndToEndTest(unittest.TestCase):
                                       staff_id="E0042").case
         self.assertEqual(done.status, c.CASE_STATUS_COMPLETED)
         self.assertNotIn(PHONE, self.server.stderr())
+        metrics = self.server.scrape()
+        self.assertRegex(metrics, r'csops_case_opened_total\{branch="taipei-south",type="complaint",'
+                                  r'via="counter"\} [1-9]')
+        self.assertRegex(metrics, r'csops_case_closed_total\{branch="taipei-south",'
+                                  r'outcome="completed",type="complaint",within_sla="true"\} 1')
+        self.assertRegex(metrics, r'csops_case_sla_events_total\{event="met",'
+                                  r'target="first_reply",type="complaint"\} 1')
+        check = subprocess.run(["promtool", "check", "metrics"], input=metrics,
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertNotIn(case.acceptance_number, metrics)
 
     def test_wrong_code_and_unknown_number_look_the_same_and_guessing_is_limited(self):
         created = self.create("e2e-2", type_code="new_supply")

@@ -1,0 +1,77 @@
+#include "services/case/case_metrics.h"
+
+namespace csops::cases {
+namespace {
+
+prometheus::Histogram::BucketBoundaries ResolutionBuckets() {
+  // Working time: 1 h, 4 h, 1 day (8 h), 2, 3, 5, 7, 10, 15, 20, 30 days.
+  prometheus::Histogram::BucketBoundaries b;
+  for (double hours : {1.0, 4.0, 8.0, 16.0, 24.0, 40.0, 56.0, 80.0, 120.0, 160.0, 240.0})
+    b.push_back(hours * 3600);
+  return b;
+}
+
+}  // namespace
+
+CaseMetrics::CaseMetrics(prometheus::Registry& r, const CaseConfig& config)
+    : opened_(prometheus::BuildCounter()
+                  .Name("csops_case_opened_total")
+                  .Help("Cases registered")
+                  .Register(r)),
+      closed_(prometheus::BuildCounter()
+                  .Name("csops_case_closed_total")
+                  .Help("Cases closed, by outcome and whether every time limit was met")
+                  .Register(r)),
+      events_(prometheus::BuildCounter()
+                  .Name("csops_case_sla_events_total")
+                  .Help("SLA events fired (warnings, breaches, met, missed)")
+                  .Register(r)),
+      resolution_(prometheus::BuildHistogram()
+                      .Name("csops_case_resolution_business_seconds")
+                      .Help("Working time from acceptance to closing")
+                      .Register(r)),
+      lateness_(prometheus::BuildHistogram()
+                    .Name("csops_case_sla_timer_lateness_seconds")
+                    .Help("How long after its instant each SLA event fired")
+                    .Register(r)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 5,
+                                                                     60, 3600})) {
+  for (const auto& [code, type] : config.types) {
+    resolution_.Add({{"type", code}}, ResolutionBuckets());
+    for (const auto& [id, branch] : config.branches) {
+      for (const char* via : {"counter", "phone", "web", "app", "mail", "fax"})
+        opened_.Add({{"type", code}, {"branch", id}, {"via", via}});
+      for (const char* outcome : {"completed", "rejected", "withdrawn"})
+        for (const char* within : {"true", "false"})
+          closed_.Add(
+              {{"type", code}, {"branch", id}, {"outcome", outcome}, {"within_sla", within}});
+    }
+    for (const TargetModel& t : type.targets)
+      for (const char* event : {"breach", "met", "missed"})
+        events_.Add({{"type", code}, {"target", t.name}, {"event", event}});
+  }
+}
+
+void CaseMetrics::OnCommit(const CaseCommit& c) {
+  if (!c.opened_via.empty())
+    opened_.Add({{"type", c.type_code}, {"branch", c.branch_id}, {"via", c.opened_via}})
+        .Increment();
+  if (c.closed_as) {
+    closed_
+        .Add({{"type", c.type_code},
+              {"branch", c.branch_id},
+              {"outcome", std::string(StatusName(*c.closed_as))},
+              {"within_sla", c.within_sla ? "true" : "false"}})
+        .Increment();
+    if (c.resolution_time)
+      resolution_.Add({{"type", c.type_code}}, ResolutionBuckets())
+          .Observe(static_cast<double>(c.resolution_time->count()) / 1000.0);
+  }
+  for (const SlaEvent& e : c.fired) {
+    events_.Add({{"type", e.type_code}, {"target", e.target}, {"event", e.event}}).Increment();
+    if (e.event != "met" && e.event != "missed")  // those fire when staff act, not on a timer
+      lateness_.Observe(static_cast<double>((e.fired_at - e.due_at).count()) / 1000.0);
+  }
+}
+
+}  // namespace csops::cases
