@@ -122,5 +122,33 @@ class CaseEndToEndTest(unittest.TestCase):
         self.assertIn("in the past", err.exception.details())
 
 
+class CaseCtlTest(unittest.TestCase):
+    def test_csopsctl_runs_a_case_from_a_terminal(self):
+        server = Csopsd().wait_serving()
+        try:
+            out = server.ctl("case", "create", "--type=ownership_transfer", "--branch=taipei-south",
+                             "--name=" + NAME, "--phone=" + PHONE, "--notify=sms",
+                             "--staff=E0042", "--summary=過戶申請")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            number = out.stdout.split()[0]
+            code = next(l.split()[2] for l in out.stdout.splitlines() if l.startswith("look-up code"))
+            self.assertRegex(number, r"^TS-\d{6}-\d{4}-\d$")
+            r = server.ctl("case", "transition", "--to=waiting_customer", "--staff=E0042",
+                           "--note=請補附印鑑證明", number)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("(paused)", r.stdout)
+            r = server.ctl("case", "lookup", "--code=" + code, number)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("待補件", r.stdout)
+            self.assertNotIn(NAME, r.stdout)
+            r = server.ctl("case", "get", number)
+            self.assertIn("created", r.stdout)
+            bad = server.ctl("case", "transition", "--to=accepted", "--staff=E1", number)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("FAILED_PRECONDITION", bad.stderr)
+        finally:
+            server.close()
+
+
 if __name__ == "__main__":
     unittest.main()

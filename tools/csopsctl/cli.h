@@ -26,5 +26,6 @@ std::string Describe(const grpc::Status& status);
 int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunQueue(const GlobalOptions& options, const std::vector<std::string>& args);
+int RunCase(const GlobalOptions& options, const std::vector<std::string>& args);
 
 }  // namespace csops::ctl

@@ -17,6 +17,7 @@ constexpr char kUsage[] =
     "  health [SERVICE]   grpc.health.v1 status of the server and its services\n"
     "  info               version, services, start time and calendars of the server\n"
     "  queue ...          tickets, counters and boards (csopsctl queue for details)\n"
+    "  case ...           applications and complaints (csopsctl case for details)\n"
     "\n"
     "  --addr     csopsd gRPC address (default 127.0.0.1:50051, or $CSOPS_ADDR)\n"
     "  --timeout  deadline of each call in seconds (default 5)\n"
@@ -63,5 +64,6 @@ int main(int argc, char** argv) {
   if (command == "health") return csops::ctl::RunHealth(options, args);
   if (command == "info") return csops::ctl::RunInfo(options, args);
   if (command == "queue") return csops::ctl::RunQueue(options, args);
+  if (command == "case") return csops::ctl::RunCase(options, args);
   return Usage("unknown command '" + command + "'");
 }

@@ -1,0 +1,210 @@
+// csopsctl case ...: register and follow applications and complaints from a terminal.
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "common/clock.h"
+#include "csops/case/v1/case_service.grpc.pb.h"
+#include "tools/csopsctl/cli.h"
+
+namespace csops::ctl {
+namespace {
+
+namespace pb = csops::case_::v1;
+
+constexpr char kCaseUsage[] =
+    "usage: csopsctl case <command> [options] [ACCEPTANCE_NUMBER]\n"
+    "  create      --type=CODE --branch=ID --name=NAME --staff=ID --summary=TEXT\n"
+    "              [--phone=P] [--email=E] [--customer-number=N] [--notify=email,sms,app,post]\n"
+    "              [--via=counter|phone|web|app|mail|fax] [--locale=zh-TW|en] [--key=K]\n"
+    "  get         NUMBER                        the case, its SLA targets and history\n"
+    "  transition  --to=in_progress|waiting_customer|completed|rejected|withdrawn --staff=ID\n"
+    "              [--note=TEXT] NUMBER\n"
+    "  note        --staff=ID --note=TEXT NUMBER\n"
+    "  delay       --staff=ID --reason=TEXT --date=YYYY-MM-DD NUMBER\n"
+    "  lookup      --code=CODE [--locale=en] NUMBER   the public answer\n";
+
+struct Args {
+  std::map<std::string, std::string> opts;
+  std::vector<std::string> positional;
+  std::string Get(const std::string& k, const std::string& def = "") const {
+    auto it = opts.find(k);
+    return it == opts.end() ? def : it->second;
+  }
+};
+
+int Usage(const std::string& why) {
+  if (!why.empty()) std::fprintf(stderr, "csopsctl case: %s\n", why.c_str());
+  std::fputs(kCaseUsage, stderr);
+  return 2;
+}
+
+int Check(const grpc::Status& s) {
+  if (s.ok()) return 0;
+  std::fprintf(stderr, "csopsctl: %s\n", Describe(s).c_str());
+  return 1;
+}
+
+std::string Ts(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return FormatRfc3339Utc(FromUnixMillis(t.seconds() * 1000 + t.nanos() / 1'000'000));
+}
+
+std::string Lower(std::string s, const std::string& prefix) {
+  s = s.substr(prefix.size());
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void PrintCase(const pb::Case& c) {
+  std::printf("%s  %s  %s  branch %s\n", c.acceptance_number().c_str(), c.type_code().c_str(),
+              Lower(pb::CaseStatus_Name(c.status()), "CASE_STATUS_").c_str(),
+              c.branch_id().c_str());
+  std::printf("accepted %s  summary: %s\n", Ts(c.accepted_at()).c_str(), c.summary().c_str());
+  for (const auto& t : c.targets())
+    std::printf("  target %-12s due %s  %s\n", t.name().c_str(),
+                t.has_due_at() ? Ts(t.due_at()).c_str() : "(paused)",
+                Lower(pb::SlaState_Name(t.state()), "SLA_STATE_").c_str());
+  if (!c.delay_reason().empty())
+    std::printf("  delay: %s (new date %s)\n", c.delay_reason().c_str(),
+                c.delay_new_date().c_str());
+  for (const auto& h : c.history())
+    std::printf("  %s %-8s %-10s %s\n", Ts(h.at()).c_str(), h.kind().c_str(), h.actor().c_str(),
+                h.note().c_str());
+}
+
+std::optional<pb::CaseStatus> ParseStatus(const std::string& s) {
+  pb::CaseStatus out;
+  std::string name = "CASE_STATUS_";
+  for (char c : s) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!pb::CaseStatus_Parse(name, &out) || out == pb::CASE_STATUS_UNSPECIFIED) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
+  if (raw.empty()) return Usage("missing command");
+  const std::string cmd = raw[0];
+  Args a;
+  for (std::size_t i = 1; i < raw.size(); ++i) {
+    const std::string& arg = raw[i];
+    if (arg.rfind("--", 0) == 0) {
+      auto eq = arg.find('=');
+      if (eq == std::string::npos) return Usage("options take the form --name=value: " + arg);
+      a.opts[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  auto stub = pb::CaseService::NewStub(NewChannel(o));
+  auto ctx = NewContext(o);
+  if (cmd != "create" && a.positional.size() != 1)
+    return Usage(cmd + " needs one acceptance number");
+
+  if (cmd == "create") {
+    pb::CreateCaseRequest r;
+    r.set_type_code(a.Get("type"));
+    r.set_branch_id(
+        a.Get("branch", std::getenv("CSOPS_BRANCH") ? std::getenv("CSOPS_BRANCH") : ""));
+    auto* ap = r.mutable_applicant();
+    ap->set_name(a.Get("name"));
+    ap->set_phone(a.Get("phone"));
+    ap->set_email(a.Get("email"));
+    ap->set_customer_number(a.Get("customer-number"));
+    ap->set_locale(a.Get("locale", "zh-TW"));
+    std::stringstream in(a.Get("notify"));
+    for (std::string ch; std::getline(in, ch, ',');) {
+      if (ch == "email")
+        ap->add_preferred_channels(pb::NOTICE_CHANNEL_EMAIL);
+      else if (ch == "sms")
+        ap->add_preferred_channels(pb::NOTICE_CHANNEL_SMS);
+      else if (ch == "app")
+        ap->add_preferred_channels(pb::NOTICE_CHANNEL_APP_PUSH);
+      else if (ch == "post")
+        ap->add_preferred_channels(pb::NOTICE_CHANNEL_POST);
+      else if (!ch.empty())
+        return Usage("--notify: unknown channel '" + ch + "'");
+    }
+    const std::string via = a.Get("via", "counter");
+    const char* vias[] = {"", "counter", "phone", "web", "app", "mail", "fax"};
+    for (int i = 1; i <= 6; ++i)
+      if (via == vias[i]) r.set_received_via(static_cast<pb::ReceivedVia>(i));
+    r.set_summary(a.Get("summary"));
+    r.set_staff_id(a.Get("staff"));
+    std::string key = a.Get("key");
+    if (key.empty())
+      key = "csopsctl-" + std::to_string(getpid()) + "-" +
+            std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+    r.set_idempotency_key(key);
+    pb::CreateCaseResponse resp;
+    if (int rc = Check(stub->CreateCase(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    std::printf("look-up code %s (give it to the applicant; it is not shown again)\n",
+                resp.lookup_code().c_str());
+    std::printf("look-up link %s\n", resp.lookup_url().c_str());
+    return 0;
+  }
+  const std::string number = a.positional[0];
+  if (cmd == "get") {
+    pb::GetCaseRequest r;
+    r.set_acceptance_number(number);
+    pb::GetCaseResponse resp;
+    if (int rc = Check(stub->GetCase(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    return 0;
+  }
+  if (cmd == "transition") {
+    auto to = ParseStatus(a.Get("to"));
+    if (!to) return Usage("--to: unknown status '" + a.Get("to") + "'");
+    pb::TransitionRequest r;
+    r.set_acceptance_number(number);
+    r.set_to_status(*to);
+    r.set_staff_id(a.Get("staff"));
+    r.set_note(a.Get("note"));
+    pb::TransitionResponse resp;
+    if (int rc = Check(stub->Transition(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    return 0;
+  }
+  if (cmd == "note") {
+    pb::AddNoteRequest r;
+    r.set_acceptance_number(number);
+    r.set_staff_id(a.Get("staff"));
+    r.set_note(a.Get("note"));
+    pb::AddNoteResponse resp;
+    if (int rc = Check(stub->AddNote(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    return 0;
+  }
+  if (cmd == "delay") {
+    pb::DeclareDelayRequest r;
+    r.set_acceptance_number(number);
+    r.set_staff_id(a.Get("staff"));
+    r.set_reason(a.Get("reason"));
+    r.set_new_expected_date(a.Get("date"));
+    pb::DeclareDelayResponse resp;
+    if (int rc = Check(stub->DeclareDelay(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    return 0;
+  }
+  if (cmd == "lookup") {
+    pb::LookupProgressRequest r;
+    r.set_acceptance_number(number);
+    r.set_lookup_code(a.Get("code"));
+    r.set_locale(a.Get("locale", "zh-TW"));
+    pb::LookupProgressResponse resp;
+    if (int rc = Check(stub->LookupProgress(ctx.get(), r, &resp))) return rc;
+    std::printf("%s  %s  %s\n", resp.acceptance_number().c_str(), resp.type_name().c_str(),
+                resp.status_text().c_str());
+    for (const auto& s : resp.timeline())
+      std::printf("  %s  %s\n", Ts(s.at()).c_str(), s.text().c_str());
+    std::printf("expected completion %s%s%s\n", resp.expected_completion_date().c_str(),
+                resp.delay_reason().empty() ? "" : "  delay: ", resp.delay_reason().c_str());
+    return 0;
+  }
+  return Usage("unknown command '" + cmd + "'");
+}
+
+}  // namespace csops::ctl
