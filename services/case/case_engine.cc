@@ -518,6 +518,79 @@ Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents()
   return out;
 }
 
+void CaseEngine::Assign(std::string number, std::string staff_id, std::string department,
+                        std::string assignee, Done<CaseView> done) {
+  if (department.empty() && assignee.empty())
+    return done(Status::InvalidArgument("department, assignee: set at least one"));
+  if (Status s = ValidateText("department", department, 64, false); !s.ok()) return done(s);
+  if (Status s = ValidateText("assignee", assignee, 64, false); !s.ok()) return done(s);
+  const std::string actor = "staff:" + staff_id;
+  Change(
+      std::move(number), std::move(staff_id),
+      [department, assignee, actor](CaseTx& tx, CaseRecord& c, Instant now) -> Status {
+        if (IsClosed(c.status))
+          return Status::FailedPrecondition("case is '" + std::string(StatusName(c.status)) +
+                                            "'; a closed case cannot be assigned");
+        if (!department.empty()) c.assignee_department = department;
+        if (!assignee.empty()) c.assignee_staff = assignee;
+        return tx.AppendHistory(c.id, {now, actor, "assign", std::nullopt, std::nullopt,
+                                       c.assignee_department + "/" + c.assignee_staff});
+      },
+      std::move(done));
+}
+
+Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
+  if (q.page_size < 0 || q.page_size > 500)
+    return Status::InvalidArgument("page_size: must be 1-500");
+  const int page_size = q.page_size == 0 ? 50 : q.page_size;
+  std::int64_t after = 0;
+  if (!q.page_token.empty()) {
+    // The token is "c" + the last id returned: opaque to clients, stable under inserts.
+    char* end = nullptr;
+    after = q.page_token.size() > 1 && q.page_token[0] == 'c'
+                ? std::strtoll(q.page_token.c_str() + 1, &end, 10)
+                : -1;
+    if (after < 0 || !end || *end != '\0')
+      return Status::InvalidArgument("page_token: not a token from a previous page");
+  }
+  if (!q.filter.status.empty() && !ParseStatus(q.filter.status))
+    return Status::InvalidArgument("status: unknown");
+  ListPage page;
+  Status s = store_.Read([&](CaseTx& tx) {
+    const Instant now = clock_.Now();
+    std::int64_t cursor = after;
+    // Rows come in id order; SLA filters are applied here, so keep reading until the page is
+    // full or the table ends.
+    for (;;) {
+      auto rows = tx.ListCases(q.filter, cursor, 200);
+      if (!rows.ok()) return rows.status();
+      for (const CaseRecord& c : *rows) {
+        cursor = c.id;
+        auto view = ViewOf(tx, c, now);
+        if (!view.ok()) return view.status();
+        bool keep = true;
+        if (q.sla_state)
+          keep = std::any_of(view->targets.begin(), view->targets.end(),
+                             [&](const TargetView& t) { return t.state == *q.sla_state; });
+        if (keep && q.due_before)
+          keep = std::any_of(view->targets.begin(), view->targets.end(), [&](const TargetView& t) {
+            return !t.stopped_at && t.schedule.due && *t.schedule.due < *q.due_before;
+          });
+        if (!keep) continue;
+        view->history.clear();
+        page.cases.push_back(std::move(*view));
+        if (static_cast<int>(page.cases.size()) == page_size) {
+          page.next_page_token = "c" + std::to_string(c.id);
+          return Status();
+        }
+      }
+      if (rows->size() < 200) return Status();
+    }
+  });
+  if (!s.ok()) return s;
+  return page;
+}
+
 Result<CaseView> CaseEngine::Get(const std::string& number) {
   auto parsed = ParseAcceptanceNumber(number);
   if (!parsed.ok()) return parsed.status();

@@ -128,6 +128,22 @@ class CaseEngine {
     commit_hook_ = std::move(hook);
   }
 
+  void Assign(std::string number, std::string staff_id, std::string department,
+              std::string assignee, Done<CaseView> done);
+
+  struct ListQuery {
+    CaseFilter filter;
+    std::optional<SlaState> sla_state;  // any target in this state
+    std::optional<Instant> due_before;  // any unstopped target due before
+    int page_size = 50;
+    std::string page_token;  // opaque; from the previous ListPage
+  };
+  struct ListPage {
+    std::vector<CaseView> cases;  // without history
+    std::string next_page_token;
+  };
+  Result<ListPage> List(const ListQuery& q);
+
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.
   Result<PublicProgress> Lookup(const std::string& number, const std::string& code,

@@ -322,5 +322,46 @@ TEST_F(CaseEngineTest, AStoppedTargetStaysMetWhateverHappensLater) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE event='missed'"), 0);
 }
 
+TEST_F(CaseEngineTest, ListFiltersByStatusAssigneeAndSlaStateAndPagesStably) {
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 5; ++i)
+    numbers.push_back(Create("l" + std::to_string(i))->view.record.acceptance_number);
+  ASSERT_OK(Await<CaseView>([&](auto done) {
+              engine_->Assign(numbers[1], "E1", "business", "E0007", done);
+            }).status());
+  ASSERT_OK(Move(numbers[2], CaseStatus::kWaitingCustomer).status());
+
+  CaseEngine::ListQuery q;
+  q.page_size = 2;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto page = engine_->List(q);
+    ASSERT_OK(page.status());
+    for (const auto& v : page->cases) seen.push_back(v.record.acceptance_number);
+    if (page->next_page_token.empty()) break;
+    q.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(seen, numbers);  // every case once, in acceptance order
+
+  CaseEngine::ListQuery mine;
+  mine.filter.assignee = "E0007";
+  auto assigned = engine_->List(mine);
+  ASSERT_EQ(assigned->cases.size(), 1u);
+  EXPECT_EQ(assigned->cases[0].record.assignee_department, "business");
+
+  CaseEngine::ListQuery paused;
+  paused.sla_state = SlaState::kPaused;
+  EXPECT_EQ(engine_->List(paused)->cases.size(), 1u);
+
+  clock_.Set(Taipei(2026, 2, 23, 16, 0));  // the 16-hour targets of the running cases breach
+  CaseEngine::ListQuery breached;
+  breached.sla_state = SlaState::kBreached;
+  EXPECT_EQ(engine_->List(breached)->cases.size(), 4u);
+
+  CaseEngine::ListQuery bad;
+  bad.page_token = "garbage";
+  EXPECT_EQ(engine_->List(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace csops::cases

@@ -75,6 +75,8 @@ void ToProto(const CaseView& v, pb::Case* out) {
     }
     if (t.stopped_at) SetTs(*t.stopped_at, o->mutable_stopped_at());
   }
+  out->set_assignee_department(c.assignee_department);
+  out->set_assignee_staff(c.assignee_staff);
   out->set_delay_reason(c.delay_reason);
   out->set_delay_new_date(c.delay_new_date);
   for (const HistoryRow& h : v.history) {
@@ -175,6 +177,66 @@ ServerUnaryReactor* CaseService::DeclareDelay(CallbackServerContext* ctx,
   engine_.DeclareDelay(
       req->acceptance_number(), req->staff_id(), req->reason(), req->new_expected_date(),
       Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::Assign(CallbackServerContext* ctx, const pb::AssignRequest* req,
+                                        pb::AssignResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Assign(
+      req->acceptance_number(), req->staff_id(), req->department(), req->assignee(),
+      Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
+  return reactor;
+}
+
+ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
+                                           const pb::ListCasesRequest* req,
+                                           pb::ListCasesResponse* resp) {
+  CaseEngine::ListQuery q;
+  if (req->status() != pb::CASE_STATUS_UNSPECIFIED) {
+    auto s = FromProto(req->status());
+    if (!s) return Fail(ctx, Status::InvalidArgument("status: unknown"));
+    q.filter.status = std::string(StatusName(*s));
+  }
+  q.filter.type_code = req->type_code();
+  q.filter.branch_id = req->branch_id();
+  q.filter.assignee = req->assignee();
+  switch (req->sla_state()) {
+    case pb::SLA_STATE_UNSPECIFIED:
+      break;
+    case pb::SLA_STATE_ON_TRACK:
+      q.sla_state = SlaState::kOnTrack;
+      break;
+    case pb::SLA_STATE_WARNING:
+      q.sla_state = SlaState::kWarning;
+      break;
+    case pb::SLA_STATE_BREACHED:
+      q.sla_state = SlaState::kBreached;
+      break;
+    case pb::SLA_STATE_PAUSED:
+      q.sla_state = SlaState::kPaused;
+      break;
+    case pb::SLA_STATE_MET:
+      q.sla_state = SlaState::kMet;
+      break;
+    case pb::SLA_STATE_MISSED:
+      q.sla_state = SlaState::kMissed;
+      break;
+    default:
+      return Fail(ctx, Status::InvalidArgument("sla_state: unknown"));
+  }
+  if (req->has_due_before())
+    q.due_before =
+        FromUnixMillis(req->due_before().seconds() * 1000 + req->due_before().nanos() / 1'000'000);
+  q.page_size = req->page_size();
+  q.page_token = req->page_token();
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, q, resp] {
+    Reply<CaseEngine::ListPage>(reactor, [resp](const CaseEngine::ListPage& p) {
+      for (const CaseView& v : p.cases) ToProto(v, resp->add_cases());
+      resp->set_next_page_token(p.next_page_token);
+    })(engine_.List(q));
+  });
   return reactor;
 }
 

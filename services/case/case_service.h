@@ -29,6 +29,10 @@ class CaseService final : public pb::CaseService::CallbackService {
                                        pb::TransitionResponse*) override;
   grpc::ServerUnaryReactor* AddNote(grpc::CallbackServerContext*, const pb::AddNoteRequest*,
                                     pb::AddNoteResponse*) override;
+  grpc::ServerUnaryReactor* Assign(grpc::CallbackServerContext*, const pb::AssignRequest*,
+                                   pb::AssignResponse*) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext*, const pb::ListCasesRequest*,
+                                      pb::ListCasesResponse*) override;
   grpc::ServerUnaryReactor* DeclareDelay(grpc::CallbackServerContext*,
                                          const pb::DeclareDelayRequest*,
                                          pb::DeclareDelayResponse*) override;

@@ -46,6 +46,16 @@ struct CaseRecord {
   std::string delay_new_date;
   std::string idempotency_key;
   std::string request_fingerprint;
+  std::string assignee_department;
+  std::string assignee_staff;
+};
+
+// Row filters of ListCases that SQL can apply (empty = any).
+struct CaseFilter {
+  std::string status;  // status name
+  std::string type_code;
+  std::string branch_id;
+  std::string assignee;
 };
 
 // A period in one status that can pause targets; end unset while the case is still in it.
@@ -101,6 +111,9 @@ class CaseTx {
                                       bool late) = 0;
   // Keys "<target>/<event>" of the events that already fired for a case.
   virtual Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) = 0;
+  // Cases with id > after_id matching `f`, by id, at most `limit`.
+  virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
+                                                    int limit) = 0;
   // Acceptance numbers of every case that is not closed.
   virtual Result<std::vector<std::string>> OpenCaseNumbers() = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.

@@ -48,6 +48,8 @@ CREATE TABLE cases(
   closed_at INTEGER,
   delay_reason TEXT NOT NULL DEFAULT '',
   delay_new_date TEXT NOT NULL DEFAULT '',
+  assignee_department TEXT NOT NULL DEFAULT '',
+  assignee_staff TEXT NOT NULL DEFAULT '',
   idempotency_key TEXT UNIQUE,
   request_fingerprint TEXT NOT NULL,
   UNIQUE(branch_id, business_day, sequence)
@@ -121,7 +123,7 @@ constexpr char kCaseColumns[] =
     "id, acceptance_number, branch_id, business_day, sequence, type_code, status, received_via, "
     "summary, applicant_name, customer_number, phone, email, channels, locale, lookup_salt, "
     "lookup_hash, accepted_at, first_reply_at, closed_at, delay_reason, delay_new_date, "
-    "idempotency_key, request_fingerprint";
+    "idempotency_key, request_fingerprint, assignee_department, assignee_staff";
 
 std::string JoinChannels(const std::vector<NoticeChannel>& v) {
   std::string s;
@@ -181,6 +183,8 @@ Result<CaseRecord> ReadCase(const Statement& st) {
   c.delay_new_date = st.ColumnText(21);
   c.idempotency_key = st.ColumnText(22);
   c.request_fingerprint = st.ColumnText(23);
+  c.assignee_department = st.ColumnText(24);
+  c.assignee_staff = st.ColumnText(25);
   return c;
 }
 
@@ -302,12 +306,13 @@ class SqliteCaseTx final : public CaseTx {
   Status SaveCase(const CaseRecord& c) override {
     auto st = c_.PrepareCached(
         "UPDATE cases SET status=?, first_reply_at=?, closed_at=?, delay_reason=?, "
-        "delay_new_date=? WHERE id=?");
+        "delay_new_date=?, assignee_department=?, assignee_staff=? WHERE id=?");
     if (!st.ok()) return st.status();
     st->Bind(1, StatusName(c.status));
     BindOpt(*st, 2, c.first_reply_at);
     BindOpt(*st, 3, c.closed_at);
-    st->Bind(4, c.delay_reason).Bind(5, c.delay_new_date).Bind(6, c.id);
+    st->Bind(4, c.delay_reason).Bind(5, c.delay_new_date).Bind(6, c.assignee_department);
+    st->Bind(7, c.assignee_staff).Bind(8, c.id);
     return st->Run();
   }
 
@@ -385,6 +390,27 @@ class SqliteCaseTx final : public CaseTx {
       if (!row.ok()) return row.status();
       if (!*row) return out;
       out.push_back(st->ColumnText(0) + "/" + st->ColumnText(1));
+    }
+  }
+
+  Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
+                                            int limit) override {
+    auto st = c_.PrepareCached(
+        std::string("SELECT ") + kCaseColumns +
+        " FROM cases WHERE id > ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR type_code = ?3) "
+        "AND (?4 = '' OR branch_id = ?4) AND (?5 = '' OR assignee_staff = ?5) "
+        "ORDER BY id LIMIT ?6");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after_id).Bind(2, f.status).Bind(3, f.type_code).Bind(4, f.branch_id);
+    st->Bind(5, f.assignee).Bind(6, limit);
+    std::vector<CaseRecord> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto c = ReadCase(*st);
+      if (!c.ok()) return c.status();
+      out.push_back(std::move(*c));
     }
   }
 

@@ -67,6 +67,8 @@ class CaseEndToEndTest(unittest.TestCase):
         for secret in (NAME, PHONE, EMAIL, "E0042", "已電話聯絡"):
             self.assertNotIn(secret, text)
 
+        listed = self.client.ListCases(type_code="complaint", sla_state=c.SLA_STATE_PAUSED).cases
+        self.assertIn(n, [x.acceptance_number for x in listed])
         full = self.client.GetCase(acceptance_number=n).case
         self.assertEqual([h.kind for h in full.history],
                          ["created", "transition", "transition", "note", "delay"])
