@@ -19,12 +19,15 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   m->engine_ = std::make_unique<CaseEngine>(clock, std::move(config), *m->store_,
                                             std::move(lookup_base_url));
   m->scheduler_ = std::make_unique<SlaScheduler>(clock, *m->engine_);
+  m->hub_ = std::make_unique<SlaEventHub>();
+  SlaEventHub* hub = m->hub_.get();
   SlaScheduler* scheduler = m->scheduler_.get();
   m->engine_->SetHooks(
       [scheduler](const std::string& number, std::optional<Instant> next) {
         scheduler->Reschedule(number, next);
       },
-      [](const std::vector<SlaEvent>& events) {
+      [hub](const std::vector<SlaEvent>& events) {
+        hub->Publish(events);
         for (const SlaEvent& e : events)
           CSOPS_LOG(kInfo, "sla_event")
               .Kv("case", e.acceptance_number)
@@ -37,7 +40,7 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   m->engine_->SetCommitHook([metrics](const CaseCommit& c) { metrics->OnCommit(c); });
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
-  m->service_ = std::make_unique<CaseService>(*m->engine_, *m->executor_, clock);
+  m->service_ = std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock);
   return m;
 }
 

@@ -33,6 +33,7 @@ class CaseModule {
   std::unique_ptr<CaseService> service_;
   std::unique_ptr<SlaScheduler> scheduler_;
   std::unique_ptr<CaseMetrics> metrics_;
+  std::unique_ptr<SlaEventHub> hub_;
   bool stopped_ = false;
 };
 

@@ -240,6 +240,11 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
   return reactor;
 }
 
+grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
+    CallbackServerContext*, const pb::WatchSlaEventsRequest* req) {
+  return new SlaWatchReactor(hub_, req->branch_id(), req->type_code());
+}
+
 bool CaseService::LookupAllowed(const std::string& peer) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& f = failures_[peer];

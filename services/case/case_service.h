@@ -9,6 +9,7 @@
 
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/case/case_engine.h"
+#include "services/case/sla_watch.h"
 
 namespace csops::cases {
 
@@ -18,8 +19,9 @@ class CaseService final : public pb::CaseService::CallbackService {
  public:
   static constexpr int kMaxLookupFailures = 10;
 
-  CaseService(CaseEngine& engine, boost::asio::thread_pool& executor, const Clock& clock)
-      : engine_(engine), executor_(executor), clock_(clock) {}
+  CaseService(CaseEngine& engine, SlaEventHub& hub, boost::asio::thread_pool& executor,
+              const Clock& clock)
+      : engine_(engine), hub_(hub), executor_(executor), clock_(clock) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext*, const pb::CreateCaseRequest*,
                                        pb::CreateCaseResponse*) override;
@@ -36,6 +38,8 @@ class CaseService final : public pb::CaseService::CallbackService {
   grpc::ServerUnaryReactor* DeclareDelay(grpc::CallbackServerContext*,
                                          const pb::DeclareDelayRequest*,
                                          pb::DeclareDelayResponse*) override;
+  grpc::ServerWriteReactor<pb::SlaEventNotice>* WatchSlaEvents(
+      grpc::CallbackServerContext*, const pb::WatchSlaEventsRequest* req) override;
   grpc::ServerUnaryReactor* LookupProgress(grpc::CallbackServerContext*,
                                            const pb::LookupProgressRequest*,
                                            pb::LookupProgressResponse*) override;
@@ -46,6 +50,7 @@ class CaseService final : public pb::CaseService::CallbackService {
   void LookupFailed(const std::string& peer);
 
   CaseEngine& engine_;
+  SlaEventHub& hub_;
   boost::asio::thread_pool& executor_;
   const Clock& clock_;
   std::mutex mu_;

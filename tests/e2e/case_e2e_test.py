@@ -124,6 +124,29 @@ class CaseEndToEndTest(unittest.TestCase):
         self.assertIn("in the past", err.exception.details())
 
 
+class SlaWatchTest(unittest.TestCase):
+    def test_supervisors_see_sla_events_as_they_fire(self):
+        server = Csopsd().wait_serving()
+        client = CaseClient(server.grpc_addr)
+        try:
+            stream = client.WatchSlaEvents(branch_id="taipei-south", type_code="complaint")
+            created = client.CreateCase(
+                type_code="complaint", branch_id="taipei-south",
+                applicant=c.Applicant(name=NAME), received_via=c.RECEIVED_VIA_PHONE,
+                summary="電費疑義", staff_id="E0042", idempotency_key="watch-1")
+            client.Transition(acceptance_number=created.case.acceptance_number,
+                              to_status=c.CASE_STATUS_IN_PROGRESS, staff_id="E0042")
+            notice = next(stream)
+            self.assertEqual(notice.acceptance_number, created.case.acceptance_number)
+            self.assertEqual((notice.target, notice.event), ("first_reply", "met"))
+            self.assertFalse(notice.late)
+            self.assertNotIn(NAME, str(notice))
+            stream.cancel()
+        finally:
+            client.close()
+            server.close()
+
+
 class CaseCtlTest(unittest.TestCase):
     def test_csopsctl_runs_a_case_from_a_terminal(self):
         server = Csopsd().wait_serving()

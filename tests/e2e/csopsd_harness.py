@@ -203,6 +203,13 @@ class CaseClient:
                 "/csops.case.v1.CaseService/" + name, request_serializer=req.SerializeToString,
                 response_deserializer=getattr(case_pb2, name + "Response").FromString)
             setattr(self, name, QueueClient._caller(stub, req))
+        self._watch = self.channel.unary_stream(
+            "/csops.case.v1.CaseService/WatchSlaEvents",
+            request_serializer=case_pb2.WatchSlaEventsRequest.SerializeToString,
+            response_deserializer=case_pb2.SlaEventNotice.FromString)
+
+    def WatchSlaEvents(self, timeout=30, **fields):
+        return self._watch(case_pb2.WatchSlaEventsRequest(**fields), timeout=timeout)
 
     def close(self):
         self.channel.close()
