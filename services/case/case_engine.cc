@@ -1,7 +1,9 @@
 #include "services/case/case_engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -287,10 +289,8 @@ void CaseEngine::Change(std::string number, std::string staff_id,
         if (!*found) return Status::NotFound("case " + compact + " does not exist");
         CaseRecord c = **found;
         CSOPS_RETURN_IF_ERROR(apply(tx, c, now));
-        CSOPS_RETURN_IF_ERROR(tx.SaveCase(c));
         auto view = ViewOf(tx, c, now);
         if (!view.ok()) return view.status();
-        CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
         out->after = {};
         out->after.number = c.acceptance_number;
         if (IsClosed(c.status) && !IsClosed(found->value().status)) {
@@ -305,7 +305,13 @@ void CaseEngine::Change(std::string number, std::string staff_id,
               out->after.resolution_time = SlaCalendar(cal).Between(c.accepted_at, now);
             }
           }
+          // Kept with the case so the report counts exactly what the metrics counted.
+          c.within_sla = out->after.within_sla;
+          c.resolution_ms = out->after.resolution_time.value_or(Duration::zero()).count();
+          view->record = c;
         }
+        CSOPS_RETURN_IF_ERROR(tx.SaveCase(c));
+        CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
         CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, out->after));
         out->view.emplace(std::move(*view));
         return Status();
@@ -334,6 +340,8 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
                                               std::to_string(type.reopen_days) + " days");
           kind = "reopen";
           c.closed_at.reset();
+          c.resolution_ms.reset();
+          c.within_sla.reset();
         } else {
           CSOPS_RETURN_IF_ERROR(CheckTransition(from, to));
         }
@@ -589,6 +597,77 @@ Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
   });
   if (!s.ok()) return s;
   return page;
+}
+
+Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Instant to,
+                                                               const std::string& branch,
+                                                               const std::string& type) {
+  if (!(from < to)) return Status::InvalidArgument("to: must be after from");
+  if (!branch.empty() && !config_.branches.count(branch))
+    return Status::NotFound("branch '" + branch + "' is not configured");
+  if (!type.empty() && !config_.types.count(type))
+    return Status::NotFound("case type '" + type + "' is not configured");
+  std::map<std::string, TypeReport> by_type;
+  for (const auto& [code, t] : config_.types) {
+    if (!type.empty() && code != type) continue;
+    TypeReport r;
+    r.type = &t;
+    for (const TargetModel& target : t.targets) r.met[target.name] = 0;
+    by_type[code] = r;
+  }
+  std::map<std::string, std::vector<std::int64_t>> resolutions;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto closed = tx.ClosedBetween(from, to, branch, type);
+    if (!closed.ok()) return closed.status();
+    for (const CaseRecord& c : *closed) {
+      auto it = by_type.find(c.type_code);
+      if (it == by_type.end()) continue;
+      TypeReport& r = it->second;
+      ++r.closed;
+      if (c.within_sla.value_or(false)) ++r.closed_within_sla;
+      if (c.resolution_ms) resolutions[c.type_code].push_back(*c.resolution_ms);
+      auto fired = tx.FiredSlaEvents(c.id);
+      if (!fired.ok()) return fired.status();
+      for (const std::string& key : *fired) {
+        auto slash = key.find('/');
+        if (key.substr(slash + 1) == "met") ++r.met[key.substr(0, slash)];
+      }
+    }
+    auto open = tx.OpenCaseNumbers();
+    if (!open.ok()) return open.status();
+    const Instant now = clock_.Now();
+    for (const std::string& n : *open) {
+      auto found = tx.FindByNumber(n);
+      if (!found.ok()) return found.status();
+      if (!*found || (!branch.empty() && (*found)->branch_id != branch)) continue;
+      auto it = by_type.find((*found)->type_code);
+      if (it == by_type.end()) continue;
+      ++it->second.open;
+      auto view = ViewOf(tx, **found, now);
+      if (!view.ok()) return view.status();
+      if (std::any_of(view->targets.begin(), view->targets.end(),
+                      [](const TargetView& t) { return t.state == SlaState::kBreached; }))
+        ++it->second.open_breached;
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  std::vector<TypeReport> out;
+  for (auto& [code, r] : by_type) {
+    auto& v = resolutions[code];
+    std::sort(v.begin(), v.end());
+    // Nearest-rank percentiles.
+    auto rank = [&](double p) {
+      std::size_t k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+      return Duration(v[std::max<std::size_t>(k, 1) - 1]);
+    };
+    if (!v.empty()) {
+      r.median_resolution = rank(0.5);
+      r.p90_resolution = rank(0.9);
+    }
+    out.push_back(r);
+  }
+  return out;
 }
 
 Result<CaseView> CaseEngine::Get(const std::string& number) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,6 +144,21 @@ class CaseEngine {
     std::string next_page_token;
   };
   Result<ListPage> List(const ListQuery& q);
+
+  // Timeliness per type: cases closed in [from, to) (how many within every completion target,
+  // how many met each target, median and p90 working time to close) and the open cases now.
+  struct TypeReport {
+    const CaseTypeModel* type = nullptr;
+    std::int64_t closed = 0;
+    std::int64_t closed_within_sla = 0;
+    std::map<std::string, std::int64_t> met;  // by target
+    Duration median_resolution{0};
+    Duration p90_resolution{0};
+    std::int64_t open = 0;
+    std::int64_t open_breached = 0;
+  };
+  Result<std::vector<TypeReport>> Report(Instant from, Instant to, const std::string& branch,
+                                         const std::string& type);
 
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.

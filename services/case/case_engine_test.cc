@@ -363,5 +363,32 @@ TEST_F(CaseEngineTest, ListFiltersByStatusAssigneeAndSlaStateAndPagesStably) {
   EXPECT_EQ(engine_->List(bad).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
+  const std::string on_time = Create("r1")->view.record.acceptance_number;
+  const std::string late = Create("r2")->view.record.acceptance_number;
+  Create("r3");  // stays open
+  clock_.Set(Taipei(2026, 2, 13, 10, 0));
+  ASSERT_OK(Move(on_time, CaseStatus::kCompleted).status());  // 3 business hours
+  clock_.Set(Taipei(2026, 2, 24, 17, 0));
+  ASSERT_OK(Move(late, CaseStatus::kCompleted).status());  // 25 h: response (16 h) missed
+  auto report = engine_->Report(Taipei(2026, 2, 1, 0, 0), Taipei(2026, 3, 1, 0, 0), "", "");
+  ASSERT_OK(report.status());
+  const auto& r = *std::find_if(report->begin(), report->end(),
+                                [](const auto& t) { return t.type->code == "application"; });
+  EXPECT_EQ(r.closed, 2);
+  EXPECT_EQ(r.closed_within_sla, 1);
+  EXPECT_EQ(r.met.at("response"), 1);
+  EXPECT_EQ(r.met.at("resolution"), 2);
+  EXPECT_EQ(r.median_resolution, hours(3));
+  EXPECT_EQ(r.p90_resolution, hours(25));
+  EXPECT_EQ(r.open, 1);
+  EXPECT_EQ(r.open_breached, 1);
+  auto outside = engine_->Report(Taipei(2026, 3, 1, 0, 0), Taipei(2026, 4, 1, 0, 0), "", "");
+  EXPECT_EQ(outside->front().closed, 0);
+  EXPECT_EQ(
+      engine_->Report(Taipei(2026, 3, 1, 0, 0), Taipei(2026, 3, 1, 0, 0), "", "").status().code(),
+      StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace csops::cases

@@ -245,6 +245,40 @@ grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
   return new SlaWatchReactor(hub_, req->branch_id(), req->type_code());
 }
 
+ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
+                                              const pb::GetSlaReportRequest* req,
+                                              pb::GetSlaReportResponse* resp) {
+  if (!req->has_from() || !req->has_to())
+    return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
+  const Instant from =
+      FromUnixMillis(req->from().seconds() * 1000 + req->from().nanos() / 1'000'000);
+  const Instant to = FromUnixMillis(req->to().seconds() * 1000 + req->to().nanos() / 1'000'000);
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp, from, to] {
+    using Reports = std::vector<CaseEngine::TypeReport>;
+    Reply<Reports>(reactor, [resp](const Reports& all) {
+      for (const auto& r : all) {
+        auto* o = resp->add_types();
+        o->set_type_code(r.type->code);
+        o->set_name_zh_tw(r.type->name_zh_tw);
+        o->set_closed(r.closed);
+        o->set_closed_within_sla(r.closed_within_sla);
+        o->set_share_within_sla(r.closed ? static_cast<double>(r.closed_within_sla) / r.closed : 0);
+        for (const auto& [name, met] : r.met) {
+          auto* t = o->add_targets();
+          t->set_name(name);
+          t->set_met(met);
+        }
+        o->set_median_resolution_business_seconds(r.median_resolution.count() / 1000.0);
+        o->set_p90_resolution_business_seconds(r.p90_resolution.count() / 1000.0);
+        o->set_open(r.open);
+        o->set_open_breached(r.open_breached);
+      }
+    })(engine_.Report(from, to, req->branch_id(), req->type_code()));
+  });
+  return reactor;
+}
+
 bool CaseService::LookupAllowed(const std::string& peer) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& f = failures_[peer];

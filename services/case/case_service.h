@@ -40,6 +40,9 @@ class CaseService final : public pb::CaseService::CallbackService {
                                          pb::DeclareDelayResponse*) override;
   grpc::ServerWriteReactor<pb::SlaEventNotice>* WatchSlaEvents(
       grpc::CallbackServerContext*, const pb::WatchSlaEventsRequest* req) override;
+  grpc::ServerUnaryReactor* GetSlaReport(grpc::CallbackServerContext*,
+                                         const pb::GetSlaReportRequest*,
+                                         pb::GetSlaReportResponse*) override;
   grpc::ServerUnaryReactor* LookupProgress(grpc::CallbackServerContext*,
                                            const pb::LookupProgressRequest*,
                                            pb::LookupProgressResponse*) override;

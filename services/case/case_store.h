@@ -48,6 +48,8 @@ struct CaseRecord {
   std::string request_fingerprint;
   std::string assignee_department;
   std::string assignee_staff;
+  std::optional<std::int64_t> resolution_ms;  // set while closed
+  std::optional<bool> within_sla;             // set while closed
 };
 
 // Row filters of ListCases that SQL can apply (empty = any).
@@ -114,6 +116,10 @@ class CaseTx {
   // Cases with id > after_id matching `f`, by id, at most `limit`.
   virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
                                                     int limit) = 0;
+  // Cases whose closed_at is in [from, to), optionally of one branch / type ("" = any).
+  virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
+                                                        const std::string& branch,
+                                                        const std::string& type) = 0;
   // Acceptance numbers of every case that is not closed.
   virtual Result<std::vector<std::string>> OpenCaseNumbers() = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.

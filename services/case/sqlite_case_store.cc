@@ -50,10 +50,13 @@ CREATE TABLE cases(
   delay_new_date TEXT NOT NULL DEFAULT '',
   assignee_department TEXT NOT NULL DEFAULT '',
   assignee_staff TEXT NOT NULL DEFAULT '',
+  resolution_ms INTEGER,              -- working time accepted -> closed, set when closed
+  within_sla INTEGER,                 -- 1 if every completion target was met at closing
   idempotency_key TEXT UNIQUE,
   request_fingerprint TEXT NOT NULL,
   UNIQUE(branch_id, business_day, sequence)
 );
+CREATE INDEX cases_closed ON cases(closed_at) WHERE closed_at IS NOT NULL;
 CREATE TABLE case_days(
   branch_id TEXT NOT NULL,
   business_day TEXT NOT NULL,
@@ -123,7 +126,8 @@ constexpr char kCaseColumns[] =
     "id, acceptance_number, branch_id, business_day, sequence, type_code, status, received_via, "
     "summary, applicant_name, customer_number, phone, email, channels, locale, lookup_salt, "
     "lookup_hash, accepted_at, first_reply_at, closed_at, delay_reason, delay_new_date, "
-    "idempotency_key, request_fingerprint, assignee_department, assignee_staff";
+    "idempotency_key, request_fingerprint, assignee_department, assignee_staff, resolution_ms, "
+    "within_sla";
 
 std::string JoinChannels(const std::vector<NoticeChannel>& v) {
   std::string s;
@@ -185,6 +189,8 @@ Result<CaseRecord> ReadCase(const Statement& st) {
   c.request_fingerprint = st.ColumnText(23);
   c.assignee_department = st.ColumnText(24);
   c.assignee_staff = st.ColumnText(25);
+  if (!st.ColumnIsNull(26)) c.resolution_ms = st.ColumnInt(26);
+  if (!st.ColumnIsNull(27)) c.within_sla = st.ColumnInt(27) != 0;
   return c;
 }
 
@@ -306,13 +312,25 @@ class SqliteCaseTx final : public CaseTx {
   Status SaveCase(const CaseRecord& c) override {
     auto st = c_.PrepareCached(
         "UPDATE cases SET status=?, first_reply_at=?, closed_at=?, delay_reason=?, "
-        "delay_new_date=?, assignee_department=?, assignee_staff=? WHERE id=?");
+        "delay_new_date=?, assignee_department=?, assignee_staff=?, resolution_ms=?, "
+        "within_sla=? WHERE id=?");
     if (!st.ok()) return st.status();
     st->Bind(1, StatusName(c.status));
     BindOpt(*st, 2, c.first_reply_at);
     BindOpt(*st, 3, c.closed_at);
     st->Bind(4, c.delay_reason).Bind(5, c.delay_new_date).Bind(6, c.assignee_department);
-    st->Bind(7, c.assignee_staff).Bind(8, c.id);
+    st->Bind(7, c.assignee_staff);
+    if (c.resolution_ms) {
+      st->Bind(8, *c.resolution_ms);
+    } else {
+      st->BindNull(8);
+    }
+    if (c.within_sla) {
+      st->Bind(9, *c.within_sla ? 1 : 0);
+    } else {
+      st->BindNull(9);
+    }
+    st->Bind(10, c.id);
     return st->Run();
   }
 
@@ -403,6 +421,25 @@ class SqliteCaseTx final : public CaseTx {
     if (!st.ok()) return st.status();
     st->Bind(1, after_id).Bind(2, f.status).Bind(3, f.type_code).Bind(4, f.branch_id);
     st->Bind(5, f.assignee).Bind(6, limit);
+    std::vector<CaseRecord> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto c = ReadCase(*st);
+      if (!c.ok()) return c.status();
+      out.push_back(std::move(*c));
+    }
+  }
+
+  Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to, const std::string& branch,
+                                                const std::string& type) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE closed_at >= ?1 AND closed_at < ?2 AND "
+                               "(?3 = '' OR branch_id = ?3) AND (?4 = '' OR type_code = ?4) "
+                               "ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
     std::vector<CaseRecord> out;
     for (;;) {
       auto row = st->Step();

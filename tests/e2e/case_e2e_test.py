@@ -2,6 +2,7 @@
 changes with SLA pauses, notes, declared delays, and the public look-up (which must not leak
 personal data and must resist guessing)."""
 import subprocess
+import time
 import unittest
 
 import grpc
@@ -87,6 +88,15 @@ class CaseEndToEndTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertNotIn(case.acceptance_number, metrics)
+        # The report agrees with the metrics over the same events.
+        from google.protobuf.timestamp_pb2 import Timestamp
+        now = int(time.time())
+        report = self.client.GetSlaReport(**{"from": Timestamp(seconds=now - 86400),
+                                             "to": Timestamp(seconds=now + 86400),
+                                             "type_code": "complaint"}).types
+        self.assertEqual(len(report), 1)
+        self.assertEqual((report[0].closed, report[0].closed_within_sla), (1, 1))
+        self.assertEqual(report[0].share_within_sla, 1.0)
 
     def test_wrong_code_and_unknown_number_look_the_same_and_guessing_is_limited(self):
         created = self.create("e2e-2", type_code="new_supply")

@@ -197,7 +197,7 @@ class CaseClient:
     def __init__(self, addr):
         self.channel = grpc.insecure_channel(addr)
         for name in ("CreateCase", "GetCase", "Transition", "AddNote", "DeclareDelay",
-                     "LookupProgress", "Assign", "ListCases"):
+                     "LookupProgress", "Assign", "ListCases", "GetSlaReport"):
             req = getattr(case_pb2, name + "Request")
             stub = self.channel.unary_unary(
                 "/csops.case.v1.CaseService/" + name, request_serializer=req.SerializeToString,
