@@ -1,4 +1,8 @@
 // csopsctl case ...: register and follow applications and complaints from a terminal.
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -23,7 +27,12 @@ constexpr char kCaseUsage[] =
     "              [--note=TEXT] NUMBER\n"
     "  note        --staff=ID --note=TEXT NUMBER\n"
     "  delay       --staff=ID --reason=TEXT --date=YYYY-MM-DD NUMBER\n"
-    "  lookup      --code=CODE [--locale=en] NUMBER   the public answer\n";
+    "  lookup      --code=CODE [--locale=en] NUMBER   the public answer\n"
+    "  assign      --staff=ID [--department=D] [--assignee=ID] NUMBER\n"
+    "  list        [--status=S] [--type=T] [--branch=B] [--assignee=ID]\n"
+    "              [--sla=on_track|warning|breached|paused] [--limit=N]\n"
+    "  watch       [--branch=B] [--type=T] [--count=N] [--for=SECONDS]  SLA events, live\n"
+    "  report      --from=YYYY-MM-DD --to=YYYY-MM-DD [--branch=B] [--type=T]  (UTC days)\n";
 
 struct Args {
   std::map<std::string, std::string> opts;
@@ -100,6 +109,96 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   auto stub = pb::CaseService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
+  if (cmd == "list") {
+    pb::ListCasesRequest r;
+    if (!a.Get("status").empty()) {
+      auto st = ParseStatus(a.Get("status"));
+      if (!st) return Usage("--status: unknown status '" + a.Get("status") + "'");
+      r.set_status(*st);
+    }
+    r.set_type_code(a.Get("type"));
+    r.set_branch_id(a.Get("branch"));
+    r.set_assignee(a.Get("assignee"));
+    if (!a.Get("sla").empty()) {
+      pb::SlaState state;
+      std::string name = "SLA_STATE_";
+      for (char ch : a.Get("sla"))
+        name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (!pb::SlaState_Parse(name, &state)) return Usage("--sla: unknown state");
+      r.set_sla_state(state);
+    }
+    const int limit = std::stoi(a.Get("limit", "50"));
+    int shown = 0;
+    for (;;) {
+      auto page_ctx = NewContext(o);
+      r.set_page_size(std::min(limit - shown, 500));
+      pb::ListCasesResponse resp;
+      if (int rc = Check(stub->ListCases(page_ctx.get(), r, &resp))) return rc;
+      for (const auto& c : resp.cases()) {
+        std::printf("%s  %-20s %-16s", c.acceptance_number().c_str(), c.type_code().c_str(),
+                    Lower(pb::CaseStatus_Name(c.status()), "CASE_STATUS_").c_str());
+        for (const auto& t : c.targets())
+          std::printf("  %s:%s", t.name().c_str(),
+                      Lower(pb::SlaState_Name(t.state()), "SLA_STATE_").c_str());
+        std::printf("\n");
+        ++shown;
+      }
+      if (resp.next_page_token().empty() || shown >= limit) break;
+      r.set_page_token(resp.next_page_token());
+    }
+    return 0;
+  }
+  if (cmd == "watch") {
+    pb::WatchSlaEventsRequest r;
+    r.set_branch_id(a.Get("branch"));
+    r.set_type_code(a.Get("type"));
+    grpc::ClientContext wctx;
+    wctx.set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(static_cast<long>(std::stod(a.Get("for", "3600")) * 1000)));
+    const int count = std::stoi(a.Get("count", "0"));
+    auto reader = stub->WatchSlaEvents(&wctx, r);
+    pb::SlaEventNotice e;
+    int n = 0;
+    while (reader->Read(&e)) {
+      std::printf("%s  %s  %-12s %-11s due %s%s\n", Ts(e.fired_at()).c_str(),
+                  e.acceptance_number().c_str(), e.target().c_str(), e.event().c_str(),
+                  Ts(e.due_at()).c_str(), e.late() ? "  (late)" : "");
+      std::fflush(stdout);
+      if (count > 0 && ++n >= count) {
+        wctx.TryCancel();
+        break;
+      }
+    }
+    grpc::Status st = reader->Finish();
+    if ((count > 0 && n >= count) || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+      return 0;
+    return Check(st);
+  }
+  if (cmd == "report") {
+    pb::GetSlaReportRequest r;
+    for (const char* key : {"from", "to"}) {
+      int y = 0, m = 0, d = 0;
+      if (std::sscanf(a.Get(key).c_str(), "%d-%d-%d", &y, &m, &d) != 3)
+        return Usage(std::string("--") + key + ": expected YYYY-MM-DD");
+      absl::Time t = absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone());
+      auto* ts = std::string(key) == "from" ? r.mutable_from() : r.mutable_to();
+      ts->set_seconds(absl::ToUnixSeconds(t));
+    }
+    r.set_branch_id(a.Get("branch"));
+    r.set_type_code(a.Get("type"));
+    pb::GetSlaReportResponse resp;
+    if (int rc = Check(stub->GetSlaReport(ctx.get(), r, &resp))) return rc;
+    std::printf("%-20s %7s %7s %7s %10s %10s %6s %8s\n", "type", "closed", "within", "share",
+                "median h", "p90 h", "open", "breached");
+    for (const auto& t : resp.types())
+      std::printf("%-20s %7lld %7lld %6.1f%% %10.1f %10.1f %6lld %8lld\n", t.type_code().c_str(),
+                  static_cast<long long>(t.closed()), static_cast<long long>(t.closed_within_sla()),
+                  100 * t.share_within_sla(), t.median_resolution_business_seconds() / 3600,
+                  t.p90_resolution_business_seconds() / 3600, static_cast<long long>(t.open()),
+                  static_cast<long long>(t.open_breached()));
+    return 0;
+  }
   if (cmd != "create" && a.positional.size() != 1)
     return Usage(cmd + " needs one acceptance number");
 
@@ -186,6 +285,17 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_new_expected_date(a.Get("date"));
     pb::DeclareDelayResponse resp;
     if (int rc = Check(stub->DeclareDelay(ctx.get(), r, &resp))) return rc;
+    PrintCase(resp.case_());
+    return 0;
+  }
+  if (cmd == "assign") {
+    pb::AssignRequest r;
+    r.set_acceptance_number(number);
+    r.set_staff_id(a.Get("staff"));
+    r.set_department(a.Get("department"));
+    r.set_assignee(a.Get("assignee"));
+    pb::AssignResponse resp;
+    if (int rc = Check(stub->Assign(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }

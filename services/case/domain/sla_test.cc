@@ -104,6 +104,31 @@ TEST_F(SlaTest, ComplaintFirstReplyIn72HoursOnTheAlwaysCalendar) {
             StatusCode::kFailedPrecondition);
 }
 
+TEST(SlaDstTest, WorkingHoursAcrossTheSpringForwardNightStayExact) {
+  // New York office, Mon-Fri 09:00-17:00. 2026-03-08 (Sunday) clocks go 02:00 -> 03:00.
+  CalendarSpec spec;
+  spec.time_zone = "America/New_York";
+  for (int d = 0; d < 5; ++d) spec.week[d] = {{9 * 60, 17 * 60}};
+  spec.covers_from = absl::CivilDay(2026, 1, 1);
+  spec.covers_until = absl::CivilDay(2026, 12, 31);
+  auto cal = BusinessCalendar::Create(spec);
+  ASSERT_OK(cal.status());
+  auto at = [](int offset, int d, int h) {
+    absl::Time utc = absl::FromCivil(absl::CivilSecond(2026, 3, d, h, 0, 0), absl::UTCTimeZone());
+    return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(offset)));
+  };
+  // Accepted Fri 6 Mar 15:00 EST; 4 business hours: 2 on Friday, 2 on Monday 9 Mar (EDT).
+  auto s = ComputeSchedule(SlaCalendar(&*cal), at(-5, 6, 15),
+                           {SlaLength::Unit::kBusinessMinutes, 240}, {50}, {});
+  ASSERT_OK(s.status());
+  EXPECT_EQ(*s->due, at(-4, 9, 11));
+  EXPECT_EQ(*s->warnings[0], at(-5, 6, 17));  // 50% = the Friday close (2 h)
+  // One working day after Friday: Monday's close, 17:00 EDT.
+  auto d = ComputeSchedule(SlaCalendar(&*cal), at(-5, 6, 15), {SlaLength::Unit::kWorkingDays, 1},
+                           {}, {});
+  EXPECT_EQ(*d->due, at(-4, 9, 17));
+}
+
 TEST_F(SlaTest, StatesFollowTheSchedule) {
   SlaSchedule s = Schedule(kAccepted, kSixteenHours);
   EXPECT_EQ(StateAt(s, Taipei(2026, 2, 13, 9, 0), false, std::nullopt), SlaState::kOnTrack);
