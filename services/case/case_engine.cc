@@ -670,6 +670,38 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
   return out;
 }
 
+Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::OpenCounts() {
+  std::map<std::pair<std::string, SlaState>, std::int64_t> out;
+  for (const auto& [code, type] : config_.types)
+    for (SlaState s :
+         {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused})
+      out[{code, s}] = 0;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto open = tx.OpenCaseNumbers();
+    if (!open.ok()) return open.status();
+    const Instant now = clock_.Now();
+    for (const std::string& n : *open) {
+      auto found = tx.FindByNumber(n);
+      if (!found.ok()) return found.status();
+      if (!*found || !config_.types.count((*found)->type_code)) continue;
+      auto view = ViewOf(tx, **found, now);
+      if (!view.ok()) return view.status();
+      auto has = [&](SlaState st) {
+        return std::any_of(view->targets.begin(), view->targets.end(),
+                           [&](const TargetView& t) { return t.state == st; });
+      };
+      const SlaState worst = has(SlaState::kBreached)  ? SlaState::kBreached
+                             : has(SlaState::kWarning) ? SlaState::kWarning
+                             : has(SlaState::kPaused)  ? SlaState::kPaused
+                                                       : SlaState::kOnTrack;
+      ++out[{(*found)->type_code, worst}];
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<CaseView> CaseEngine::Get(const std::string& number) {
   auto parsed = ParseAcceptanceNumber(number);
   if (!parsed.ok()) return parsed.status();

@@ -160,6 +160,10 @@ class CaseEngine {
   Result<std::vector<TypeReport>> Report(Instant from, Instant to, const std::string& branch,
                                          const std::string& type);
 
+  // Open cases by type and most urgent SLA state (every configured type and state present,
+  // zero if none).
+  Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> OpenCounts();
+
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.
   Result<PublicProgress> Lookup(const std::string& number, const std::string& code,

@@ -74,4 +74,20 @@ void CaseMetrics::OnCommit(const CaseCommit& c) {
   }
 }
 
+std::vector<prometheus::MetricFamily> CaseOpenCollector::Collect() const {
+  prometheus::MetricFamily fam;
+  fam.name = "csops_case_open";
+  fam.help = "Open cases by type and their most urgent SLA state";
+  fam.type = prometheus::MetricType::Gauge;
+  auto counts = engine_.OpenCounts();
+  if (!counts.ok()) return {};  // the scrape shows the gap; the log has the store's error
+  for (const auto& [key, n] : *counts) {
+    prometheus::ClientMetric m;
+    m.label = {{"sla_state", SlaStateName(key.second)}, {"type", key.first}};
+    m.gauge.value = static_cast<double>(n);
+    fam.metric.push_back(std::move(m));
+  }
+  return {std::move(fam)};
+}
+
 }  // namespace csops::cases

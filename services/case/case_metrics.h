@@ -11,6 +11,7 @@
 //   closed_total{within_sla="true"} / closed_total.
 #pragma once
 
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
@@ -32,6 +33,17 @@ class CaseMetrics {
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Histogram>& resolution_;
   prometheus::Histogram& lateness_;
+};
+
+// csops_case_open{type,sla_state}: open cases now, by their most urgent target (breached >
+// warning > paused > on_track). Computed from the store at scrape time.
+class CaseOpenCollector final : public prometheus::Collectable {
+ public:
+  explicit CaseOpenCollector(CaseEngine& engine) : engine_(engine) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  CaseEngine& engine_;
 };
 
 }  // namespace csops::cases

@@ -39,6 +39,7 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   CaseMetrics* metrics = m->metrics_.get();
   m->engine_->SetCommitHook([metrics](const CaseCommit& c) { metrics->OnCommit(c); });
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
+  m->open_collector_ = std::make_shared<CaseOpenCollector>(*m->engine_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->service_ = std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock);
   return m;

@@ -22,6 +22,8 @@ class CaseModule {
                                                    prometheus::Registry& registry);
   ~CaseModule();
   grpc::Service* service() { return service_.get(); }
+  // Scrape-time metrics to register with the /metrics exposer.
+  std::shared_ptr<prometheus::Collectable> open_collector() { return open_collector_; }
   void Stop();
 
  private:
@@ -34,6 +36,7 @@ class CaseModule {
   std::unique_ptr<SlaScheduler> scheduler_;
   std::unique_ptr<CaseMetrics> metrics_;
   std::unique_ptr<SlaEventHub> hub_;
+  std::shared_ptr<CaseOpenCollector> open_collector_;
   bool stopped_ = false;
 };
 

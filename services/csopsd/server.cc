@@ -124,6 +124,7 @@ Result<std::unique_ptr<Server>> Server::Start(
                                  RealClock::Get(), server_cfg.public_lookup_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
+    st->exposer->RegisterCollectable(st->cases->open_collector());
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -155,6 +156,7 @@ void Server::Shutdown(std::chrono::seconds grace) {
   state_->grpc_server->GetHealthCheckService()->Shutdown();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
+  if (state_->cases) state_->exposer->RemoveCollectable(state_->cases->open_collector());
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's
   state_->exposer.reset();

@@ -88,6 +88,7 @@ class CaseEndToEndTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertNotIn(case.acceptance_number, metrics)
+        self.assertRegex(metrics, r'csops_case_open\{sla_state="on_track",type="new_supply"\} \d')
         # The report agrees with the metrics over the same events.
         from google.protobuf.timestamp_pb2 import Timestamp
         now = int(time.time())
