@@ -107,16 +107,24 @@ const char* StatusText(CaseStatus s, bool en) {
 CaseEngine::CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store,
                        std::string lookup_base_url)
     : clock_(clock),
-      config_(std::move(config)),
+      current_(nullptr),
       store_(store),
-      lookup_base_url_(std::move(lookup_base_url)) {}
+      lookup_base_url_(std::move(lookup_base_url)) {
+  Reload(std::move(config));
+}
+
+void CaseEngine::Reload(CaseConfig config) {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  configs_.push_back(std::make_unique<const CaseConfig>(std::move(config)));
+  current_.store(configs_.back().get());
+}
 
 Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const {
   CaseView v;
   v.record = c;
-  auto type = config_.types.find(c.type_code);
-  auto branch = config_.branches.find(c.branch_id);
-  if (type == config_.types.end() || branch == config_.branches.end())
+  auto type = cfg().types.find(c.type_code);
+  auto branch = cfg().branches.find(c.branch_id);
+  if (type == cfg().types.end() || branch == cfg().branches.end())
     return Status::FailedPrecondition("case " + c.acceptance_number +
                                       " refers to a type or branch no longer configured");
   v.type = &type->second;
@@ -173,13 +181,13 @@ Status CaseEngine::QueueNotice(CaseTx& tx, const CaseRecord& c, const std::strin
 }
 
 void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
-  auto type = config_.types.find(cmd.type_code);
+  auto type = cfg().types.find(cmd.type_code);
   if (cmd.type_code.empty()) return done(Status::InvalidArgument("type_code: must not be empty"));
-  if (type == config_.types.end())
+  if (type == cfg().types.end())
     return done(Status::NotFound("case type '" + cmd.type_code + "' is not configured"));
-  auto branch = config_.branches.find(cmd.branch_id);
+  auto branch = cfg().branches.find(cmd.branch_id);
   if (cmd.branch_id.empty()) return done(Status::InvalidArgument("branch_id: must not be empty"));
-  if (branch == config_.branches.end())
+  if (branch == cfg().branches.end())
     return done(Status::NotFound("branch '" + cmd.branch_id + "' is not configured"));
   if (cmd.applicant.locale.empty()) cmd.applicant.locale = "zh-TW";
   if (Status s = ValidateApplicant(cmd.applicant); !s.ok()) return done(s);
@@ -301,7 +309,7 @@ void CaseEngine::Change(std::string number, std::string staff_id,
             if (!t.schedule.due || now > *t.schedule.due) out->after.within_sla = false;
             if (!out->after.resolution_time) {
               const BusinessCalendar* cal =
-                  t.model->always ? nullptr : config_.branches.at(c.branch_id).calendar.get();
+                  t.model->always ? nullptr : cfg().branches.at(c.branch_id).calendar.get();
               out->after.resolution_time = SlaCalendar(cal).Between(c.accepted_at, now);
             }
           }
@@ -333,7 +341,7 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
         const CaseStatus from = c.status;
         std::string kind = "transition";
         if (IsClosed(from) && to == CaseStatus::kInProgress) {
-          const auto& type = config_.types.at(c.type_code);
+          const auto& type = cfg().types.at(c.type_code);
           if (!c.closed_at || now - *c.closed_at > std::chrono::hours(24 * type.reopen_days))
             return Status::FailedPrecondition("case is '" + std::string(StatusName(from)) +
                                               "' for longer than the reopen window of " +
@@ -388,7 +396,7 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
         if (IsClosed(c.status))
           return Status::FailedPrecondition("case is '" + std::string(StatusName(c.status)) +
                                             "'; a closed case cannot be delayed");
-        const auto& cal = config_.branches.at(c.branch_id).calendar;
+        const auto& cal = cfg().branches.at(c.branch_id).calendar;
         if (day < cal->LocalDay(now))
           return Status::InvalidArgument("new_expected_date: " + new_date + " is in the past");
         c.delay_reason = reason;
@@ -603,12 +611,12 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
                                                                const std::string& branch,
                                                                const std::string& type) {
   if (!(from < to)) return Status::InvalidArgument("to: must be after from");
-  if (!branch.empty() && !config_.branches.count(branch))
+  if (!branch.empty() && !cfg().branches.count(branch))
     return Status::NotFound("branch '" + branch + "' is not configured");
-  if (!type.empty() && !config_.types.count(type))
+  if (!type.empty() && !cfg().types.count(type))
     return Status::NotFound("case type '" + type + "' is not configured");
   std::map<std::string, TypeReport> by_type;
-  for (const auto& [code, t] : config_.types) {
+  for (const auto& [code, t] : cfg().types) {
     if (!type.empty() && code != type) continue;
     TypeReport r;
     r.type = &t;
@@ -672,7 +680,7 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
 
 Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::OpenCounts() {
   std::map<std::pair<std::string, SlaState>, std::int64_t> out;
-  for (const auto& [code, type] : config_.types)
+  for (const auto& [code, type] : cfg().types)
     for (SlaState s :
          {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused})
       out[{code, s}] = 0;
@@ -683,7 +691,7 @@ Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::Ope
     for (const std::string& n : *open) {
       auto found = tx.FindByNumber(n);
       if (!found.ok()) return found.status();
-      if (!*found || !config_.types.count((*found)->type_code)) continue;
+      if (!*found || !cfg().types.count((*found)->type_code)) continue;
       auto view = ViewOf(tx, **found, now);
       if (!view.ok()) return view.status();
       auto has = [&](SlaState st) {
@@ -759,7 +767,7 @@ Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::
       for (const TargetView& t : view->targets)
         if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due)
           p.expected_completion_date = FormatIsoDate(
-              config_.branches.at(view->record.branch_id).calendar->LocalDay(*t.schedule.due));
+              cfg().branches.at(view->record.branch_id).calendar->LocalDay(*t.schedule.due));
     }
     out = std::move(p);
     return Status();

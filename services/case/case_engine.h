@@ -8,8 +8,11 @@
 // GetSlaReport, metrics.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -169,7 +172,13 @@ class CaseEngine {
   Result<PublicProgress> Lookup(const std::string& number, const std::string& code,
                                 const std::string& locale);
 
-  const CaseConfig& config() const { return config_; }
+  // The case types and calendars in force. A reference stays valid for the engine's lifetime
+  // (replaced configurations are kept, so views built from them never dangle).
+  const CaseConfig& config() const { return *current_.load(); }
+  // Puts new case types and calendars in force (SIGHUP). Open cases' due instants follow from
+  // their acceptance instant and pauses under the new rules the next time they are computed;
+  // the caller re-arms the timers. Events that already fired are never repeated.
+  void Reload(CaseConfig config);
   // The public look-up link for the receipt's QR code.
   std::string LookupUrl(const std::string& display_number, const std::string& code) const {
     return lookup_base_url_ + "?n=" + display_number + "&c=" + code;
@@ -187,7 +196,10 @@ class CaseEngine {
   void Notify(const AfterCommit& after) const;
 
   const Clock& clock_;
-  const CaseConfig config_;
+  const CaseConfig& cfg() const { return *current_.load(); }
+  std::mutex reload_mu_;
+  std::vector<std::unique_ptr<const CaseConfig>> configs_;  // guarded by reload_mu_; never shrinks
+  std::atomic<const CaseConfig*> current_;
   CaseStore& store_;
   const std::string lookup_base_url_;
   ScheduleHook schedule_hook_;

@@ -277,6 +277,34 @@ TEST_F(CaseEngineTest, SlaEventsFireOnceAtTheirInstants) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM case_history WHERE kind='sla'"), 4);
 }
 
+TEST_F(CaseEngineTest, ReloadMovesDueInstantsButNeverRepeatsAnEvent) {
+  SlaScheduler scheduler(clock_, *engine_);
+  std::vector<SlaEvent> seen;
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  const std::string n = Create()->view.record.acceptance_number;
+  clock_.Set(Taipei(2026, 2, 13, 16, 0));
+  scheduler.RunDue();
+  ASSERT_EQ(seen.size(), 1u);  // response warning_50
+  CaseConfig longer = engine_->config();
+  longer.types["application"].targets[0].length.amount = 32 * 60;  // response: 16 h -> 32 h
+  engine_->Reload(longer);
+  ASSERT_OK(scheduler.Rearm());
+  auto view = engine_->Get(n);
+  EXPECT_EQ(*view->targets[0].schedule.due, Taipei(2026, 2, 25, 16, 0));
+  // The new 50% instant (Mon 23 16:00) comes, but warning_50 already fired once.
+  clock_.Set(Taipei(2026, 2, 23, 16, 0));
+  scheduler.RunDue();
+  for (const SlaEvent& e : seen)
+    EXPECT_FALSE(e.target == "response" && e.event == "warning_50" && &e != &seen[0]);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_sla_events WHERE target='response' AND "
+                  "event='warning_50'"),
+            1);
+}
+
 TEST_F(CaseEngineTest, EventsMissedWhileDownFireAtStartMarkedLate) {
   auto c = Create();
   clock_.Set(Taipei(2026, 2, 24, 9, 0));  // "csopsd was down" past response 50%, 80% and due

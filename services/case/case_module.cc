@@ -47,6 +47,11 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
 
 CaseModule::~CaseModule() { Stop(); }
 
+Status CaseModule::Reload(CaseConfig config) {
+  engine_->Reload(std::move(config));
+  return scheduler_->Rearm();
+}
+
 void CaseModule::Stop() {
   if (stopped_) return;
   stopped_ = true;

@@ -25,6 +25,8 @@ class CaseModule {
   // Scrape-time metrics to register with the /metrics exposer.
   std::shared_ptr<prometheus::Collectable> open_collector() { return open_collector_; }
   void Stop();
+  // New case types and calendars (SIGHUP): swaps them in and re-arms every SLA timer.
+  Status Reload(CaseConfig config);
 
  private:
   CaseModule() = default;

@@ -15,6 +15,19 @@ Status SlaScheduler::Start() {
   return Status();
 }
 
+Status SlaScheduler::Rearm() {
+  auto pending = engine_.PendingEvents();
+  if (!pending.ok()) return pending.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next_.clear();
+    heap_ = {};
+  }
+  for (const auto& [number, at] : *pending) Reschedule(number, at);
+  RunDue();  // instants the new rules put in the past fire now
+  return Status();
+}
+
 void SlaScheduler::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -25,6 +25,8 @@ class SlaScheduler {
 
   // Loads every open case's next event and starts the timer thread.
   Status Start();
+  // Forgets every timer and loads them again (after the engine's rules changed).
+  Status Rearm();
   void Stop();
   // The case's next event is at `next` (nullopt: none).
   void Reschedule(const std::string& number, std::optional<Instant> next);

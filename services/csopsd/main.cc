@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto flags = csopsd::ParseFlags(argc, argv);
@@ -100,8 +101,25 @@ int main(int argc, char** argv) {
             << "  metrics  : http://" << (*server)->metrics_address() << "/metrics\n"
             << "  stop with Ctrl-C or SIGTERM" << std::endl;
 
+  // SIGHUP re-reads the config file and puts new case types and calendars in force; a bad file
+  // is reported and the running rules stay. SIGTERM/SIGINT stop.
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    auto fresh = LoadConfig(flags->config);
+    Result<cases::CaseConfig> fresh_cases =
+        fresh.ok() ? cases::BuildCaseConfig(*fresh) : Result<cases::CaseConfig>(fresh.status());
+    Status s =
+        fresh_cases.ok() ? (*server)->ReloadCases(std::move(*fresh_cases)) : fresh_cases.status();
+    if (s.ok()) {
+      CSOPS_LOG(kInfo, "config_reloaded")
+          .Kv("config", flags->config)
+          .Kv("applies", "case_types,calendars");
+    } else {
+      CSOPS_LOG(kError, "config_reload_failed").Kv("error", s.ToString()).Kv("kept", "previous");
+    }
+  }
   const int grace = config->proto.server().shutdown_grace_seconds();
   CSOPS_LOG(kInfo, "stopping")
       .Kv("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")

@@ -149,6 +149,11 @@ Result<std::unique_ptr<Server>> Server::Start(
   return std::unique_ptr<Server>(new Server(std::move(st)));
 }
 
+Status Server::ReloadCases(cases::CaseConfig cases) {
+  if (!state_->cases) return Status();
+  return state_->cases->Reload(std::move(cases));
+}
+
 void Server::Shutdown(std::chrono::seconds grace) {
   if (state_->stopped) return;
   state_->stopped = true;

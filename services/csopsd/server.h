@@ -33,6 +33,8 @@ class Server {
   const std::string& grpc_address() const;
   const std::string& metrics_address() const;
   void Shutdown(std::chrono::seconds grace);
+  // SIGHUP: puts new case types and calendars in force (no-op without the case target).
+  Status ReloadCases(cases::CaseConfig cases);
 
  private:
   struct State;

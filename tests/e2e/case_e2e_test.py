@@ -158,6 +158,54 @@ class SlaWatchTest(unittest.TestCase):
             server.close()
 
 
+class ReloadTest(unittest.TestCase):
+    def test_sighup_recomputes_due_instants_and_keeps_running_on_a_bad_file(self):
+        import os
+        import signal
+        import tempfile
+        from csopsd_harness import EXAMPLE_CONFIG, SOURCE_DIR
+        tmp = tempfile.mkdtemp(prefix="csops-reload-")
+        os.symlink(os.path.join(SOURCE_DIR, "deploy", "calendars"), os.path.join(tmp, "calendars"))
+        config = os.path.join(tmp, "csopsd.textproto")
+        with open(EXAMPLE_CONFIG) as f:
+            original = f.read()
+        old_rule = 'name_en: "Ownership transfer"\n  targets { name: "resolution" working_days: 3 }'
+        self.assertIn(old_rule, original)
+        with open(config, "w") as f:
+            f.write(original)
+        server = Csopsd(config=config).wait_serving()
+        client = CaseClient(server.grpc_addr)
+        try:
+            created = client.CreateCase(
+                type_code="ownership_transfer", branch_id="taipei-south",
+                applicant=c.Applicant(name=NAME), received_via=c.RECEIVED_VIA_COUNTER,
+                summary="過戶", staff_id="E1", idempotency_key="reload-1").case
+            before = created.targets[0].due_at.seconds
+            with open(config, "w") as f:
+                f.write(original.replace(old_rule, old_rule.replace("working_days: 3",
+                                                                    "working_days: 13")))
+            server.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "config_reloaded" not in server.stderr() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("config_reloaded", server.stderr())
+            after = client.GetCase(acceptance_number=created.acceptance_number).case
+            # Ten more working days: at least two weeks later.
+            self.assertGreaterEqual(after.targets[0].due_at.seconds - before, 14 * 86400)
+            with open(config, "w") as f:
+                f.write("this is { not a config")
+            server.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "config_reload_failed" not in server.stderr() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("config_reload_failed", server.stderr())
+            still = client.GetCase(acceptance_number=created.acceptance_number).case
+            self.assertEqual(still.targets[0].due_at.seconds, after.targets[0].due_at.seconds)
+        finally:
+            client.close()
+            server.close()
+
+
 class CaseCtlTest(unittest.TestCase):
     def test_csopsctl_runs_a_case_from_a_terminal(self):
         server = Csopsd().wait_serving()
