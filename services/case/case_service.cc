@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/grpc_status.h"
+#include "common/proto_time.h"
 #include "services/case/domain/acceptance_number.h"
 
 namespace csops::cases {
@@ -10,12 +11,6 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-
-void SetTs(Instant t, google::protobuf::Timestamp* out) {
-  const std::int64_t ms = ToUnixMillis(t);
-  out->set_seconds(ms / 1000);
-  out->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
-}
 
 pb::CaseStatus ToProto(CaseStatus s) { return static_cast<pb::CaseStatus>(static_cast<int>(s)); }
 
@@ -62,18 +57,18 @@ void ToProto(const CaseView& v, pb::Case* out) {
   for (NoticeChannel ch : c.applicant.channels)
     a->add_preferred_channels(static_cast<pb::NoticeChannel>(static_cast<int>(ch)));
   a->set_locale(c.applicant.locale);
-  SetTs(c.accepted_at, out->mutable_accepted_at());
+  ToProtoTimestamp(c.accepted_at, out->mutable_accepted_at());
   for (const TargetView& t : v.targets) {
     auto* o = out->add_targets();
     o->set_name(t.model->name);
-    if (t.schedule.due) SetTs(*t.schedule.due, o->mutable_due_at());
+    if (t.schedule.due) ToProtoTimestamp(*t.schedule.due, o->mutable_due_at());
     o->set_state(ToProto(t.state));
     for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i) {
       auto* w = o->add_warnings();
-      if (t.schedule.warnings[i]) SetTs(*t.schedule.warnings[i], w);
+      if (t.schedule.warnings[i]) ToProtoTimestamp(*t.schedule.warnings[i], w);
       o->add_warn_percents(t.model->warn_percents[i]);
     }
-    if (t.stopped_at) SetTs(*t.stopped_at, o->mutable_stopped_at());
+    if (t.stopped_at) ToProtoTimestamp(*t.stopped_at, o->mutable_stopped_at());
   }
   out->set_assignee_department(c.assignee_department);
   out->set_assignee_staff(c.assignee_staff);
@@ -81,7 +76,7 @@ void ToProto(const CaseView& v, pb::Case* out) {
   out->set_delay_new_date(c.delay_new_date);
   for (const HistoryRow& h : v.history) {
     auto* o = out->add_history();
-    SetTs(h.at, o->mutable_at());
+    ToProtoTimestamp(h.at, o->mutable_at());
     o->set_actor(h.actor);
     o->set_kind(h.kind);
     if (h.from) o->set_from_status(ToProto(*h.from));
@@ -225,9 +220,7 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
     default:
       return Fail(ctx, Status::InvalidArgument("sla_state: unknown"));
   }
-  if (req->has_due_before())
-    q.due_before =
-        FromUnixMillis(req->due_before().seconds() * 1000 + req->due_before().nanos() / 1'000'000);
+  if (req->has_due_before()) q.due_before = FromProtoTimestamp(req->due_before());
   q.page_size = req->page_size();
   q.page_token = req->page_token();
   auto* reactor = ctx->DefaultReactor();
@@ -250,9 +243,8 @@ ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
                                               pb::GetSlaReportResponse* resp) {
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
-  const Instant from =
-      FromUnixMillis(req->from().seconds() * 1000 + req->from().nanos() / 1'000'000);
-  const Instant to = FromUnixMillis(req->to().seconds() * 1000 + req->to().nanos() / 1'000'000);
+  const Instant from = FromProtoTimestamp(req->from());
+  const Instant to = FromProtoTimestamp(req->to());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp, from, to] {
     using Reports = std::vector<CaseEngine::TypeReport>;
@@ -313,7 +305,7 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
       resp->set_status_text(p.status_text);
       for (const ProgressStep& s : p.timeline) {
         auto* o = resp->add_timeline();
-        SetTs(s.at, o->mutable_at());
+        ToProtoTimestamp(s.at, o->mutable_at());
         o->set_text(s.text);
       }
       resp->set_expected_completion_date(p.expected_completion_date);

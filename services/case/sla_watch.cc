@@ -1,21 +1,12 @@
 #include "services/case/sla_watch.h"
 
+#include "common/proto_time.h"
 #include "services/case/domain/acceptance_number.h"
 
 namespace csops::cases {
 
 namespace pb = ::csops::case_::v1;
 using Lock = std::lock_guard<std::recursive_mutex>;
-
-namespace {
-
-void SetTs(Instant t, google::protobuf::Timestamp* out) {
-  const std::int64_t ms = ToUnixMillis(t);
-  out->set_seconds(ms / 1000);
-  out->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
-}
-
-}  // namespace
 
 void SlaEventHub::Publish(const std::vector<SlaEvent>& events) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -32,8 +23,8 @@ void SlaEventHub::Publish(const std::vector<SlaEvent>& events) {
         notice->set_branch_id(e.branch_id);
         notice->set_target(e.target);
         notice->set_event(e.event);
-        SetTs(e.due_at, notice->mutable_due_at());
-        SetTs(e.fired_at, notice->mutable_fired_at());
+        ToProtoTimestamp(e.due_at, notice->mutable_due_at());
+        ToProtoTimestamp(e.fired_at, notice->mutable_fired_at());
         notice->set_late(e.late);
       }
       w->Deliver(notice);

@@ -1,22 +1,8 @@
 #include "services/queue/queue_convert.h"
 
+#include "common/proto_time.h"
+
 namespace csops::queue {
-
-void SetTimestamp(Instant t, google::protobuf::Timestamp* out) {
-  const std::int64_t ms = ToUnixMillis(t);
-  std::int64_t secs = ms / 1000, rem = ms % 1000;
-  if (rem < 0) {
-    rem += 1000;
-    secs -= 1;
-  }
-  out->set_seconds(secs);
-  out->set_nanos(static_cast<int>(rem) * 1'000'000);
-}
-
-void SetDuration(Duration d, google::protobuf::Duration* out) {
-  out->set_seconds(d.count() / 1000);
-  out->set_nanos(static_cast<int>(d.count() % 1000) * 1'000'000);
-}
 
 namespace {
 
@@ -132,10 +118,10 @@ void ToProto(const TicketView& v, pb::Ticket* out) {
   out->set_channel(ToProto(t.channel));
   if (t.state == TicketState::kWaiting) {
     out->set_people_ahead(v.people_ahead);
-    SetDuration(v.estimated_wait, out->mutable_estimated_wait());
+    ToProtoDuration(v.estimated_wait, out->mutable_estimated_wait());
     out->set_no_open_counter(v.no_open_counter);
   }
-  SetTimestamp(t.issued_at, out->mutable_issued_at());
+  ToProtoTimestamp(t.issued_at, out->mutable_issued_at());
   out->set_counter_id(t.counter_id);
   out->set_calls(t.calls);
   out->set_transfer_note(t.transfer_note);
@@ -161,14 +147,14 @@ void ToProto(const BranchView& v, pb::BranchSnapshot* out) {
     o->set_name_zh_tw(s.model->name_zh_tw);
     o->set_name_en(s.model->name_en);
     o->set_waiting(s.waiting);
-    SetDuration(s.oldest_wait, o->mutable_oldest_wait());
-    SetDuration(s.estimated_wait, o->mutable_estimated_wait());
-    SetDuration(s.model->target_wait, o->mutable_target_wait());
+    ToProtoDuration(s.oldest_wait, o->mutable_oldest_wait());
+    ToProtoDuration(s.estimated_wait, o->mutable_estimated_wait());
+    ToProtoDuration(s.model->target_wait, o->mutable_target_wait());
     o->set_open_counters(s.open_counters);
     o->set_last_called(s.last_called);
   }
   for (const CounterView& c : v.counters) ToProto(c, out->add_counters());
-  SetTimestamp(v.as_of, out->mutable_as_of());
+  ToProtoTimestamp(v.as_of, out->mutable_as_of());
 }
 
 std::optional<pb::BoardEvent> ToBoardEvent(const QueueChange& c) {
@@ -176,7 +162,7 @@ std::optional<pb::BoardEvent> ToBoardEvent(const QueueChange& c) {
   if (kind == pb::BOARD_EVENT_KIND_UNSPECIFIED) return std::nullopt;
   pb::BoardEvent e;
   e.set_kind(kind);
-  SetTimestamp(c.at, e.mutable_at());
+  ToProtoTimestamp(c.at, e.mutable_at());
   e.set_ticket_number(c.ticket);
   e.set_service_code(c.service_code);
   e.set_counter_id(c.counter_id);

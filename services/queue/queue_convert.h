@@ -23,7 +23,5 @@ Result<ContactKind> FromProto(pb::ContactKind k, const char* field);
 Result<Outcome> FromProto(pb::Outcome o, const char* field);
 
 pb::ContactKind ToProto(ContactKind k);
-void SetTimestamp(Instant t, google::protobuf::Timestamp* out);
-void SetDuration(Duration d, google::protobuf::Duration* out);
 
 }  // namespace csops::queue

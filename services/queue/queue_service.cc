@@ -4,6 +4,7 @@
 
 #include "common/grpc_status.h"
 #include "common/mask.h"
+#include "common/proto_time.h"
 #include "services/queue/board_watch_reactor.h"
 #include "services/queue/queue_convert.h"
 
@@ -211,7 +212,7 @@ ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx
                 n.contact_kind == ContactKind::kEmail ? MaskEmail(n.contact_address)
                 : n.contact_kind == ContactKind::kSms ? MaskPhone(n.contact_address)
                                                       : std::string("***"));
-            SetTimestamp(n.created_at, o->mutable_created_at());
+            ToProtoTimestamp(n.created_at, o->mutable_created_at());
             o->set_delivered(n.delivered);
           }
         })(engine_.ListNotices(req->branch_id(), req->limit()));

@@ -34,25 +34,10 @@ constexpr char kCaseUsage[] =
     "  watch       [--branch=B] [--type=T] [--count=N] [--for=SECONDS]  SLA events, live\n"
     "  report      --from=YYYY-MM-DD --to=YYYY-MM-DD [--branch=B] [--type=T]  (UTC days)\n";
 
-struct Args {
-  std::map<std::string, std::string> opts;
-  std::vector<std::string> positional;
-  std::string Get(const std::string& k, const std::string& def = "") const {
-    auto it = opts.find(k);
-    return it == opts.end() ? def : it->second;
-  }
-};
-
 int Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "csopsctl case: %s\n", why.c_str());
   std::fputs(kCaseUsage, stderr);
   return 2;
-}
-
-int Check(const grpc::Status& s) {
-  if (s.ok()) return 0;
-  std::fprintf(stderr, "csopsctl: %s\n", Describe(s).c_str());
-  return 1;
 }
 
 std::string Ts(const google::protobuf::Timestamp& t) {
@@ -96,17 +81,9 @@ std::optional<pb::CaseStatus> ParseStatus(const std::string& s) {
 int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (raw.empty()) return Usage("missing command");
   const std::string cmd = raw[0];
-  Args a;
-  for (std::size_t i = 1; i < raw.size(); ++i) {
-    const std::string& arg = raw[i];
-    if (arg.rfind("--", 0) == 0) {
-      auto eq = arg.find('=');
-      if (eq == std::string::npos) return Usage("options take the form --name=value: " + arg);
-      a.opts[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-    } else {
-      a.positional.push_back(arg);
-    }
-  }
+  std::string parse_error;
+  CommandArgs a = ParseCommandArgs(raw, &parse_error);
+  if (!parse_error.empty()) return Usage(parse_error);
   auto stub = pb::CaseService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
   if (cmd == "list") {
@@ -133,7 +110,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
       auto page_ctx = NewContext(o);
       r.set_page_size(std::min(limit - shown, 500));
       pb::ListCasesResponse resp;
-      if (int rc = Check(stub->ListCases(page_ctx.get(), r, &resp))) return rc;
+      if (int rc = CheckCall(stub->ListCases(page_ctx.get(), r, &resp))) return rc;
       for (const auto& c : resp.cases()) {
         std::printf("%s  %-20s %-16s", c.acceptance_number().c_str(), c.type_code().c_str(),
                     Lower(pb::CaseStatus_Name(c.status()), "CASE_STATUS_").c_str());
@@ -173,7 +150,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     grpc::Status st = reader->Finish();
     if ((count > 0 && n >= count) || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
       return 0;
-    return Check(st);
+    return CheckCall(st);
   }
   if (cmd == "report") {
     pb::GetSlaReportRequest r;
@@ -188,7 +165,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_type_code(a.Get("type"));
     pb::GetSlaReportResponse resp;
-    if (int rc = Check(stub->GetSlaReport(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->GetSlaReport(ctx.get(), r, &resp))) return rc;
     std::printf("%-20s %7s %7s %7s %10s %10s %6s %8s\n", "type", "closed", "within", "share",
                 "median h", "p90 h", "open", "breached");
     for (const auto& t : resp.types())
@@ -238,7 +215,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
             std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
     r.set_idempotency_key(key);
     pb::CreateCaseResponse resp;
-    if (int rc = Check(stub->CreateCase(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->CreateCase(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     std::printf("look-up code %s (give it to the applicant; it is not shown again)\n",
                 resp.lookup_code().c_str());
@@ -250,7 +227,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     pb::GetCaseRequest r;
     r.set_acceptance_number(number);
     pb::GetCaseResponse resp;
-    if (int rc = Check(stub->GetCase(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->GetCase(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }
@@ -263,7 +240,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_staff_id(a.Get("staff"));
     r.set_note(a.Get("note"));
     pb::TransitionResponse resp;
-    if (int rc = Check(stub->Transition(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->Transition(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }
@@ -273,7 +250,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_staff_id(a.Get("staff"));
     r.set_note(a.Get("note"));
     pb::AddNoteResponse resp;
-    if (int rc = Check(stub->AddNote(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->AddNote(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }
@@ -284,7 +261,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_reason(a.Get("reason"));
     r.set_new_expected_date(a.Get("date"));
     pb::DeclareDelayResponse resp;
-    if (int rc = Check(stub->DeclareDelay(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->DeclareDelay(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }
@@ -295,7 +272,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_department(a.Get("department"));
     r.set_assignee(a.Get("assignee"));
     pb::AssignResponse resp;
-    if (int rc = Check(stub->Assign(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->Assign(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
     return 0;
   }
@@ -305,7 +282,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_lookup_code(a.Get("code"));
     r.set_locale(a.Get("locale", "zh-TW"));
     pb::LookupProgressResponse resp;
-    if (int rc = Check(stub->LookupProgress(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->LookupProgress(ctx.get(), r, &resp))) return rc;
     std::printf("%s  %s  %s\n", resp.acceptance_number().c_str(), resp.type_name().c_str(),
                 resp.status_text().c_str());
     for (const auto& s : resp.timeline())

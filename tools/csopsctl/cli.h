@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,20 @@ std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
 std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options);
 // "UNAVAILABLE: failed to connect ..." for the user.
 std::string Describe(const grpc::Status& status);
+
+// A subcommand's "--name=value" options and positional arguments.
+struct CommandArgs {
+  std::map<std::string, std::string> opts;
+  std::vector<std::string> positional;
+  std::string Get(const std::string& key, const std::string& fallback = "") const {
+    auto it = opts.find(key);
+    return it == opts.end() ? fallback : it->second;
+  }
+};
+// Parses raw[1..]; an option without '=' is an error message in `error`.
+CommandArgs ParseCommandArgs(const std::vector<std::string>& raw, std::string* error);
+// 0 for OK; otherwise prints the status and returns 1.
+int CheckCall(const grpc::Status& status);
 
 int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);

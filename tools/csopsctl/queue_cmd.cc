@@ -27,15 +27,6 @@ constexpr char kQueueUsage[] =
     "  board      [--count=N] [--for=SECONDS]   print board events live\n"
     "--branch defaults to $CSOPS_BRANCH.\n";
 
-struct Args {
-  std::map<std::string, std::string> opts;
-  std::vector<std::string> positional;
-  std::string Get(const std::string& k, const std::string& def = "") const {
-    auto it = opts.find(k);
-    return it == opts.end() ? def : it->second;
-  }
-};
-
 int Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "csopsctl queue: %s\n", why.c_str());
   std::fputs(kQueueUsage, stderr);
@@ -94,13 +85,7 @@ void PrintSnapshot(const pb::BranchSnapshot& s) {
   for (const auto& c : s.counters()) PrintCounter(c);
 }
 
-int Check(const grpc::Status& s) {
-  if (s.ok()) return 0;
-  std::fprintf(stderr, "csopsctl: %s\n", Describe(s).c_str());
-  return 1;
-}
-
-int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const Args& a) {
+int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const CommandArgs& a) {
   int count = std::stoi(a.Get("count", "0"));
   double secs = std::stod(a.Get("for", "3600"));
   grpc::ClientContext ctx;
@@ -135,7 +120,7 @@ int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const Args& a) {
   grpc::Status s = reader->Finish();
   if (count > 0 && n >= count) return 0;
   if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return 0;  // --for elapsed
-  return Check(s);
+  return CheckCall(s);
 }
 
 pb::Outcome ParseOutcome(const std::string& s) {
@@ -146,7 +131,7 @@ pb::Outcome ParseOutcome(const std::string& s) {
 }
 
 template <typename Req>
-void FillTicket(Req& r, const Args& a) {
+void FillTicket(Req& r, const CommandArgs& a) {
   r.set_branch_id(a.Get("branch"));
   r.set_counter_id(a.Get("counter"));
   if (!a.positional.empty()) r.set_ticket_number(a.positional[0]);
@@ -157,18 +142,11 @@ void FillTicket(Req& r, const Args& a) {
 int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (raw.empty()) return Usage("missing command");
   const std::string cmd = raw[0];
-  Args a;
-  if (const char* env = std::getenv("CSOPS_BRANCH")) a.opts["branch"] = env;
-  for (std::size_t i = 1; i < raw.size(); ++i) {
-    const std::string& arg = raw[i];
-    if (arg.rfind("--", 0) == 0) {
-      auto eq = arg.find('=');
-      if (eq == std::string::npos) return Usage("options take the form --name=value: " + arg);
-      a.opts[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-    } else {
-      a.positional.push_back(arg);
-    }
-  }
+  std::string parse_error;
+  CommandArgs a = ParseCommandArgs(raw, &parse_error);
+  if (!parse_error.empty()) return Usage(parse_error);
+  if (const char* env = std::getenv("CSOPS_BRANCH"); env && !a.opts.count("branch"))
+    a.opts["branch"] = env;
   auto stub = pb::QueueService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
   const bool needs_ticket = cmd == "recall" || cmd == "start" || cmd == "no-show" ||
@@ -208,7 +186,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     }
     r.set_idempotency_key(key);
     pb::IssueTicketResponse resp;
-    if (int rc = Check(stub->IssueTicket(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->IssueTicket(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
     return 0;
   }
@@ -217,7 +195,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_counter_id(a.Get("counter"));
     pb::CallNextResponse resp;
-    if (int rc = Check(stub->CallNext(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->CallNext(ctx.get(), r, &resp))) return rc;
     if (!resp.called()) {
       std::printf("nothing waiting for counter %s\n", r.counter_id().c_str());
       return 0;
@@ -225,14 +203,14 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     PrintTicket(resp.ticket());
     return 0;
   }
-#define CSOPS_TICKET_CMD(NAME, RPC, REQ, RESP)                     \
-  if (cmd == NAME) {                                               \
-    pb::REQ r;                                                     \
-    FillTicket(r, a);                                              \
-    pb::RESP resp;                                                 \
-    if (int rc = Check(stub->RPC(ctx.get(), r, &resp))) return rc; \
-    PrintTicket(resp.ticket());                                    \
-    return 0;                                                      \
+#define CSOPS_TICKET_CMD(NAME, RPC, REQ, RESP)                         \
+  if (cmd == NAME) {                                                   \
+    pb::REQ r;                                                         \
+    FillTicket(r, a);                                                  \
+    pb::RESP resp;                                                     \
+    if (int rc = CheckCall(stub->RPC(ctx.get(), r, &resp))) return rc; \
+    PrintTicket(resp.ticket());                                        \
+    return 0;                                                          \
   }
   CSOPS_TICKET_CMD("recall", Recall, RecallRequest, RecallResponse)
   CSOPS_TICKET_CMD("start", StartServing, StartServingRequest, StartServingResponse)
@@ -246,7 +224,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_outcome(ParseOutcome(a.Get("outcome", "resolved")));
     r.set_rating(std::stoi(a.Get("rating", "0")));
     pb::CompleteResponse resp;
-    if (int rc = Check(stub->Complete(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->Complete(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
     return 0;
   }
@@ -257,7 +235,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_to_counter_id(a.Get("to-counter"));
     r.set_note(a.Get("note"));
     pb::TransferResponse resp;
-    if (int rc = Check(stub->Transfer(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->Transfer(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
     return 0;
   }
@@ -270,7 +248,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     for (std::string s; std::getline(in, s, ',');)
       if (!s.empty()) r.add_service_codes(s);
     pb::OpenCounterResponse resp;
-    if (int rc = Check(stub->OpenCounter(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->OpenCounter(ctx.get(), r, &resp))) return rc;
     PrintCounter(resp.counter());
     return 0;
   }
@@ -292,7 +270,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
       s = stub->CloseCounter(ctx.get(), r, &resp);
       c = resp.counter();
     }
-    if (int rc = Check(s)) return rc;
+    if (int rc = CheckCall(s)) return rc;
     PrintCounter(c);
     return 0;
   }
@@ -301,7 +279,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_ticket_number(a.positional[0]);
     pb::GetTicketResponse resp;
-    if (int rc = Check(stub->GetTicket(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->GetTicket(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
     return 0;
   }
@@ -309,7 +287,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     pb::GetBranchSnapshotRequest r;
     r.set_branch_id(a.Get("branch"));
     pb::GetBranchSnapshotResponse resp;
-    if (int rc = Check(stub->GetBranchSnapshot(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->GetBranchSnapshot(ctx.get(), r, &resp))) return rc;
     PrintSnapshot(resp.snapshot());
     return 0;
   }
@@ -318,7 +296,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_limit(std::stoi(a.Get("limit", "100")));
     pb::ListNearTurnNoticesResponse resp;
-    if (int rc = Check(stub->ListNearTurnNotices(ctx.get(), r, &resp))) return rc;
+    if (int rc = CheckCall(stub->ListNearTurnNotices(ctx.get(), r, &resp))) return rc;
     for (const auto& n : resp.notices())
       std::printf("#%lld %s %s ahead %d to %s%s\n", static_cast<long long>(n.id()),
                   n.business_day().c_str(), n.ticket_number().c_str(), n.people_ahead(),

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/calendar/calendar_file.h"
+
 namespace csops::queue {
 
 std::string_view StateName(TicketState s) {
@@ -124,11 +126,6 @@ std::optional<CounterState> ParseCounterState(std::string_view n) {
   return ParseBy<C>(n, CounterStateName, {C::kClosed, C::kOpen, C::kPaused});
 }
 
-std::string FormatDay(absl::CivilDay day) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
-                day.day());
-  return buf;
-}
+std::string FormatDay(absl::CivilDay day) { return FormatIsoDate(day); }
 
 }  // namespace csops::queue

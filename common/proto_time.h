@@ -1,0 +1,16 @@
+// Conversions between csops instants/durations and google.protobuf.Timestamp/Duration, for
+// every gRPC adapter. Millisecond precision (what csops stores).
+#pragma once
+
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "common/clock.h"
+
+namespace csops {
+
+void ToProtoTimestamp(Instant t, google::protobuf::Timestamp* out);
+Instant FromProtoTimestamp(const google::protobuf::Timestamp& t);
+void ToProtoDuration(Duration d, google::protobuf::Duration* out);
+
+}  // namespace csops
