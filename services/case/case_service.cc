@@ -276,8 +276,9 @@ bool CaseService::LookupAllowed(const std::string& peer) {
   auto& f = failures_[peer];
   const Instant cutoff = clock_.Now() - std::chrono::minutes(1);
   f.erase(std::remove_if(f.begin(), f.end(), [&](Instant t) { return t < cutoff; }), f.end());
-  if (f.empty()) failures_.erase(peer);
-  return f.size() < static_cast<std::size_t>(kMaxLookupFailures);
+  const bool allowed = f.size() < static_cast<std::size_t>(kMaxLookupFailures);
+  if (f.empty()) failures_.erase(peer);  // `f` dangles from here on
+  return allowed;
 }
 
 void CaseService::LookupFailed(const std::string& peer) {
