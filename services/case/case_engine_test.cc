@@ -305,6 +305,49 @@ TEST_F(CaseEngineTest, ReloadMovesDueInstantsButNeverRepeatsAnEvent) {
             1);
 }
 
+TEST(SlaTimerWallClockTest, AWarningFiresWithinASecondOfItsInstant) {
+  // A 1-minute target on the 24x7 clock with a warning at 1% (0.6 s after acceptance), run by
+  // the scheduler's own thread on the real clock.
+  TempDir dir;
+  CaseConfig config;
+  TargetModel quick{"quick", {SlaLength::Unit::kBusinessMinutes, 1}};
+  quick.always = true;
+  quick.warn_percents = {1};
+  config.types["quick"] = {"quick", "快", "Quick", {quick}, 30};
+  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+  ASSERT_OK(cal.status());
+  config.branches["b"] = {"b", "TS", std::make_shared<const BusinessCalendar>(std::move(*cal))};
+  sqlite::DatabaseOptions o;
+  o.path = dir.path() + "/case.db";
+  o.migrations = SqliteCaseStore::Migrations();
+  auto db = sqlite::Database::Open(o);
+  ASSERT_OK(db.status());
+  SqliteCaseStore store(**db);
+  CaseEngine engine(RealClock::Get(), config, store, "http://x/lookup");
+  SlaScheduler scheduler(RealClock::Get(), engine);
+  std::promise<SlaEvent> fired;
+  std::atomic<bool> once{false};
+  engine.SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        for (const auto& e : events)
+          if (e.event == "warning_1" && !once.exchange(true)) fired.set_value(e);
+      });
+  ASSERT_OK(scheduler.Start());
+  CreateCaseCommand cmd{"quick", "b", {"x", "", "", "", {}, "zh-TW"}, "counter", "s", "E1", "k"};
+  ASSERT_OK(Await<CreatedCase>([&](auto done) { engine.Create(cmd, done); }).status());
+  auto f = fired.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const SlaEvent e = f.get();
+  EXPECT_GE(e.fired_at, e.due_at);
+  EXPECT_LT(e.fired_at - e.due_at, std::chrono::seconds(1));
+  EXPECT_FALSE(e.late);
+  std::printf("warning fired %lld ms after its instant\n",
+              static_cast<long long>((e.fired_at - e.due_at).count()));
+  scheduler.Stop();
+  (*db)->Close();
+}
+
 TEST_F(CaseEngineTest, EventsMissedWhileDownFireAtStartMarkedLate) {
   auto c = Create();
   clock_.Set(Taipei(2026, 2, 24, 9, 0));  // "csopsd was down" past response 50%, 80% and due
