@@ -2,7 +2,7 @@
 // code) that lets the public see a case's progress.
 //
 // A code is 10 characters from a 31-letter alphabet without look-alikes (no 0/O, 1/I/L), drawn
-// from the kernel's CSPRNG: about 49 bits, read out as "XXXXX-XXXXX". Only a salted SHA-256 of
+// from the kernel's CSPRNG: about 49 bits, read out as two groups of five. Only a salted SHA-256 of
 // it is stored, so a copy of the database does not reveal codes.
 #pragma once
 
