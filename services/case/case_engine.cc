@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "common/calendar/calendar_file.h"
+#include "common/log.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/domain/lookup_code.h"
 
@@ -100,6 +102,18 @@ const char* StatusText(CaseStatus s, bool en) {
       return en ? "Withdrawn" : "已撤回";
   }
   return "";
+}
+
+// The most urgent state of the case's running targets (met and missed count as on track).
+SlaState WorstState(const CaseView& v) {
+  auto has = [&](SlaState st) {
+    return std::any_of(v.targets.begin(), v.targets.end(),
+                       [&](const TargetView& t) { return t.state == st; });
+  };
+  return has(SlaState::kBreached)  ? SlaState::kBreached
+         : has(SlaState::kWarning) ? SlaState::kWarning
+         : has(SlaState::kPaused)  ? SlaState::kPaused
+                                   : SlaState::kOnTrack;
 }
 
 }  // namespace
@@ -470,7 +484,7 @@ Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCom
     }
   }
   after.next = next;
-  return Status();
+  return tx.SaveSlaSummary(c.id, next, WorstState(v));
 }
 
 void CaseEngine::Notify(const AfterCommit& after) const {
@@ -504,34 +518,63 @@ void CaseEngine::FireDue(std::string number, Done<int> done) {
 Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents() {
   std::vector<std::pair<std::string, Instant>> out;
   Status s = store_.Read([&](CaseTx& tx) {
-    auto numbers = tx.OpenCaseNumbers();
-    if (!numbers.ok()) return numbers.status();
-    const Instant now = clock_.Now();
-    for (const std::string& n : *numbers) {
-      auto found = tx.FindByNumber(n);
-      if (!found.ok()) return found.status();
-      if (!*found) continue;
-      auto view = ViewOf(tx, **found, now);
-      if (!view.ok()) return view.status();
-      auto fired_list = tx.FiredSlaEvents((*found)->id);
-      if (!fired_list.ok()) return fired_list.status();
-      std::set<std::string> fired(fired_list->begin(), fired_list->end());
-      std::optional<Instant> next;
-      for (const TargetView& t : view->targets) {
-        if (t.stopped_at) continue;
-        auto consider = [&](const std::string& event, const std::optional<Instant>& at) {
-          if (at && !fired.count(t.model->name + "/" + event) && (!next || *at < *next)) next = *at;
-        };
-        for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i)
-          consider("warning_" + std::to_string(t.model->warn_percents[i]), t.schedule.warnings[i]);
-        consider("breach", t.schedule.due);
-      }
-      if (next) out.emplace_back(n, *next);
-    }
+    auto scheduled = tx.ScheduledEvents();
+    if (!scheduled.ok()) return scheduled.status();
+    out = std::move(*scheduled);
     return Status();
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<int> CaseEngine::Recompute(bool all) {
+  constexpr int kBatch = 500;
+  struct Batch {
+    std::vector<AfterCommit> commits;
+    std::int64_t last_id = 0;
+    int skipped = 0;
+  };
+  std::int64_t cursor = 0;
+  int done_cases = 0;
+  int skipped = 0;
+  for (;;) {
+    auto batch = std::make_shared<Batch>();
+    std::promise<Status> committed;
+    store_.Transact(
+        [this, batch, cursor, all](CaseTx& tx) -> Status {
+          *batch = {};
+          batch->last_id = cursor;
+          const Instant now = clock_.Now();
+          auto rows = tx.OpenCasesAfter(cursor, kBatch, all);
+          if (!rows.ok()) return rows.status();
+          for (const CaseRecord& c : *rows) {
+            batch->last_id = c.id;
+            auto view = ViewOf(tx, c, now);
+            if (!view.ok()) {  // type or branch no longer configured: keep what is stored
+              ++batch->skipped;
+              continue;
+            }
+            CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
+            AfterCommit after;
+            after.number = c.acceptance_number;
+            CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, after));
+            batch->commits.push_back(std::move(after));
+          }
+          return Status();
+        },
+        [&committed](const Status& s) { committed.set_value(s); });
+    if (Status s = committed.get_future().get(); !s.ok()) return s;
+    for (const AfterCommit& after : batch->commits) Notify(after);
+    done_cases += static_cast<int>(batch->commits.size());
+    skipped += batch->skipped;
+    if (batch->last_id == cursor) break;
+    cursor = batch->last_id;
+  }
+  if (skipped > 0)
+    CSOPS_LOG(kWarning, "sla_recompute_skipped")
+        .Kv("cases", skipped)
+        .Kv("reason", "case type or branch no longer configured");
+  return done_cases;
 }
 
 void CaseEngine::Assign(std::string number, std::string staff_id, std::string department,
@@ -641,21 +684,13 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
         if (key.substr(slash + 1) == "met") ++r.met[key.substr(0, slash)];
       }
     }
-    auto open = tx.OpenCaseNumbers();
+    auto open = tx.CountOpen(branch);
     if (!open.ok()) return open.status();
-    const Instant now = clock_.Now();
-    for (const std::string& n : *open) {
-      auto found = tx.FindByNumber(n);
-      if (!found.ok()) return found.status();
-      if (!*found || (!branch.empty() && (*found)->branch_id != branch)) continue;
-      auto it = by_type.find((*found)->type_code);
+    for (const CaseTx::OpenCount& n : *open) {
+      auto it = by_type.find(n.type_code);
       if (it == by_type.end()) continue;
-      ++it->second.open;
-      auto view = ViewOf(tx, **found, now);
-      if (!view.ok()) return view.status();
-      if (std::any_of(view->targets.begin(), view->targets.end(),
-                      [](const TargetView& t) { return t.state == SlaState::kBreached; }))
-        ++it->second.open_breached;
+      it->second.open += n.cases;
+      if (n.state == SlaState::kBreached) it->second.open_breached += n.cases;
     }
     return Status();
   });
@@ -685,25 +720,10 @@ Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::Ope
          {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused})
       out[{code, s}] = 0;
   Status s = store_.Read([&](CaseTx& tx) {
-    auto open = tx.OpenCaseNumbers();
+    auto open = tx.CountOpen("");
     if (!open.ok()) return open.status();
-    const Instant now = clock_.Now();
-    for (const std::string& n : *open) {
-      auto found = tx.FindByNumber(n);
-      if (!found.ok()) return found.status();
-      if (!*found || !cfg().types.count((*found)->type_code)) continue;
-      auto view = ViewOf(tx, **found, now);
-      if (!view.ok()) return view.status();
-      auto has = [&](SlaState st) {
-        return std::any_of(view->targets.begin(), view->targets.end(),
-                           [&](const TargetView& t) { return t.state == st; });
-      };
-      const SlaState worst = has(SlaState::kBreached)  ? SlaState::kBreached
-                             : has(SlaState::kWarning) ? SlaState::kWarning
-                             : has(SlaState::kPaused)  ? SlaState::kPaused
-                                                       : SlaState::kOnTrack;
-      ++out[{(*found)->type_code, worst}];
-    }
+    for (const CaseTx::OpenCount& n : *open)
+      if (cfg().types.count(n.type_code)) out[{n.type_code, n.state}] += n.cases;
     return Status();
   });
   if (!s.ok()) return s;

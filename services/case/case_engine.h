@@ -4,8 +4,10 @@
 // Each command is one store transaction: the case row, its history row, its status period,
 // its targets' stored due instants and any notice for the applicant (outbox) commit together
 // or not at all. `done` runs after the commit. No gRPC, no SQL.
-// Not yet here (issue 4 continues): SLA event timers, ListCases, Assign, WatchSlaEvents,
-// GetSlaReport, metrics.
+//
+// Every commit that touches a case also stores the instant of its next pending SLA event and
+// its most urgent SLA state, so start-up arms the timers, and the open-case counts are read,
+// without recomputing any schedule.
 #pragma once
 
 #include <atomic>
@@ -115,8 +117,15 @@ class CaseEngine {
   // ever, in the same transaction as its history row and supervisor alert); `done` gets how
   // many fired.
   void FireDue(std::string number, Done<int> done);
-  // Acceptance numbers of open cases with the instant of their next pending SLA event.
+  // Acceptance numbers of open cases with the stored instant of their next pending SLA event.
   Result<std::vector<std::pair<std::string, Instant>>> PendingEvents();
+  // Recomputes the schedules of open cases under the rules in force, in transactions of a few
+  // hundred cases: stores their targets' due instants and next event, fires what is due now
+  // (marked late) and calls the hooks as any commit does. `all`: every open case (after a
+  // reload); otherwise only cases with no stored next event yet (written before schema 2).
+  // Cases whose type or branch is no longer configured keep what is stored (logged).
+  // Returns how many cases it recomputed. Blocks the caller.
+  Result<int> Recompute(bool all);
 
   // Called after every commit that may change a case's timers: the case and the instant of its
   // next pending event (nullopt: none). Set once, before serving.

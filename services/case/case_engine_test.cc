@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 
 #include "common/calendar/calendar_file.h"
 #include "common/testutil.h"
@@ -277,6 +278,45 @@ TEST_F(CaseEngineTest, SlaEventsFireOnceAtTheirInstants) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM case_history WHERE kind='sla'"), 4);
 }
 
+TEST_F(CaseEngineTest, StartUpArmsStoredNextEventsAndComputesMissingOnes) {
+  const std::string a = Create("s1")->view.record.acceptance_number;
+  const std::string b = Create("s2")->view.record.acceptance_number;
+  // Each commit stores the next event: response 50% at Fri 13 16:00.
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM cases WHERE next_event_at=" +
+            std::to_string(ToUnixMillis(Taipei(2026, 2, 13, 16, 0))) + " AND sla_state='on_track'"),
+      2);
+  // A case written by schema version 1 has neither; start-up computes it.
+  ASSERT_OK(db_->Write([&](sqlite::Connection& c) {
+    return c.Exec("UPDATE cases SET next_event_at=NULL, sla_state=NULL WHERE acceptance_number='" +
+                  b + "'");
+  }));
+  clock_.Set(Taipei(2026, 2, 13, 16, 0) +
+             std::chrono::seconds(30));  // both warnings came while "down"
+  SlaScheduler scheduler(clock_, *engine_);
+  std::vector<SlaEvent> seen;
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  ASSERT_OK(scheduler.Start());
+  scheduler.Stop();
+  ASSERT_EQ(seen.size(), 2u);  // each fired once, at start-up, marked late
+  EXPECT_TRUE(seen[0].late && seen[1].late);
+  EXPECT_EQ(std::set<std::string>({seen[0].acceptance_number, seen[1].acceptance_number}),
+            std::set<std::string>({a, b}));
+  EXPECT_EQ(scheduler.pending(), 2u);  // both re-armed for resolution 50% (Mon 23 11:45)
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM cases WHERE next_event_at=" +
+            std::to_string(ToUnixMillis(Taipei(2026, 2, 23, 11, 45))) + " AND sla_state='warning'"),
+      2);
+  auto counts = engine_->OpenCounts();
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->at({"application", SlaState::kWarning}), 2);
+  EXPECT_EQ(counts->at({"application", SlaState::kOnTrack}), 0);
+}
+
 TEST_F(CaseEngineTest, ReloadMovesDueInstantsButNeverRepeatsAnEvent) {
   SlaScheduler scheduler(clock_, *engine_);
   std::vector<SlaEvent> seen;
@@ -435,6 +475,11 @@ TEST_F(CaseEngineTest, ListFiltersByStatusAssigneeAndSlaStateAndPagesStably) {
 }
 
 TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
+  // Open cases are counted by the SLA state their last commit stored, as the timers keep it.
+  SlaScheduler scheduler(clock_, *engine_);
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      nullptr);
   const std::string on_time = Create("r1")->view.record.acceptance_number;
   const std::string late = Create("r2")->view.record.acceptance_number;
   Create("r3");  // stays open
@@ -442,6 +487,7 @@ TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
   ASSERT_OK(Move(on_time, CaseStatus::kCompleted).status());  // 3 business hours
   clock_.Set(Taipei(2026, 2, 24, 17, 0));
   ASSERT_OK(Move(late, CaseStatus::kCompleted).status());  // 25 h: response (16 h) missed
+  scheduler.RunDue();  // r3's response breach (Mon 23 16:00) fires; the case is breached
   auto report = engine_->Report(Taipei(2026, 2, 1, 0, 0), Taipei(2026, 3, 1, 0, 0), "", "");
   ASSERT_OK(report.status());
   const auto& r = *std::find_if(report->begin(), report->end(),

@@ -120,8 +120,24 @@ class CaseTx {
   virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
                                                         const std::string& branch,
                                                         const std::string& type) = 0;
-  // Acceptance numbers of every case that is not closed.
-  virtual Result<std::vector<std::string>> OpenCaseNumbers() = 0;
+  // Stores what the case's last commit computed: the instant of its next pending SLA event
+  // (null: none) and its most urgent SLA state. Start-up arms the timers from these alone, and
+  // the open-case counts are read from them, so neither recomputes a million schedules.
+  virtual Status SaveSlaSummary(std::int64_t case_id, std::optional<Instant> next,
+                                SlaState worst) = 0;
+  // Acceptance numbers and stored next-event instants of the cases that have one.
+  virtual Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() = 0;
+  // Open cases with id > after_id, by id, at most `limit`; only those without a stored
+  // summary (written before schema version 2) unless `all`.
+  virtual Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,
+                                                         bool all) = 0;
+  struct OpenCount {
+    std::string type_code;
+    SlaState state;
+    std::int64_t cases;
+  };
+  // Open cases by type and stored SLA state, of one branch or all ("").
+  virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.
   virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
                             std::optional<Instant> due, std::optional<Instant> stopped) = 0;

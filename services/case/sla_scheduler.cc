@@ -1,12 +1,12 @@
 #include "services/case/sla_scheduler.h"
 
-#include <future>
-
 #include "common/log.h"
 
 namespace csops::cases {
 
 Status SlaScheduler::Start() {
+  auto upgraded = engine_.Recompute(/*all=*/false);
+  if (!upgraded.ok()) return upgraded.status();
   auto pending = engine_.PendingEvents();
   if (!pending.ok()) return pending.status();
   for (const auto& [number, at] : *pending) Reschedule(number, at);
@@ -16,14 +16,10 @@ Status SlaScheduler::Start() {
 }
 
 Status SlaScheduler::Rearm() {
-  auto pending = engine_.PendingEvents();
-  if (!pending.ok()) return pending.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    next_.clear();
-    heap_ = {};
-  }
-  for (const auto& [number, at] : *pending) Reschedule(number, at);
+  // Every open case is recomputed and rescheduled through the engine's hook; closed cases
+  // have no timers to forget.
+  auto recomputed = engine_.Recompute(/*all=*/true);
+  if (!recomputed.ok()) return recomputed.status();
   RunDue();  // instants the new rules put in the past fire now
   return Status();
 }
@@ -69,14 +65,25 @@ int SlaScheduler::RunDue() {
       due.push_back(number);
     }
   }
+  // All at once, so a thousand cases due in the same second share group commits; this thread
+  // waits for every commit (each reschedules its case through the engine's hook).
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  waiter->left = due.size();
   for (const std::string& number : due) {
-    // Blocks this thread only; FireDue's commit reschedules the case through the hook.
-    std::promise<Result<int>> p;
-    engine_.FireDue(number, [&p](Result<int> r) { p.set_value(std::move(r)); });
-    auto r = p.get_future().get();
-    if (!r.ok())
-      CSOPS_LOG(kError, "sla_fire_failed").Kv("case", number).Kv("error", r.status().ToString());
+    engine_.FireDue(number, [waiter, number](Result<int> r) {
+      if (!r.ok())
+        CSOPS_LOG(kError, "sla_fire_failed").Kv("case", number).Kv("error", r.status().ToString());
+      std::lock_guard<std::mutex> lock(waiter->mu);
+      if (--waiter->left == 0) waiter->cv.notify_all();
+    });
   }
+  std::unique_lock<std::mutex> lock(waiter->mu);
+  waiter->cv.wait(lock, [&] { return waiter->left == 0; });
   return static_cast<int>(due.size());
 }
 

@@ -23,9 +23,11 @@ class SlaScheduler {
   SlaScheduler(const Clock& clock, CaseEngine& engine) : clock_(clock), engine_(engine) {}
   ~SlaScheduler() { Stop(); }
 
-  // Loads every open case's next event and starts the timer thread.
+  // Computes the next event of open cases that have none stored yet (a database from an
+  // older version), loads every stored next event, fires what is overdue and starts the timer
+  // thread.
   Status Start();
-  // Forgets every timer and loads them again (after the engine's rules changed).
+  // Recomputes every open case under the engine's new rules and re-arms its timer (SIGHUP).
   Status Rearm();
   void Stop();
   // The case's next event is at `next` (nullopt: none).

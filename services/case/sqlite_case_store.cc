@@ -117,6 +117,17 @@ CREATE TABLE case_create_replies(
   lookup_code TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
+)sql"},
+          {2, "stored next SLA event and state per case", R"sql(
+-- What the case's last commit computed; start-up arms the timers from next_event_at alone.
+-- Both stay NULL for cases written by version 1 until start-up computes them.
+ALTER TABLE cases ADD COLUMN next_event_at INTEGER;  -- UTC ms of the next pending SLA event
+ALTER TABLE cases ADD COLUMN sla_state TEXT;         -- most urgent state of its targets
+CREATE INDEX cases_next_event ON cases(next_event_at, acceptance_number)
+  WHERE next_event_at IS NOT NULL;
+CREATE INDEX cases_open_state ON cases(type_code, sla_state, branch_id) WHERE closed_at IS NULL;
+-- Every CreateCase purges expired replies; without this that is a scan of the whole table.
+CREATE INDEX case_create_replies_expiry ON case_create_replies(expires_at);
 )sql"}};
 }
 
@@ -451,17 +462,59 @@ class SqliteCaseTx final : public CaseTx {
     }
   }
 
-  Result<std::vector<std::string>> OpenCaseNumbers() override {
-    auto st = c_.PrepareCached(
-        "SELECT acceptance_number FROM cases WHERE status NOT IN "
-        "('completed','rejected','withdrawn') ORDER BY id");
+  Status SaveSlaSummary(std::int64_t case_id, std::optional<Instant> next,
+                        SlaState worst) override {
+    auto st = c_.PrepareCached("UPDATE cases SET next_event_at=?, sla_state=? WHERE id=?");
     if (!st.ok()) return st.status();
-    std::vector<std::string> out;
+    BindOpt(*st, 1, next);
+    return st->Bind(2, SlaStateName(worst)).Bind(3, case_id).Run();
+  }
+
+  Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() override {
+    auto st = c_.PrepareCached(
+        "SELECT acceptance_number, next_event_at FROM cases WHERE next_event_at IS NOT NULL");
+    if (!st.ok()) return st.status();
+    std::vector<std::pair<std::string, Instant>> out;
     for (;;) {
       auto row = st->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back(st->ColumnText(0));
+      out.emplace_back(st->ColumnText(0), FromUnixMillis(st->ColumnInt(1)));
+    }
+  }
+
+  Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,
+                                                 bool all) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE id > ?1 AND closed_at IS NULL AND "
+                               "(?2 OR sla_state IS NULL) ORDER BY id LIMIT ?3");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after_id).Bind(2, all ? 1 : 0).Bind(3, limit);
+    std::vector<CaseRecord> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto c = ReadCase(*st);
+      if (!c.ok()) return c.status();
+      out.push_back(std::move(*c));
+    }
+  }
+
+  Result<std::vector<OpenCount>> CountOpen(const std::string& branch) override {
+    auto st = c_.PrepareCached(
+        "SELECT type_code, sla_state, count(*) FROM cases WHERE closed_at IS NULL AND "
+        "(?1 = '' OR branch_id = ?1) GROUP BY type_code, sla_state");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch);
+    std::vector<OpenCount> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto state = ParseSlaState(st->ColumnIsNull(1) ? "" : st->ColumnText(1));
+      if (!state) return Status::Internal("a case has no stored SLA state");
+      out.push_back({st->ColumnText(0), *state, st->ColumnInt(2)});
     }
   }
 

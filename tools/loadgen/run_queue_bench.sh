@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts csopsd with tools/loadgen/bench.textproto on a fresh data directory under var/, runs
-# queue_loadgen against it (IssueTicket vs Health/Check, 64 in flight), and stops csopsd.
-#   tools/loadgen/run_queue_bench.sh [queue_loadgen options...]
+# loadgen against it (IssueTicket vs Health/Check, 64 in flight), and stops csopsd.
+#   tools/loadgen/run_queue_bench.sh [loadgen options...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools/build.sh build >/dev/null
@@ -18,4 +18,4 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n "$addr" ]] || { cat "$data/stderr"; exit 1; }
-build/tools/loadgen/queue_loadgen --addr="$addr" --branch=bench --service=A --inflight=64 "$@"
+build/tools/loadgen/loadgen --addr="$addr" --rpc=issue_ticket --branch=bench --service=A --inflight=64 "$@"

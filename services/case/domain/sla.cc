@@ -101,6 +101,13 @@ const char* SlaStateName(SlaState s) {
   return "unknown";
 }
 
+std::optional<SlaState> ParseSlaState(std::string_view name) {
+  for (SlaState s : {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused,
+                     SlaState::kMet, SlaState::kMissed})
+    if (name == SlaStateName(s)) return s;
+  return std::nullopt;
+}
+
 SlaState StateAt(const SlaSchedule& s, Instant now, bool paused_now,
                  std::optional<Instant> stopped_at) {
   if (stopped_at) return s.due && *stopped_at <= *s.due ? SlaState::kMet : SlaState::kMissed;

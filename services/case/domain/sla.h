@@ -76,6 +76,7 @@ Duration ActiveTimeBetween(const SlaCalendar& cal, Instant start, Instant until,
 
 enum class SlaState { kOnTrack, kWarning, kBreached, kPaused, kMet, kMissed };
 const char* SlaStateName(SlaState s);
+std::optional<SlaState> ParseSlaState(std::string_view name);
 
 // The state at `now`; `stopped_at` is when the stopping event happened, if it has.
 SlaState StateAt(const SlaSchedule& s, Instant now, bool paused_now,

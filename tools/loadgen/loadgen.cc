@@ -1,12 +1,15 @@
-// queue_loadgen: closed-loop gRPC load with N calls in flight. It measures
-// csops.queue.v1.QueueService/IssueTicket and, in the same run against the same server,
-// grpc.health.v1.Health/Check, alternating phases so both see the same machine noise.
+// loadgen: closed-loop gRPC load with N calls in flight. It measures one write RPC and, in the
+// same run against the same server, grpc.health.v1.Health/Check, alternating phases so both
+// see the same machine noise.
 //
-//   queue_loadgen --addr=127.0.0.1:50051 --branch=bench --service=A
-//                 [--inflight=64] [--seconds=5] [--rounds=2]
+//   loadgen --addr=127.0.0.1:50051 [--rpc=issue_ticket|create_case] [--branch=bench]
+//           [--service=A] [--type=complaint] [--inflight=64] [--seconds=5] [--rounds=2]
 //
-// Prints throughput, p50 and p99 latency per phase and the IssueTicket/health throughput
-// ratio. Every IssueTicket uses a fresh idempotency key, so every call creates a durable ticket.
+// issue_ticket: csops.queue.v1.QueueService/IssueTicket in --branch, service --service.
+// create_case: csops.case.v1.CaseService/CreateCase of type --type, round-robin over the
+// comma-separated --branch list (a branch numbers at most 9,999 cases a day).
+// Prints throughput, p50 and p99 latency per phase and the RPC/health throughput ratio. Every
+// call uses a fresh idempotency key, so every call creates a durable ticket or case.
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
@@ -14,10 +17,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "csops/case/v1/case_service.grpc.pb.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -25,10 +30,13 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 namespace pb = csops::queue::v1;
+namespace cpb = csops::case_::v1;
 namespace hpb = grpc::health::v1;
 
 struct Options {
   std::string addr = "127.0.0.1:50051";
+  std::string rpc = "issue_ticket";
+  std::string type = "complaint";
   std::string branch = "bench";
   std::string service = "A";
   int inflight = 64;
@@ -106,6 +114,46 @@ class IssueSlot final : public Slot {
   std::unique_ptr<grpc::ClientAsyncResponseReader<pb::IssueTicketResponse>> rpc_;
 };
 
+class CreateCaseSlot final : public Slot {
+ public:
+  CreateCaseSlot(cpb::CaseService::Stub* stub, const Options& o, std::atomic<long>* seq)
+      : stub_(stub), seq_(seq) {
+    std::stringstream list(o.branch);
+    for (std::string b; std::getline(list, b, ',');) branches_.push_back(b);
+    req_.set_type_code(o.type);
+    req_.mutable_applicant()->set_name("Load Applicant");
+    req_.mutable_applicant()->set_email("load@example.invalid");
+    req_.mutable_applicant()->add_preferred_channels(cpb::NOTICE_CHANNEL_EMAIL);
+    req_.set_received_via(cpb::RECEIVED_VIA_COUNTER);
+    req_.set_summary("loadgen case");
+    req_.set_staff_id("LOAD");
+    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
+              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
+  }
+  void Start(grpc::CompletionQueue* cq) override {
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    const long n = seq_->fetch_add(1);
+    req_.set_idempotency_key(prefix_ + std::to_string(n));
+    req_.set_branch_id(branches_[static_cast<std::size_t>(n) % branches_.size()]);
+    started = SteadyClock::now();
+    rpc_ = stub_->AsyncCreateCase(ctx_.get(), req_, cq);
+    rpc_->Finish(&resp_, &status_, this);
+  }
+  const grpc::Status& status() const override { return status_; }
+
+ private:
+  cpb::CaseService::Stub* stub_;
+  std::atomic<long>* seq_;
+  std::vector<std::string> branches_;
+  std::string prefix_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  cpb::CreateCaseRequest req_;
+  cpb::CreateCaseResponse resp_;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<cpb::CreateCaseResponse>> rpc_;
+};
+
 PhaseResult RunPhase(std::vector<std::unique_ptr<Slot>>& slots, double seconds) {
   grpc::CompletionQueue cq;
   std::vector<double> latencies_ms;
@@ -164,6 +212,10 @@ int main(int argc, char** argv) {
     std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
     if (k == "--addr")
       o.addr = v;
+    else if (k == "--rpc")
+      o.rpc = v;
+    else if (k == "--type")
+      o.type = v;
     else if (k == "--branch")
       o.branch = v;
     else if (k == "--service")
@@ -176,27 +228,37 @@ int main(int argc, char** argv) {
       o.rounds = std::stoi(v);
     else {
       std::fprintf(stderr,
-                   "usage: queue_loadgen --addr=HOST:PORT [--branch=bench] [--service=A] "
-                   "[--inflight=64] [--seconds=5] [--rounds=2]\n");
+                   "usage: loadgen --addr=HOST:PORT [--rpc=issue_ticket|create_case] "
+                   "[--branch=bench] [--service=A] [--type=complaint] [--inflight=64] "
+                   "[--seconds=5] [--rounds=2]\n");
       return 2;
     }
   }
+  if (o.rpc != "issue_ticket" && o.rpc != "create_case") {
+    std::fprintf(stderr, "loadgen: --rpc must be issue_ticket or create_case\n");
+    return 2;
+  }
   auto channel = grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    std::fprintf(stderr, "queue_loadgen: cannot connect to %s\n", o.addr.c_str());
+    std::fprintf(stderr, "loadgen: cannot connect to %s\n", o.addr.c_str());
     return 1;
   }
   auto health = hpb::Health::NewStub(channel);
   auto queue = pb::QueueService::NewStub(channel);
+  auto cases = cpb::CaseService::NewStub(channel);
   std::atomic<long> seq{0};
-  std::vector<std::unique_ptr<Slot>> health_slots, issue_slots;
+  std::vector<std::unique_ptr<Slot>> health_slots, rpc_slots;
   for (int i = 0; i < o.inflight; ++i) {
     health_slots.push_back(std::make_unique<HealthSlot>(health.get()));
-    issue_slots.push_back(std::make_unique<IssueSlot>(queue.get(), o, &seq));
+    if (o.rpc == "issue_ticket")
+      rpc_slots.push_back(std::make_unique<IssueSlot>(queue.get(), o, &seq));
+    else
+      rpc_slots.push_back(std::make_unique<CreateCaseSlot>(cases.get(), o, &seq));
   }
+  const char* rpc_name = o.rpc == "issue_ticket" ? "IssueTicket" : "CreateCase";
   RunPhase(health_slots, 1.0);  // warm-up: connection, server threads
-  std::printf("queue_loadgen addr=%s inflight=%d seconds=%.1f rounds=%d\n", o.addr.c_str(),
-              o.inflight, o.seconds, o.rounds);
+  std::printf("loadgen addr=%s rpc=%s inflight=%d seconds=%.1f rounds=%d\n", o.addr.c_str(),
+              o.rpc.c_str(), o.inflight, o.seconds, o.rounds);
   std::printf(
       "| round | call | calls/s | p50 ms | p99 ms | failed |\n|---|---|---:|---:|---:|---:|\n");
   double health_sum = 0, issue_sum = 0;
@@ -204,13 +266,13 @@ int main(int argc, char** argv) {
   for (int round = 1; round <= o.rounds; ++round) {
     PhaseResult h = RunPhase(health_slots, o.seconds);
     Print("Health/Check", round, h);
-    PhaseResult t = RunPhase(issue_slots, o.seconds);
-    Print("IssueTicket", round, t);
+    PhaseResult t = RunPhase(rpc_slots, o.seconds);
+    Print(rpc_name, round, t);
     health_sum += h.per_second;
     issue_sum += t.per_second;
     failures += h.failed + t.failed;
   }
-  std::printf("IssueTicket / Health/Check throughput = %.2f\n",
+  std::printf("%s / Health/Check throughput = %.2f\n", rpc_name,
               health_sum > 0 ? issue_sum / health_sum : 0);
   return failures == 0 ? 0 : 1;
 }
