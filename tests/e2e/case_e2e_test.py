@@ -7,7 +7,7 @@ import unittest
 
 import grpc
 
-from csopsd_harness import CaseClient, Csopsd, case_pb2 as c
+from csopsd_harness import CSOPSCTL, CaseClient, Csopsd, case_pb2 as c
 
 NAME, PHONE, EMAIL = "王小明", "0912345678", "ming@example.com"
 
@@ -70,9 +70,14 @@ class CaseEndToEndTest(unittest.TestCase):
 
         listed = self.client.ListCases(type_code="complaint", sla_state=c.SLA_STATE_PAUSED).cases
         self.assertIn(n, [x.acceptance_number for x in listed])
+        assigned = self.client.Assign(acceptance_number=n, staff_id="E0001",
+                                      department="business", assignee="E0042").case
+        self.assertEqual((assigned.assignee_department, assigned.assignee_staff), ("business", "E0042"))
+        mine = self.client.ListCases(assignee="E0042").cases
+        self.assertIn(n, [x.acceptance_number for x in mine])
         full = self.client.GetCase(acceptance_number=n).case
         self.assertEqual([h.kind for h in full.history],
-                         ["created", "transition", "transition", "note", "delay"])
+                         ["created", "transition", "transition", "note", "delay", "assign"])
         done = self.client.Transition(acceptance_number=n, to_status=c.CASE_STATUS_COMPLETED,
                                       staff_id="E0042").case
         self.assertEqual(done.status, c.CASE_STATUS_COMPLETED)
@@ -232,10 +237,29 @@ class CaseCtlTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             r = server.ctl("case", "list", "--assignee=E0042", "--sla=paused")
             self.assertIn(number, r.stdout)
+            r = server.ctl("case", "note", "--staff=E0042", "--note=已電話聯絡", number)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = server.ctl("case", "delay", "--staff=E0042", "--reason=等待地政資料",
+                           "--date=2099-03-01", number)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = server.ctl("case", "lookup", "--code=" + code, "--locale=en", number)
+            self.assertIn("2099-03-01", r.stdout)
+            self.assertIn("等待地政資料", r.stdout)
+            # A supervisor's live view: completing the case fires "resolution met".
+            watch = subprocess.Popen(
+                [CSOPSCTL, "--addr=" + server.grpc_addr, "case", "watch", "--branch=taipei-south",
+                 "--count=1", "--for=20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True)
+            time.sleep(0.5)  # the stream is open before the event
+            r = server.ctl("case", "transition", "--to=completed", "--staff=E0042", number)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out, err = watch.communicate(timeout=30)
+            self.assertEqual(watch.returncode, 0, err)
+            self.assertRegex(out, number + r"\s+resolution\s+met")
             r = server.ctl("case", "report", "--from=2000-01-01", "--to=2099-01-01")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertRegex(r.stdout, r"ownership_transfer\s+0\s+0")
-            bad = server.ctl("case", "transition", "--to=accepted", "--staff=E1", number)
+            self.assertRegex(r.stdout, r"ownership_transfer\s+1\s+1")
+            bad = server.ctl("case", "transition", "--to=waiting_customer", "--staff=E1", number)
             self.assertEqual(bad.returncode, 1)
             self.assertIn("FAILED_PRECONDITION", bad.stderr)
         finally:
