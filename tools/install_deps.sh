@@ -10,11 +10,13 @@ BUILD_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
   prometheus-cpp-dev libsqlite3-dev libboost-dev libabsl-dev libssl-dev tzdata
   libgtest-dev libgmock-dev
+  libcurl4-openssl-dev nlohmann-json3-dev   # notify: SMTP and HTTPS provider calls, JSON
 )
 TEST_PACKAGES=(
   prometheus            # promtool checks /metrics, rules and configs
   python3-grpcio python3-protobuf   # an independent gRPC client, used by /usr/bin/python3
   curl clang-format
+  python3-aiosmtpd      # a real SMTP server for the e-mail channel's tests
 )
 
 case "${1:-build}" in

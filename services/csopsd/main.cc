@@ -82,8 +82,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto server =
-      csopsd::Server::Start(*config, *flags, std::move(*branches), std::move(*case_config));
+  auto notify_config = notify::BuildNotifyConfig(*config);
+  if (!notify_config.ok()) {
+    std::fprintf(stderr, "csopsd: config error: %s\n", notify_config.status().message().c_str());
+    return 2;
+  }
+
+  auto server = csopsd::Server::Start(*config, *flags, std::move(*branches),
+                                      std::move(*case_config), std::move(*notify_config));
   if (!server.ok()) {
     CSOPS_LOG(kError, "start_failed").Kv("error", server.status().ToString());
     std::fprintf(stderr, "csopsd: %s\n", server.status().message().c_str());

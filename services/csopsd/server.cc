@@ -16,6 +16,7 @@
 #include "services/case/case_module.h"
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
+#include "services/notify/notify_module.h"
 #include "services/queue/queue_module.h"
 
 namespace csops::csopsd {
@@ -27,6 +28,7 @@ struct Server::State {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<queue::QueueModule> queue;
   std::unique_ptr<cases::CaseModule> cases;
+  std::unique_ptr<notify::NotifyModule> notify;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
   std::string metrics_address;
@@ -76,7 +78,8 @@ bool Runs(const Flags& flags, Target t) {
 
 Result<std::unique_ptr<Server>> Server::Start(
     const LoadedConfig& config, const Flags& flags,
-    std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases) {
+    std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases,
+    notify::NotifyConfig notify) {
   auto st = std::make_unique<State>();
   const auto& server_cfg = config.proto.server();
   const std::string listen = flags.listen.value_or(server_cfg.listen());
@@ -127,6 +130,15 @@ Result<std::unique_ptr<Server>> Server::Start(
     st->exposer->RegisterCollectable(st->cases->open_collector());
   }
 
+  if (Runs(flags, Target::kNotify)) {
+    auto n =
+        notify::NotifyModule::Start(StorageOptions(config, data_dir, "notify"), std::move(notify),
+                                    RealClock::Get(), data_dir, *st->registry);
+    if (!n.ok()) return n.status().WithContext("notify");
+    st->notify = std::move(*n);
+    st->exposer->RegisterCollectable(st->notify->queue_collector());
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -135,6 +147,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(st->admin.get());
   if (st->queue) builder.RegisterService(st->queue->service());
   if (st->cases) builder.RegisterService(st->cases->service());
+  if (st->notify) builder.RegisterService(st->notify->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -164,6 +177,10 @@ void Server::Shutdown(std::chrono::seconds grace) {
   if (state_->cases) state_->exposer->RemoveCollectable(state_->cases->open_collector());
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's
+  if (state_->notify) {
+    state_->exposer->RemoveCollectable(state_->notify->queue_collector());
+    state_->notify->Stop();  // dispatch stops; calls in flight are recorded; notify.db flushed
+  }
   state_->exposer.reset();
   state_->lock.reset();
 }

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "services/case/domain/case_model.h"
 #include "services/csopsd/flags.h"
+#include "services/notify/domain/notify_model.h"
 #include "services/queue/domain/branch.h"
 
 namespace csops::csopsd {
@@ -26,7 +27,8 @@ class Server {
   // REQUIRES: `branches` were built from `config` (csopsd validates them before serving).
   static Result<std::unique_ptr<Server>> Start(
       const LoadedConfig& config, const Flags& flags,
-      std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases);
+      std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases,
+      notify::NotifyConfig notify);
   ~Server();
 
   // Actual addresses, with any port 0 replaced by the port the OS picked.

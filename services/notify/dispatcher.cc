@@ -1,0 +1,159 @@
+#include "services/notify/dispatcher.h"
+
+#include <boost/asio/post.hpp>
+
+#include "common/log.h"
+
+namespace csops::notify {
+
+void ProviderGate::Enter() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return running_ < max_; });
+  ++running_;
+  if (rate_ <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  const auto slot = std::max(now, next_slot_);
+  next_slot_ = slot + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(1.0 / rate_));
+  lock.unlock();
+  std::this_thread::sleep_until(slot);
+}
+
+void ProviderGate::Leave() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --running_;
+  }
+  cv_.notify_one();
+}
+
+Dispatcher::Dispatcher(NotifyEngine& engine,
+                       std::map<std::string, std::unique_ptr<ChannelSender>> senders, int workers,
+                       Duration lease)
+    : engine_(engine), senders_(std::move(senders)), workers_(workers), lease_(lease) {
+  for (const ProviderModel& p : engine_.config().providers)
+    gates_[p.name] = std::make_unique<ProviderGate>(p.rate_per_second, p.max_concurrency);
+}
+
+Status Dispatcher::Start() {
+  for (const ProviderModel& p : engine_.config().providers)
+    if (!senders_.count(p.name)) return Status::Internal("no sender for provider " + p.name);
+  auto released = engine_.ReleaseLeases();
+  if (!released.ok()) return released.status();
+  if (*released > 0) CSOPS_LOG(kInfo, "notify_leases_released").Kv("deliveries", *released);
+  pool_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(workers_));
+  engine_.SetWakeHook([this] { Wake(); });
+  thread_ = std::thread([this] { Loop(); });
+  return Status();
+}
+
+void Dispatcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (pool_) pool_->join();
+  // Completions are recorded by the store's writer; wait until every one has come back.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+void Dispatcher::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+int Dispatcher::in_flight() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_flight_;
+}
+
+void Dispatcher::Finished() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_;
+  }
+  cv_.notify_all();
+}
+
+void Dispatcher::Loop() {
+  for (;;) {
+    int free;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+      woken_ = false;
+      free = workers_ - in_flight_;
+    }
+    const Instant now = RealClock::Get().Now();
+    for (auto& [name, sender] : senders_) sender->Tick(now);
+    std::size_t claimed = 0;
+    if (free > 0) {
+      auto due = engine_.Claim(free, lease_);
+      if (!due.ok()) {
+        CSOPS_LOG(kError, "notify_claim_failed").Kv("error", due.status().ToString());
+      } else {
+        claimed = due->size();
+        for (DeliveryRecord& d : *due) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++in_flight_;
+          }
+          boost::asio::post(*pool_, [this, d = std::move(d)]() mutable { Run(std::move(d)); });
+        }
+      }
+    }
+    if (free > 0 && claimed == static_cast<std::size_t>(free)) continue;  // maybe more due
+    auto next = engine_.NextDue();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_) return;
+    if (woken_) continue;
+    // At most a minute, for postcard windows and as a guard against wall-clock jumps.
+    auto until = std::chrono::system_clock::now() + std::chrono::minutes(1);
+    if (next.ok() && *next && free > 0)
+      until = std::min(until,
+                       std::chrono::time_point_cast<std::chrono::system_clock::duration>(**next));
+    if (free <= 0) {
+      cv_.wait(lock, [&] { return stop_ || woken_ || in_flight_ < workers_; });
+    } else {
+      cv_.wait_until(lock, until, [&] { return stop_ || woken_; });
+    }
+  }
+}
+
+void Dispatcher::Run(DeliveryRecord d) {
+  const auto providers = engine_.config().ProvidersFor(d.channel);
+  auto done = [this](Result<bool> r) {
+    if (!r.ok()) CSOPS_LOG(kError, "notify_record_failed").Kv("error", r.status().ToString());
+    Finished();
+  };
+  if (providers.empty()) {
+    engine_.Complete(d, "none", SendOutcome::Permanent("no provider for the channel"),
+                     Duration::zero(), done);
+    return;
+  }
+  // Retries rotate through the channel's providers: failover when one is down.
+  const ProviderModel& p = *providers[static_cast<std::size_t>(d.attempts) % providers.size()];
+  auto built = engine_.Build(d);
+  if (!built.ok()) {
+    engine_.Complete(d, p.name, SendOutcome::Permanent(built.status().message()), Duration::zero(),
+                     done);
+    return;
+  }
+  ProviderGate& gate = *gates_.at(p.name);
+  gate.Enter();
+  const auto started = std::chrono::steady_clock::now();
+  SendOutcome outcome = senders_.at(p.name)->Send(built->first);
+  const auto latency =
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+  gate.Leave();
+  engine_.Complete(std::move(d), p.name, std::move(outcome), latency, done);
+}
+
+}  // namespace csops::notify

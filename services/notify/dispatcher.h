@@ -1,0 +1,76 @@
+// Runs deliveries: one thread claims due deliveries (as many as there are free workers) and
+// hands them to a pool of worker threads, which pace each provider (token bucket at its
+// rate_per_second, at most max_concurrency calls in flight), call its sender, and record the
+// outcome through the engine. Event-driven: it sleeps until the earliest due delivery or until
+// the engine says something new may be due; no periodic scan.
+//
+// Crash safety comes from the store's leases: a delivery is claimed by moving its due instant
+// to the end of a lease, so one whose worker died is due again when the lease ends, and
+// Start() releases every lease left by a previous process at once.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "services/notify/channels/sender.h"
+#include "services/notify/notify_engine.h"
+
+namespace csops::notify {
+
+// Spaces calls to one provider at most `rate` per second (0: unlimited) and caps how many run
+// at once. Thread-safe.
+class ProviderGate {
+ public:
+  ProviderGate(double rate, int max_concurrency) : rate_(rate), max_(max_concurrency) {}
+  // Blocks until this call may start; pair with Leave().
+  void Enter();
+  void Leave();
+
+ private:
+  const double rate_;
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int running_ = 0;
+  std::chrono::steady_clock::time_point next_slot_{};
+};
+
+class Dispatcher {
+ public:
+  // `senders` by provider name; every provider of the engine's config needs one.
+  Dispatcher(NotifyEngine& engine, std::map<std::string, std::unique_ptr<ChannelSender>> senders,
+             int workers, Duration lease = std::chrono::minutes(2));
+  ~Dispatcher() { Stop(); }
+
+  // Releases leases of a previous process and starts the threads.
+  Status Start();
+  // Stops claiming and waits for the calls in flight to be recorded.
+  void Stop();
+  // Something may be due now (a commit); cheap, from any thread.
+  void Wake();
+  int in_flight() const;
+
+ private:
+  void Loop();
+  void Run(DeliveryRecord d);
+  void Finished();
+
+  NotifyEngine& engine_;
+  std::map<std::string, std::unique_ptr<ChannelSender>> senders_;
+  std::map<std::string, std::unique_ptr<ProviderGate>> gates_;
+  const int workers_;
+  const Duration lease_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;   // guarded by mu_
+  bool woken_ = false;  // guarded by mu_
+  int in_flight_ = 0;   // guarded by mu_
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::thread thread_;
+};
+
+}  // namespace csops::notify

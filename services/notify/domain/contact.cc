@@ -1,0 +1,99 @@
+#include "services/notify/domain/contact.h"
+
+namespace csops::notify {
+namespace {
+
+// Decodes UTF-8; invalid bytes become U+FFFD.
+std::u32string Decode(std::string_view s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    char32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
+// GSM 03.38 basic character set (as Unicode) and its extension table (two septets each).
+const std::u32string& GsmBasic() {
+  static const std::u32string s =
+      U"@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+      U"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  return s;
+}
+const std::u32string& GsmExtension() {
+  static const std::u32string s = U"^{}\\[~]|€\f";
+  return s;
+}
+
+}  // namespace
+
+Result<std::string> NormalizeMobile(std::string_view text, const std::string& field) {
+  std::string digits;
+  bool plus = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ' ' || c == '-') continue;
+    if (c == '+' && digits.empty() && !plus) {
+      plus = true;
+      continue;
+    }
+    if (c < '0' || c > '9')
+      return Status::InvalidArgument(field + ": not a mobile number (09XXXXXXXX or +8869XXXXXXXX)");
+    digits += c;
+  }
+  if (plus) {
+    if (digits.size() == 12 && digits.compare(0, 4, "8869") == 0) return "0" + digits.substr(3);
+  } else if (digits.size() == 10 && digits.compare(0, 2, "09") == 0) {
+    return digits;
+  }
+  return Status::InvalidArgument(field + ": not a mobile number (09XXXXXXXX or +8869XXXXXXXX)");
+}
+
+Status ValidateEmail(std::string_view text, const std::string& field) {
+  const auto bad = [&] { return Status::InvalidArgument(field + ": not an e-mail address"); };
+  if (text.empty() || text.size() > 254) return bad();
+  const auto at = text.find('@');
+  if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
+    return bad();
+  const std::string_view domain = text.substr(at + 1);
+  const auto dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return bad();
+  for (char c : text)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == ',') return bad();
+  return Status();
+}
+
+SmsSegments CountSmsSegments(std::string_view utf8) {
+  const std::u32string cps = Decode(utf8);
+  SmsSegments r;
+  int septets = 0;
+  for (char32_t cp : cps) {
+    if (GsmBasic().find(cp) != std::u32string::npos) {
+      ++septets;
+    } else if (GsmExtension().find(cp) != std::u32string::npos) {
+      septets += 2;
+    } else {
+      r.ucs2 = true;
+    }
+  }
+  if (r.ucs2) {
+    for (char32_t cp : cps) r.characters += cp > 0xFFFF ? 2 : 1;
+    r.segments = r.characters <= 70 ? 1 : (r.characters + 66) / 67;
+  } else {
+    r.characters = septets;
+    r.segments = septets <= 160 ? 1 : (septets + 152) / 153;
+  }
+  if (r.characters == 0) r.segments = 1;
+  return r;
+}
+
+}  // namespace csops::notify

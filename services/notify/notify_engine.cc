@@ -1,0 +1,577 @@
+#include "services/notify/notify_engine.h"
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+#include "services/notify/domain/contact.h"
+#include "services/notify/domain/delivery_policy.h"
+#include "services/notify/domain/timing.h"
+
+namespace csops::notify {
+namespace {
+
+constexpr Channel kDefaultChain[] = {Channel::kEmail, Channel::kAppPush, Channel::kSms,
+                                     Channel::kVoice, Channel::kPostcard};
+
+bool Reachable(const RecipientRecord& r, Channel c) {
+  switch (c) {
+    case Channel::kEmail:
+      return !r.email.empty();
+    case Channel::kSms:
+    case Channel::kVoice:
+      return !r.mobile.empty();
+    case Channel::kAppPush:
+      return !r.push_tokens.empty();
+    case Channel::kPostcard:
+      return !r.postal_address.empty();
+  }
+  return false;
+}
+
+const char* ContactField(Channel c) {
+  switch (c) {
+    case Channel::kEmail:
+      return "recipient.email";
+    case Channel::kSms:
+    case Channel::kVoice:
+      return "recipient.mobile";
+    case Channel::kAppPush:
+      return "recipient.push_tokens";
+    case Channel::kPostcard:
+      return "recipient.postal_address";
+  }
+  return "recipient";
+}
+
+Status CheckKey(const std::string& key) {
+  if (key.empty() || key.size() > 128)
+    return Status::InvalidArgument("idempotency_key: must be 1-128 characters");
+  for (char c : key)
+    if (c < 0x21 || c > 0x7e)
+      return Status::InvalidArgument("idempotency_key: printable ASCII only");
+  return Status();
+}
+
+Status CheckRecipient(RecipientRecord& r) {
+  for (char c : r.customer_number)
+    if (c < '0' || c > '9')
+      return Status::InvalidArgument("recipient.customer_number: digits only");
+  if (r.customer_number.size() > 20)
+    return Status::InvalidArgument("recipient.customer_number: at most 20 digits");
+  if (r.name.size() > 200) return Status::InvalidArgument("recipient.name: at most 200 bytes");
+  if (!r.mobile.empty()) {
+    auto m = NormalizeMobile(r.mobile, "recipient.mobile");
+    if (!m.ok()) return m.status();
+    r.mobile = *m;
+  }
+  if (!r.email.empty()) CSOPS_RETURN_IF_ERROR(ValidateEmail(r.email, "recipient.email"));
+  if (r.push_tokens.size() > 20)
+    return Status::InvalidArgument("recipient.push_tokens: at most 20");
+  for (const std::string& t : r.push_tokens)
+    if (t.empty() || t.size() > 4096)
+      return Status::InvalidArgument("recipient.push_tokens: each must be 1-4096 bytes");
+  if (r.postal_address.size() > 6)
+    return Status::InvalidArgument("recipient.postal_address: at most 6 lines");
+  for (const std::string& l : r.postal_address)
+    if (l.empty() || l.size() > 200)
+      return Status::InvalidArgument("recipient.postal_address: each line must be 1-200 bytes");
+  return Status();
+}
+
+std::string OverallStatus(const std::vector<DeliveryRecord>& ds) {
+  auto any = [&](DeliveryStatus s) {
+    return std::any_of(ds.begin(), ds.end(),
+                       [&](const DeliveryRecord& d) { return d.status == s; });
+  };
+  if (any(DeliveryStatus::kPending) || any(DeliveryStatus::kWaiting)) return "pending";
+  if (any(DeliveryStatus::kDelivered)) return "delivered";
+  if (any(DeliveryStatus::kSent)) return "sent";
+  if (any(DeliveryStatus::kFailed)) return "failed";
+  return "cancelled";
+}
+
+}  // namespace
+
+NotifyEngine::NotifyEngine(const Clock& clock, NotifyConfig config, NotifyStore& store,
+                           NotifyObserver* observer)
+    : clock_(clock), config_(std::move(config)), store_(store), observer_(observer) {}
+
+Result<PreparedSend> NotifyEngine::Prepare(SendCommand cmd) const {
+  CSOPS_RETURN_IF_ERROR(CheckKey(cmd.idempotency_key));
+  if (cmd.kind.empty()) return Status::InvalidArgument("kind: must not be empty");
+  auto kind = config_.kinds.find(cmd.kind);
+  if (kind == config_.kinds.end())
+    return Status::InvalidArgument("kind: '" + cmd.kind + "' is not configured");
+  if (cmd.locale.empty()) cmd.locale = "zh-TW";
+  auto tmpl = kind->second.templates.find(cmd.locale);
+  if (tmpl == kind->second.templates.end())
+    return Status::InvalidArgument("locale: must be zh-TW or en");
+  if (cmd.variables.size() > 64) return Status::InvalidArgument("variables: at most 64");
+  for (const auto& [k, v] : cmd.variables)
+    if (k.empty() || k.size() > 64 || v.size() > 2000)
+      return Status::InvalidArgument("variables." + k + ": names 1-64 bytes, values at most 2000");
+  if (auto rendered = Render(tmpl->second, cmd.variables); !rendered.ok()) return rendered.status();
+  CSOPS_RETURN_IF_ERROR(CheckRecipient(cmd.recipient));
+  if (cmd.send_after && *cmd.send_after - clock_.Now() > std::chrono::hours(24 * 366))
+    return Status::InvalidArgument("send_after: more than a year ahead");
+
+  PreparedSend p;
+  p.critical = kind->second.critical;
+  auto usable = [&](Channel c) -> Status {
+    if (!Reachable(cmd.recipient, c))
+      return Status::InvalidArgument(std::string(ContactField(c)) + ": required for " +
+                                     std::string(ChannelName(c)));
+    if (config_.ProvidersFor(c).empty())
+      return Status::FailedPrecondition("policy.channels: no provider is configured for " +
+                                        std::string(ChannelName(c)));
+    return Status();
+  };
+  std::set<Channel> seen;
+  for (Channel c : cmd.channels)
+    if (!seen.insert(c).second)
+      return Status::InvalidArgument("policy.channels: " + std::string(ChannelName(c)) +
+                                     " is listed twice");
+  switch (cmd.mode) {
+    case PolicyMode::kExplicit:
+      if (cmd.channels.empty())
+        return Status::InvalidArgument("policy.channels: required for EXPLICIT");
+      for (Channel c : cmd.channels) {
+        CSOPS_RETURN_IF_ERROR(usable(c));
+        p.channels.push_back(c);
+      }
+      break;
+    case PolicyMode::kAll:
+      for (Channel c : kAllChannels)
+        if (usable(c).ok()) p.channels.push_back(c);
+      break;
+    case PolicyMode::kFallback: {
+      std::vector<Channel> order(cmd.channels.begin(), cmd.channels.end());
+      if (order.empty()) order.assign(std::begin(kDefaultChain), std::end(kDefaultChain));
+      for (Channel c : order)
+        if (usable(c).ok()) p.channels.push_back(c);
+      break;
+    }
+  }
+  if (p.channels.empty())
+    return Status::InvalidArgument(
+        "recipient: no usable channel for the policy (no contact for it, or no provider)");
+  p.cmd = std::move(cmd);
+  return p;
+}
+
+Instant NotifyEngine::Allowed(Instant t, const NotificationRecord& n,
+                              const std::optional<QuietHours>& q) const {
+  if (n.urgent) return t;
+  return NextAllowed(t, config_.zone, q.value_or(config_.quiet));
+}
+
+Result<SendResult> NotifyEngine::AcceptInTx(NotifyTx& tx, const PreparedSend& p,
+                                            Instant now) const {
+  auto existing = tx.FindByKey(p.cmd.idempotency_key);
+  if (!existing.ok()) return existing.status();
+  if (*existing) return SendResult{**existing, true};
+  std::vector<Channel> channels = p.channels;
+  std::optional<QuietHours> quiet;
+  if (!p.cmd.recipient.customer_number.empty()) {
+    auto prefs = tx.Preferences(p.cmd.recipient.customer_number);
+    if (!prefs.ok()) return prefs.status();
+    if (*prefs) {
+      quiet = (*prefs)->quiet;
+      if (!p.critical)
+        std::erase_if(channels, [&](Channel c) {
+          return std::find((*prefs)->opted_out.begin(), (*prefs)->opted_out.end(), c) !=
+                 (*prefs)->opted_out.end();
+        });
+    }
+  }
+  if (channels.empty())
+    return Status::FailedPrecondition(
+        "recipient: the customer opted out of every channel this notice could use");
+  NotificationRecord n;
+  n.idempotency_key = p.cmd.idempotency_key;
+  n.kind = p.cmd.kind;
+  n.locale = p.cmd.locale;
+  n.recipient = p.cmd.recipient;
+  n.variables = p.cmd.variables;
+  n.urgent = p.cmd.urgent;
+  n.fallback = p.cmd.mode == PolicyMode::kFallback;
+  n.accepted_at = now;
+  n.plan_key = p.cmd.plan_key;
+  auto id = tx.InsertNotification(n);
+  if (!id.ok()) return id.status();
+  const Instant first = Allowed(std::max(now, p.cmd.send_after.value_or(now)), n, quiet);
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    DeliveryRecord d;
+    d.notification_id = *id;
+    d.position = static_cast<int>(i);
+    d.channel = channels[i];
+    d.status = n.fallback && i > 0 ? DeliveryStatus::kWaiting : DeliveryStatus::kPending;
+    d.next_attempt_at = first;
+    auto did = tx.InsertDelivery(d);
+    if (!did.ok()) return did.status();
+  }
+  return SendResult{*id, false};
+}
+
+void NotifyEngine::Send(SendCommand cmd, Done<SendResult> done) {
+  auto prepared = Prepare(std::move(cmd));
+  if (!prepared.ok()) return done(prepared.status());
+  SendMany({std::move(*prepared)},
+           [done = std::move(done)](Result<std::vector<Result<SendResult>>> r) {
+             if (!r.ok()) return done(r.status());
+             done(std::move(r->front()));
+           });
+}
+
+void NotifyEngine::SendMany(std::vector<PreparedSend> items,
+                            Done<std::vector<Result<SendResult>>> done) {
+  auto out = std::make_shared<std::vector<Result<SendResult>>>();
+  auto shared = std::make_shared<std::vector<PreparedSend>>(std::move(items));
+  store_.Transact(
+      [this, out, shared](NotifyTx& tx) -> Status {
+        out->clear();
+        const Instant now = clock_.Now();
+        for (const PreparedSend& p : *shared) {
+          auto r = AcceptInTx(tx, p, now);
+          // A store error fails the whole transaction; a refusal is this item's answer.
+          if (!r.ok() && r.status().code() != StatusCode::kFailedPrecondition) return r.status();
+          out->push_back(std::move(r));
+        }
+        return Status();
+      },
+      [this, out, shared, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        if (observer_)
+          for (std::size_t i = 0; i < out->size(); ++i)
+            if ((*out)[i].ok() && !(*out)[i]->duplicate) observer_->Accepted((*shared)[i].cmd.kind);
+        if (wake_) wake_();
+        done(std::move(*out));
+      });
+}
+
+Result<NotificationView> NotifyEngine::ViewOf(NotifyTx& tx, std::int64_t id) const {
+  auto n = tx.Notification(id);
+  if (!n.ok()) return n.status();
+  if (!*n) return Status::NotFound("notification " + std::to_string(id) + " does not exist");
+  NotificationView v;
+  v.record = std::move(**n);
+  auto ds = tx.Deliveries(id);
+  if (!ds.ok()) return ds.status();
+  v.deliveries = std::move(*ds);
+  auto as = tx.Attempts(id);
+  if (!as.ok()) return as.status();
+  v.attempts = std::move(*as);
+  v.status = OverallStatus(v.deliveries);
+  return v;
+}
+
+Result<NotificationView> NotifyEngine::Get(std::int64_t id) {
+  std::optional<NotificationView> out;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto v = ViewOf(tx, id);
+    if (!v.ok()) return v.status();
+    out = std::move(*v);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+Result<NotificationView> NotifyEngine::GetByKey(const std::string& key) {
+  CSOPS_RETURN_IF_ERROR(CheckKey(key));
+  std::optional<NotificationView> out;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto id = tx.FindByKey(key);
+    if (!id.ok()) return id.status();
+    if (!*id) return Status::NotFound("no notification has idempotency_key '" + key + "'");
+    auto v = ViewOf(tx, **id);
+    if (!v.ok()) return v.status();
+    out = std::move(*v);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+Result<NotifyEngine::Page> NotifyEngine::List(const std::string& customer, int page_size,
+                                              const std::string& token) {
+  if (customer.empty()) return Status::InvalidArgument("customer_number: must not be empty");
+  if (page_size < 0 || page_size > 500) return Status::InvalidArgument("page_size: must be 1-500");
+  if (page_size == 0) page_size = 50;
+  std::int64_t before = 0;
+  if (!token.empty()) {
+    char* end = nullptr;
+    before = token.size() > 1 && token[0] == 'n' ? std::strtoll(token.c_str() + 1, &end, 10) : -1;
+    if (before <= 0 || !end || *end != '\0')
+      return Status::InvalidArgument("page_token: not a token from a previous page");
+  }
+  Page page;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto ids = tx.ListByCustomer(customer, before, page_size);
+    if (!ids.ok()) return ids.status();
+    for (std::int64_t id : *ids) {
+      auto v = ViewOf(tx, id);
+      if (!v.ok()) return v.status();
+      page.items.push_back(std::move(*v));
+    }
+    if (static_cast<int>(ids->size()) == page_size)
+      page.next_page_token = "n" + std::to_string(ids->back());
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return page;
+}
+
+Status NotifyEngine::AfterFailure(NotifyTx& tx, const DeliveryRecord& d, Instant now) const {
+  auto n = tx.Notification(d.notification_id);
+  if (!n.ok()) return n.status();
+  if (!*n || !(*n)->fallback) return Status();
+  auto all = tx.Deliveries(d.notification_id);
+  if (!all.ok()) return all.status();
+  for (DeliveryRecord& next : *all) {
+    if (next.position <= d.position || next.status != DeliveryStatus::kWaiting) continue;
+    std::optional<QuietHours> quiet;
+    if (!(*n)->recipient.customer_number.empty()) {
+      auto prefs = tx.Preferences((*n)->recipient.customer_number);
+      if (!prefs.ok()) return prefs.status();
+      if (*prefs) quiet = (*prefs)->quiet;
+    }
+    next.status = DeliveryStatus::kPending;
+    next.next_attempt_at = Allowed(now, **n, quiet);
+    return tx.SaveDelivery(next);
+  }
+  return Status();
+}
+
+Status NotifyEngine::ApplyReceipt(NotifyTx& tx, DeliveryRecord& d, bool delivered,
+                                  const std::string& detail, Instant now,
+                                  std::vector<std::function<void()>>& notes) const {
+  if (d.status != DeliveryStatus::kSent) return Status();  // final already, or not yet sent
+  auto n = tx.Notification(d.notification_id);
+  if (!n.ok()) return n.status();
+  const Duration since = now - ((*n) ? (*n)->accepted_at : now);
+  if (delivered) {
+    d.status = DeliveryStatus::kDelivered;
+    CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
+    if (observer_)
+      notes.push_back([o = observer_, c = d.channel, since] { o->Delivered(c, since); });
+    return Status();
+  }
+  d.status = DeliveryStatus::kFailed;
+  d.last_error = "provider receipt: " + detail.substr(0, 200);
+  CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
+  if (observer_) notes.push_back([o = observer_, c = d.channel] { o->Failed(c, "receipt"); });
+  return AfterFailure(tx, d, now);
+}
+
+void NotifyEngine::ReportDelivery(std::string provider, std::string message_id, bool delivered,
+                                  std::string detail, Done<bool> done) {
+  if (provider.empty()) return done(Status::InvalidArgument("provider: must not be empty"));
+  if (message_id.empty() || message_id.size() > 200)
+    return done(Status::InvalidArgument("provider_message_id: must be 1-200 bytes"));
+  if (std::none_of(config_.providers.begin(), config_.providers.end(),
+                   [&](const ProviderModel& p) { return p.name == provider; }))
+    return done(Status::NotFound("provider '" + provider + "' is not configured"));
+  struct Out {
+    bool applied = false;
+    std::vector<std::function<void()>> notes;
+  };
+  auto out = std::make_shared<Out>();
+  store_.Transact(
+      [this, out, provider, message_id, delivered, detail](NotifyTx& tx) -> Status {
+        *out = {};
+        const Instant now = clock_.Now();
+        auto d = tx.FindByProviderId(provider, message_id);
+        if (!d.ok()) return d.status();
+        if (!*d) return tx.SaveEarlyReceipt(provider, message_id, {delivered, detail, now});
+        out->applied = true;
+        return ApplyReceipt(tx, **d, delivered, detail, now, out->notes);
+      },
+      [this, out, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        for (auto& note : out->notes) note();
+        if (wake_) wake_();
+        done(out->applied);
+      });
+}
+
+void NotifyEngine::SetPreferences(PreferencesRecord p, Done<PreferencesRecord> done) {
+  if (p.customer_number.empty())
+    return done(Status::InvalidArgument("preferences.customer_number: must not be empty"));
+  for (char c : p.customer_number)
+    if (c < '0' || c > '9')
+      return done(Status::InvalidArgument("preferences.customer_number: digits only"));
+  store_.Transact([p](NotifyTx& tx) { return tx.SavePreferences(p); },
+                  [p, done = std::move(done)](const Status& s) {
+                    if (!s.ok()) return done(s);
+                    done(p);
+                  });
+}
+
+Result<PreferencesRecord> NotifyEngine::GetPreferences(const std::string& customer) {
+  if (customer.empty()) return Status::InvalidArgument("customer_number: must not be empty");
+  PreferencesRecord out{customer, {}, std::nullopt};
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto p = tx.Preferences(customer);
+    if (!p.ok()) return p.status();
+    if (*p) out = **p;
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<int> NotifyEngine::ReleaseLeases() {
+  std::promise<Status> p;
+  auto n = std::make_shared<int>(0);
+  store_.Transact(
+      [this, n](NotifyTx& tx) -> Status {
+        auto r = tx.ReleaseLeases(clock_.Now());
+        if (!r.ok()) return r.status();
+        *n = *r;
+        return Status();
+      },
+      [&p](const Status& s) { p.set_value(s); });
+  if (Status s = p.get_future().get(); !s.ok()) return s;
+  return *n;
+}
+
+Result<std::vector<DeliveryRecord>> NotifyEngine::Claim(int limit, Duration lease) {
+  std::promise<Status> p;
+  auto out = std::make_shared<std::vector<DeliveryRecord>>();
+  store_.Transact(
+      [this, out, limit, lease](NotifyTx& tx) -> Status {
+        const Instant now = clock_.Now();
+        auto r = tx.ClaimDue(now, now + lease, limit);
+        if (!r.ok()) return r.status();
+        *out = std::move(*r);
+        return Status();
+      },
+      [&p](const Status& s) { p.set_value(s); });
+  if (Status s = p.get_future().get(); !s.ok()) return s;
+  return std::move(*out);
+}
+
+Result<std::optional<Instant>> NotifyEngine::NextDue() {
+  std::optional<Instant> out;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto r = tx.NextDue();
+    if (!r.ok()) return r.status();
+    out = *r;
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::pair<OutgoingMessage, Instant>> NotifyEngine::Build(const DeliveryRecord& d) {
+  std::optional<std::pair<OutgoingMessage, Instant>> out;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto n = tx.Notification(d.notification_id);
+    if (!n.ok()) return n.status();
+    if (!*n) return Status::Internal("delivery without its notification");
+    OutgoingMessage m;
+    m.delivery_id = d.id;
+    m.client_id = "csops-" + std::to_string(d.id);
+    m.channel = d.channel;
+    m.kind = (*n)->kind;
+    m.locale = (*n)->locale;
+    m.recipient = (*n)->recipient;
+    m.variables = (*n)->variables;
+    std::vector<std::string> live;
+    for (const std::string& t : m.recipient.push_tokens) {
+      auto pruned = tx.TokenPruned(t);
+      if (!pruned.ok()) return pruned.status();
+      if (!*pruned) live.push_back(t);
+    }
+    m.recipient.push_tokens = std::move(live);
+    auto kind = config_.kinds.find(m.kind);
+    if (kind == config_.kinds.end())
+      return Status::FailedPrecondition("kind '" + m.kind + "' is no longer configured");
+    auto rendered = Render(kind->second.templates.at(m.locale), m.variables);
+    if (!rendered.ok()) return rendered.status();
+    m.message = std::move(*rendered);
+    out.emplace(std::move(m), (*n)->accepted_at);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+void NotifyEngine::Complete(DeliveryRecord claimed, std::string provider, SendOutcome outcome,
+                            Duration latency, Done<bool> done) {
+  double jitter;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu_);
+    jitter = std::uniform_real_distribution<double>(0, 1)(rng_);
+  }
+  struct Out {
+    std::vector<std::function<void()>> notes;
+  };
+  auto out = std::make_shared<Out>();
+  store_.Transact(
+      [this, out, claimed, provider, outcome, latency, jitter](NotifyTx& tx) -> Status {
+        out->notes.clear();
+        const Instant now = clock_.Now();
+        CSOPS_RETURN_IF_ERROR(tx.InsertAttempt(
+            {claimed.id, now, claimed.channel, provider, std::string(OutcomeName(outcome.kind)),
+             outcome.provider_message_id, latency.count(), outcome.error}));
+        for (const std::string& t : outcome.invalid_tokens)
+          CSOPS_RETURN_IF_ERROR(tx.PruneToken(t, now));
+        auto current = tx.Delivery(claimed.id);
+        if (!current.ok()) return current.status();
+        if (!*current || (*current)->status != DeliveryStatus::kPending) return Status();
+        DeliveryRecord d = **current;
+        auto n = tx.Notification(d.notification_id);
+        if (!n.ok()) return n.status();
+        if (!*n) return Status::Internal("delivery without its notification");
+        std::optional<QuietHours> quiet;
+        if (!(*n)->recipient.customer_number.empty()) {
+          auto prefs = tx.Preferences((*n)->recipient.customer_number);
+          if (!prefs.ok()) return prefs.status();
+          if (*prefs) quiet = (*prefs)->quiet;
+        }
+        const NotificationRecord& rec = **n;
+        AfterAttempt after =
+            ApplyOutcome(d, outcome, provider, now, rec.accepted_at, config_, jitter,
+                         [&](Instant t) { return Allowed(t, rec, quiet); });
+        CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
+        if (observer_) {
+          const Duration since = now - rec.accepted_at;
+          if (after.sent)
+            out->notes.push_back([o = observer_, c = d.channel, since] { o->Sent(c, since); });
+          if (after.failed_for_good)
+            out->notes.push_back([o = observer_, c = d.channel, k = outcome.kind] {
+              o->Failed(c, k == OutcomeKind::kPermanent ? "permanent" : "gave_up");
+            });
+        }
+        if (after.failed_for_good) CSOPS_RETURN_IF_ERROR(AfterFailure(tx, d, now));
+        if (after.sent) {
+          if (rec.fallback) {
+            auto all = tx.Deliveries(d.notification_id);
+            if (!all.ok()) return all.status();
+            for (DeliveryRecord& rest : *all)
+              if (rest.position > d.position && rest.status == DeliveryStatus::kWaiting) {
+                rest.status = DeliveryStatus::kCancelled;
+                CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(rest));
+              }
+          }
+          auto early = tx.TakeEarlyReceipt(provider, d.provider_message_id);
+          if (!early.ok()) return early.status();
+          if (*early && !d.provider_message_id.empty())
+            CSOPS_RETURN_IF_ERROR(
+                ApplyReceipt(tx, d, (*early)->delivered, (*early)->detail, now, out->notes));
+        }
+        return Status();
+      },
+      [this, out, claimed, provider, outcome, latency, done = std::move(done)](const Status& s) {
+        if (!s.ok()) return done(s);
+        if (observer_) observer_->Attempted(claimed.channel, provider, outcome.kind, latency);
+        for (auto& note : out->notes) note();
+        if (wake_) wake_();
+        done(true);
+      });
+}
+
+}  // namespace csops::notify

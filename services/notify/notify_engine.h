@@ -1,0 +1,138 @@
+// The notify service's application logic: accepts notifications (validated completely before
+// anything is written, deduplicated atomically by idempotency key), answers reads, applies
+// provider receipts (also ones that arrive before their send is recorded), keeps preferences,
+// and gives the dispatcher its work: claim due deliveries, build their messages, record each
+// attempt's outcome with the retry/fallback rules. No gRPC, no SQL, no network.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/notify/channels/sender.h"
+#include "services/notify/domain/notify_model.h"
+#include "services/notify/notify_store.h"
+
+namespace csops::notify {
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+enum class PolicyMode { kExplicit, kAll, kFallback };
+
+struct SendCommand {
+  std::string idempotency_key;
+  std::string kind;
+  std::string locale = "zh-TW";
+  RecipientRecord recipient;
+  std::map<std::string, std::string> variables;
+  PolicyMode mode = PolicyMode::kFallback;
+  std::vector<Channel> channels;  // explicit and fallback
+  std::optional<Instant> send_after;
+  bool urgent = false;
+  std::string plan_key;
+};
+
+// A command that passed every check that needs no store, with the channels it may use (before
+// the customer's opt-outs, which are read in the accepting transaction).
+struct PreparedSend {
+  SendCommand cmd;
+  std::vector<Channel> channels;
+  bool critical = false;
+};
+
+struct SendResult {
+  std::int64_t id = 0;
+  bool duplicate = false;
+};
+
+struct NotificationView {
+  NotificationRecord record;
+  std::vector<DeliveryRecord> deliveries;
+  std::vector<AttemptRecord> attempts;
+  std::string status;  // pending, sent, delivered, failed, cancelled
+};
+
+// Metrics and logs hang off these; called after the commit that made them true.
+class NotifyObserver {
+ public:
+  virtual ~NotifyObserver() = default;
+  virtual void Accepted(const std::string& kind) = 0;
+  virtual void Attempted(Channel c, const std::string& provider, OutcomeKind result,
+                         Duration latency) = 0;
+  // `since_accepted`: acceptance to the provider taking it (sent) or to its receipt (delivered).
+  virtual void Sent(Channel c, Duration since_accepted) = 0;
+  virtual void Delivered(Channel c, Duration since_accepted) = 0;
+  virtual void Failed(Channel c, const std::string& reason) = 0;
+};
+
+class NotifyEngine {
+ public:
+  NotifyEngine(const Clock& clock, NotifyConfig config, NotifyStore& store,
+               NotifyObserver* observer = nullptr);
+
+  // Every check that needs no store: key, kind, locale, variables (rendered with the kind's
+  // template), contact formats, and channels the policy names that the recipient can be reached
+  // on and a provider serves. kInvalidArgument / kFailedPrecondition naming the field.
+  Result<PreparedSend> Prepare(SendCommand cmd) const;
+  // Prepare, then accept durably. The same key returns the first id with duplicate=true.
+  void Send(SendCommand cmd, Done<SendResult> done);
+  // Accepts prepared commands in one transaction; one result per command, in order (an item
+  // whose customer opted out of every channel gets its own error, the others are accepted).
+  void SendMany(std::vector<PreparedSend> items, Done<std::vector<Result<SendResult>>> done);
+
+  Result<NotificationView> Get(std::int64_t id);
+  Result<NotificationView> GetByKey(const std::string& key);
+  struct Page {
+    std::vector<NotificationView> items;
+    std::string next_page_token;
+  };
+  Result<Page> List(const std::string& customer_number, int page_size, const std::string& token);
+
+  // A provider's receipt. Applied to the send it names; when that send is not recorded yet the
+  // receipt is kept and applied when it is (done gets false then).
+  void ReportDelivery(std::string provider, std::string message_id, bool delivered,
+                      std::string detail, Done<bool> done);
+
+  void SetPreferences(PreferencesRecord p, Done<PreferencesRecord> done);
+  Result<PreferencesRecord> GetPreferences(const std::string& customer_number);
+
+  // --- for the dispatcher ---
+  // Start-up: deliveries leased by a process that died are due now.
+  Result<int> ReleaseLeases();
+  // Due deliveries, leased for `lease` so no other worker takes them.
+  Result<std::vector<DeliveryRecord>> Claim(int limit, Duration lease);
+  Result<std::optional<Instant>> NextDue();
+  // The message of a claimed delivery (rendered, with its contact) and its notification's
+  // acceptance instant.
+  Result<std::pair<OutgoingMessage, Instant>> Build(const DeliveryRecord& d);
+  // Records the attempt and moves the delivery (and its fallback chain) on.
+  void Complete(DeliveryRecord claimed, std::string provider, SendOutcome outcome, Duration latency,
+                Done<bool> done);
+  // Called after any commit that may have made a delivery due (set once, before serving).
+  void SetWakeHook(std::function<void()> wake) { wake_ = std::move(wake); }
+
+  const NotifyConfig& config() const { return config_; }
+
+ private:
+  Result<NotificationView> ViewOf(NotifyTx& tx, std::int64_t id) const;
+  Result<SendResult> AcceptInTx(NotifyTx& tx, const PreparedSend& p, Instant now) const;
+  Status AfterFailure(NotifyTx& tx, const DeliveryRecord& d, Instant now) const;
+  Status ApplyReceipt(NotifyTx& tx, DeliveryRecord& d, bool delivered, const std::string& detail,
+                      Instant now, std::vector<std::function<void()>>& notes) const;
+  Instant Allowed(Instant t, const NotificationRecord& n, const std::optional<QuietHours>& q) const;
+
+  const Clock& clock_;
+  const NotifyConfig config_;
+  NotifyStore& store_;
+  NotifyObserver* observer_;
+  std::function<void()> wake_;
+  mutable std::mutex rng_mu_;
+  mutable std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace csops::notify

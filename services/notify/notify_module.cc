@@ -1,0 +1,77 @@
+#include "services/notify/notify_module.h"
+
+#include <filesystem>
+
+#include "services/notify/channels/http_senders.h"
+#include "services/notify/channels/postcard_writer.h"
+#include "services/notify/channels/smtp_sender.h"
+
+namespace csops::notify {
+
+std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyConfig& config,
+                                                                  const Clock& clock,
+                                                                  const std::string& data_dir) {
+  std::map<std::string, std::unique_ptr<ChannelSender>> out;
+  for (const ProviderModel& p : config.providers) {
+    switch (p.kind) {
+      case ProviderKind::kSmtp:
+        out[p.name] = std::make_unique<SmtpSender>(p);
+        break;
+      case ProviderKind::kMitakeSms:
+        out[p.name] = std::make_unique<MitakeSmsSender>(p);
+        break;
+      case ProviderKind::kJsonSms:
+        out[p.name] = std::make_unique<JsonSmsSender>(p);
+        break;
+      case ProviderKind::kVoiceWebhook:
+        out[p.name] = std::make_unique<VoiceSender>(p);
+        break;
+      case ProviderKind::kFcm:
+        out[p.name] = std::make_unique<FcmSender>(p);
+        break;
+      case ProviderKind::kPostcardFile: {
+        std::filesystem::path dir(p.directory);
+        if (dir.is_relative()) dir = std::filesystem::path(data_dir) / dir;
+        out[p.name] = std::make_unique<PostcardWriter>(p, dir.string(), clock);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOptions db_options,
+                                                          NotifyConfig config, const Clock& clock,
+                                                          const std::string& data_dir,
+                                                          prometheus::Registry& registry) {
+  std::unique_ptr<NotifyModule> m(new NotifyModule());
+  db_options.migrations = SqliteNotifyStore::Migrations();
+  db_options.registry = &registry;
+  auto db = sqlite::Database::Open(std::move(db_options));
+  if (!db.ok()) return db.status();
+  m->db_ = std::move(*db);
+  m->store_ = std::make_unique<SqliteNotifyStore>(*m->db_);
+  m->metrics_ = std::make_unique<NotifyMetrics>(registry, config);
+  auto senders = MakeSenders(config, clock, data_dir);
+  const int workers = config.workers;
+  m->engine_ =
+      std::make_unique<NotifyEngine>(clock, std::move(config), *m->store_, m->metrics_.get());
+  m->dispatcher_ = std::make_unique<Dispatcher>(*m->engine_, std::move(senders), workers);
+  if (Status s = m->dispatcher_->Start(); !s.ok()) return s.WithContext("dispatcher");
+  m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
+  m->service_ = std::make_unique<NotifyService>(*m->engine_, *m->executor_);
+  m->queue_collector_ = std::make_shared<NotifyQueueCollector>(*m->store_);
+  return m;
+}
+
+NotifyModule::~NotifyModule() { Stop(); }
+
+void NotifyModule::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (dispatcher_) dispatcher_->Stop();
+  if (executor_) executor_->join();
+  if (db_) db_->Close();
+}
+
+}  // namespace csops::notify

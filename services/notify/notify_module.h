@@ -1,0 +1,48 @@
+// What csopsd needs to run the notify service: notify.db with its migrations, the engine, the
+// provider senders, the dispatcher, a read executor and the gRPC service. Stop() after the
+// gRPC server has shut down: it stops dispatching and waits for calls in flight to be recorded.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+
+#include "common/sqlite/database.h"
+#include "services/notify/dispatcher.h"
+#include "services/notify/notify_engine.h"
+#include "services/notify/notify_metrics.h"
+#include "services/notify/notify_service.h"
+#include "services/notify/sqlite_notify_store.h"
+
+namespace csops::notify {
+
+class NotifyModule {
+ public:
+  // `data_dir` anchors relative postcard directories.
+  static Result<std::unique_ptr<NotifyModule>> Start(sqlite::DatabaseOptions db_options,
+                                                     NotifyConfig config, const Clock& clock,
+                                                     const std::string& data_dir,
+                                                     prometheus::Registry& registry);
+  ~NotifyModule();
+  grpc::Service* service() { return service_.get(); }
+  std::shared_ptr<prometheus::Collectable> queue_collector() { return queue_collector_; }
+  void Stop();
+
+ private:
+  NotifyModule() = default;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteNotifyStore> store_;
+  std::unique_ptr<NotifyMetrics> metrics_;
+  std::unique_ptr<NotifyEngine> engine_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<boost::asio::thread_pool> executor_;
+  std::unique_ptr<NotifyService> service_;
+  std::shared_ptr<NotifyQueueCollector> queue_collector_;
+  bool stopped_ = false;
+};
+
+// One sender per configured provider (by name).
+std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyConfig& config,
+                                                                  const Clock& clock,
+                                                                  const std::string& data_dir);
+
+}  // namespace csops::notify

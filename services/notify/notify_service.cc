@@ -1,0 +1,368 @@
+#include "services/notify/notify_service.h"
+
+#include <boost/asio/post.hpp>
+#include <deque>
+
+#include "common/grpc_status.h"
+#include "common/mask.h"
+#include "common/proto_time.h"
+
+namespace csops::notify {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+template <typename T, typename Fill>
+Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill](Result<T> r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status()));
+      return;
+    }
+    fill(*r);
+    reactor->Finish(grpc::Status::OK);
+  };
+}
+
+ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
+pb::Channel ToProto(Channel c) { return static_cast<pb::Channel>(static_cast<int>(c)); }
+
+std::optional<Channel> FromProto(int c) {
+  if (c < 1 || c > 5) return std::nullopt;
+  return static_cast<Channel>(c);
+}
+
+std::string Destination(const RecipientRecord& r, Channel c) {
+  switch (c) {
+    case Channel::kEmail:
+      return MaskEmail(r.email);
+    case Channel::kSms:
+    case Channel::kVoice:
+      return MaskPhone(r.mobile);
+    case Channel::kAppPush:
+      return std::to_string(r.push_tokens.size()) + " installation(s)";
+    case Channel::kPostcard:
+      return r.postal_address.empty() ? "" : MaskName(r.postal_address.front());
+  }
+  return "";
+}
+
+void ToProto(const NotificationView& v, pb::Notification* out) {
+  out->set_id(std::to_string(v.record.id));
+  out->set_idempotency_key(v.record.idempotency_key);
+  out->set_kind(v.record.kind);
+  out->set_customer_number(v.record.recipient.customer_number);
+  ToProtoTimestamp(v.record.accepted_at, out->mutable_accepted_at());
+  out->set_status(v.status);
+  for (const DeliveryRecord& d : v.deliveries) {
+    auto* o = out->add_deliveries();
+    o->set_channel(ToProto(d.channel));
+    o->set_status(static_cast<pb::DeliveryStatus>(static_cast<int>(d.status)));
+    o->set_attempts(d.attempts);
+    if (d.status == DeliveryStatus::kPending)
+      ToProtoTimestamp(d.next_attempt_at, o->mutable_next_attempt_at());
+    o->set_provider_message_id(d.provider_message_id);
+    o->set_last_error(d.last_error);
+    o->set_destination(Destination(v.record.recipient, d.channel));
+  }
+  for (const AttemptRecord& a : v.attempts) {
+    auto* o = out->add_attempts();
+    ToProtoTimestamp(a.at, o->mutable_at());
+    o->set_channel(ToProto(a.channel));
+    o->set_provider(a.provider);
+    o->set_result(a.result);
+    o->set_provider_message_id(a.provider_message_id);
+    o->set_latency_ms(a.latency_ms);
+    o->set_error(a.error);
+  }
+}
+
+std::string HhMm(int minutes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", (minutes / 60) % 24, minutes % 60);
+  return buf;
+}
+
+void ToProto(const PreferencesRecord& p, pb::Preferences* out) {
+  out->set_customer_number(p.customer_number);
+  for (Channel c : p.opted_out) out->add_opted_out(ToProto(c));
+  if (p.quiet) {
+    out->set_quiet_start(HhMm(p.quiet->start_minute));
+    out->set_quiet_end(HhMm(p.quiet->end_minute));
+  }
+}
+
+Result<int> ParseClock(const std::string& text, const std::string& field) {
+  if (text.size() == 5 && text[2] == ':' && isdigit(text[0]) && isdigit(text[1]) &&
+      isdigit(text[3]) && isdigit(text[4])) {
+    const int h = (text[0] - '0') * 10 + (text[1] - '0'),
+              m = (text[3] - '0') * 10 + (text[4] - '0');
+    if (h < 24 && m < 60) return h * 60 + m;
+  }
+  return Status::InvalidArgument(field + ": must be HH:MM");
+}
+
+// Reads a campaign: each item is converted and checked alone (Prepare), good ones are accepted
+// in transactions of up to kChunk items, and reading pauses while kMaxChunks are committing,
+// so a million-item stream uses bounded memory.
+class BatchReactor final : public grpc::ServerReadReactor<pb::SendRequest> {
+ public:
+  BatchReactor(NotifyEngine& engine, pb::SendBatchSummary* summary)
+      : engine_(engine), summary_(summary) {
+    StartRead(&item_);
+  }
+
+  void OnReadDone(bool ok) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!ok) {
+      reading_done_ = true;
+      FlushLocked(lock);
+      const bool finish = ReadyToFinishLocked();
+      lock.unlock();
+      if (finish) FinishNow();
+      return;
+    }
+    const std::int64_t index = next_index_++;
+    auto cmd = NotifyService::ToCommand(item_);
+    Result<PreparedSend> prepared =
+        cmd.ok() ? engine_.Prepare(std::move(*cmd)) : Result<PreparedSend>(cmd.status());
+    if (!prepared.ok()) {
+      RejectLocked(index, item_.idempotency_key(), prepared.status().message());
+    } else {
+      chunk_.push_back(std::move(*prepared));
+      chunk_index_.push_back(index);
+    }
+    if (chunk_.size() >= kChunk) FlushLocked(lock);
+    if (committing_ >= kMaxChunks) {
+      paused_ = true;
+      return;
+    }
+    lock.unlock();
+    StartRead(&item_);
+  }
+
+  void OnDone() override { delete this; }
+  void OnCancel() override {}
+
+ private:
+  static constexpr std::size_t kChunk = 2000;
+  static constexpr int kMaxChunks = 4;
+
+  void RejectLocked(std::int64_t index, const std::string& key, const std::string& reason) {
+    summary_->set_rejected_count(summary_->rejected_count() + 1);
+    if (summary_->rejected_size() < 1000) {
+      auto* r = summary_->add_rejected();
+      r->set_index(index);
+      r->set_idempotency_key(key);
+      r->set_reason(reason);
+    }
+  }
+
+  void FlushLocked(std::unique_lock<std::mutex>& lock) {
+    if (chunk_.empty()) return;
+    ++committing_;
+    auto indexes = std::make_shared<std::vector<std::int64_t>>(std::move(chunk_index_));
+    auto keys = std::make_shared<std::vector<std::string>>();
+    for (const PreparedSend& p : chunk_) keys->push_back(p.cmd.idempotency_key);
+    std::vector<PreparedSend> items = std::move(chunk_);
+    chunk_.clear();
+    chunk_index_.clear();
+    lock.unlock();  // the completion may run at once (a closed store) and takes mu_
+    Commit(std::move(items), indexes, keys);
+    lock.lock();
+  }
+
+  void Commit(std::vector<PreparedSend> items, std::shared_ptr<std::vector<std::int64_t>> indexes,
+              std::shared_ptr<std::vector<std::string>> keys) {
+    engine_.SendMany(std::move(items),
+                     [this, indexes, keys](Result<std::vector<Result<SendResult>>> r) {
+                       std::unique_lock<std::mutex> lock(mu_);
+                       --committing_;
+                       if (!r.ok()) {
+                         if (error_.ok()) error_ = r.status();
+                       } else {
+                         for (std::size_t i = 0; i < r->size(); ++i) {
+                           const auto& one = (*r)[i];
+                           if (!one.ok()) {
+                             RejectLocked((*indexes)[i], (*keys)[i], one.status().message());
+                           } else if (one->duplicate) {
+                             summary_->set_duplicates(summary_->duplicates() + 1);
+                           } else {
+                             summary_->set_accepted(summary_->accepted() + 1);
+                           }
+                         }
+                       }
+                       const bool resume = paused_ && !reading_done_;
+                       if (resume) paused_ = false;
+                       const bool finish = ReadyToFinishLocked();
+                       lock.unlock();
+                       if (resume) StartRead(&item_);
+                       if (finish) FinishNow();
+                     });
+  }
+
+  // True once: everything read and committed. The caller finishes after unlocking (OnDone
+  // deletes this reactor, its mutex included).
+  bool ReadyToFinishLocked() {
+    if (!reading_done_ || committing_ > 0 || finished_) return false;
+    finished_ = true;
+    return true;
+  }
+  void FinishNow() { Finish(error_.ok() ? grpc::Status::OK : ToGrpcStatus(error_)); }
+
+  NotifyEngine& engine_;
+  pb::SendBatchSummary* summary_;
+  pb::SendRequest item_;
+  std::mutex mu_;
+  std::vector<PreparedSend> chunk_;
+  std::vector<std::int64_t> chunk_index_;
+  std::int64_t next_index_ = 0;
+  int committing_ = 0;
+  bool paused_ = false;
+  bool reading_done_ = false;
+  bool finished_ = false;
+  Status error_;
+};
+
+}  // namespace
+
+Result<SendCommand> NotifyService::ToCommand(const pb::SendRequest& r) {
+  SendCommand c;
+  c.idempotency_key = r.idempotency_key();
+  c.kind = r.kind();
+  c.locale = r.locale();
+  const auto& rc = r.recipient();
+  c.recipient.customer_number = rc.customer_number();
+  c.recipient.name = rc.name();
+  c.recipient.email = rc.email();
+  c.recipient.mobile = rc.mobile();
+  c.recipient.push_tokens.assign(rc.push_tokens().begin(), rc.push_tokens().end());
+  c.recipient.postal_address.assign(rc.postal_address().begin(), rc.postal_address().end());
+  for (const auto& [k, v] : r.variables()) c.variables[k] = v;
+  switch (r.policy().mode()) {
+    case pb::ChannelPolicy::EXPLICIT:
+      c.mode = PolicyMode::kExplicit;
+      break;
+    case pb::ChannelPolicy::ALL:
+      c.mode = PolicyMode::kAll;
+      break;
+    case pb::ChannelPolicy::FALLBACK:
+    case pb::ChannelPolicy::MODE_UNSPECIFIED:
+      c.mode = PolicyMode::kFallback;
+      break;
+    default:
+      return Status::InvalidArgument("policy.mode: unknown");
+  }
+  for (int ch : r.policy().channels()) {
+    auto channel = FromProto(ch);
+    if (!channel) return Status::InvalidArgument("policy.channels: unknown channel");
+    c.channels.push_back(*channel);
+  }
+  if (r.has_send_after()) c.send_after = FromProtoTimestamp(r.send_after());
+  c.urgent = r.urgent();
+  return c;
+}
+
+ServerUnaryReactor* NotifyService::Send(CallbackServerContext* ctx, const pb::SendRequest* req,
+                                        pb::SendResponse* resp) {
+  auto cmd = ToCommand(*req);
+  if (!cmd.ok()) return Fail(ctx, cmd.status());
+  auto* reactor = ctx->DefaultReactor();
+  engine_.Send(std::move(*cmd), Reply<SendResult>(reactor, [resp](const SendResult& r) {
+                 resp->set_id(std::to_string(r.id));
+                 resp->set_duplicate(r.duplicate);
+               }));
+  return reactor;
+}
+
+grpc::ServerReadReactor<pb::SendRequest>* NotifyService::SendBatch(CallbackServerContext*,
+                                                                   pb::SendBatchSummary* summary) {
+  return new BatchReactor(engine_, summary);
+}
+
+ServerUnaryReactor* NotifyService::GetNotification(CallbackServerContext* ctx,
+                                                   const pb::GetNotificationRequest* req,
+                                                   pb::Notification* resp) {
+  if (req->by_case() == pb::GetNotificationRequest::BY_NOT_SET)
+    return Fail(ctx, Status::InvalidArgument("id or idempotency_key: set one"));
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Result<NotificationView> v = Status::InvalidArgument("id: not a notification id");
+    if (req->by_case() == pb::GetNotificationRequest::kIdempotencyKey) {
+      v = engine_.GetByKey(req->idempotency_key());
+    } else {
+      char* end = nullptr;
+      const long long id = std::strtoll(req->id().c_str(), &end, 10);
+      if (!req->id().empty() && end && *end == '\0' && id > 0) v = engine_.Get(id);
+    }
+    Reply<NotificationView>(reactor,
+                            [resp](const NotificationView& n) { ToProto(n, resp); })(std::move(v));
+  });
+  return reactor;
+}
+
+ServerUnaryReactor* NotifyService::ListNotifications(CallbackServerContext* ctx,
+                                                     const pb::ListNotificationsRequest* req,
+                                                     pb::ListNotificationsResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<NotifyEngine::Page>(reactor, [resp](const NotifyEngine::Page& p) {
+      for (const NotificationView& v : p.items) ToProto(v, resp->add_notifications());
+      resp->set_next_page_token(p.next_page_token);
+    })(engine_.List(req->customer_number(), req->page_size(), req->page_token()));
+  });
+  return reactor;
+}
+
+ServerUnaryReactor* NotifyService::ReportDelivery(CallbackServerContext* ctx,
+                                                  const pb::ReportDeliveryRequest* req,
+                                                  pb::ReportDeliveryResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.ReportDelivery(
+      req->provider(), req->provider_message_id(), req->delivered(), req->detail(),
+      Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); }));
+  return reactor;
+}
+
+ServerUnaryReactor* NotifyService::SetPreferences(CallbackServerContext* ctx,
+                                                  const pb::SetPreferencesRequest* req,
+                                                  pb::Preferences* resp) {
+  const auto& p = req->preferences();
+  PreferencesRecord rec;
+  rec.customer_number = p.customer_number();
+  for (int c : p.opted_out()) {
+    auto ch = FromProto(c);
+    if (!ch) return Fail(ctx, Status::InvalidArgument("preferences.opted_out: unknown channel"));
+    rec.opted_out.push_back(*ch);
+  }
+  if (!p.quiet_start().empty() || !p.quiet_end().empty()) {
+    auto start = ParseClock(p.quiet_start(), "preferences.quiet_start");
+    auto end = ParseClock(p.quiet_end(), "preferences.quiet_end");
+    if (!start.ok()) return Fail(ctx, start.status());
+    if (!end.ok()) return Fail(ctx, end.status());
+    rec.quiet = QuietHours{*start, *end};
+  }
+  auto* reactor = ctx->DefaultReactor();
+  engine_.SetPreferences(std::move(rec), Reply<PreferencesRecord>(
+                                             reactor, [resp](const auto& r) { ToProto(r, resp); }));
+  return reactor;
+}
+
+ServerUnaryReactor* NotifyService::GetPreferences(CallbackServerContext* ctx,
+                                                  const pb::GetPreferencesRequest* req,
+                                                  pb::Preferences* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<PreferencesRecord>(reactor, [resp](const PreferencesRecord& p) { ToProto(p, resp); })(
+        engine_.GetPreferences(req->customer_number()));
+  });
+  return reactor;
+}
+
+}  // namespace csops::notify

@@ -1,0 +1,49 @@
+// gRPC adapter of csops.notify.v1.NotifyService: converts requests to engine commands and
+// results to responses. Reads run on the executor so no gRPC thread blocks on storage.
+// Contacts in answers are masked (common/mask.h): staff see where a notice went, not the
+// customer's whole address.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "csops/notify/v1/notify_service.grpc.pb.h"
+#include "services/notify/notify_engine.h"
+
+namespace csops::notify {
+
+namespace pb = csops::notify::v1;
+
+class NotifyService final : public pb::NotifyService::CallbackService {
+ public:
+  NotifyService(NotifyEngine& engine, boost::asio::thread_pool& executor)
+      : engine_(engine), executor_(executor) {}
+
+  grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext*, const pb::SendRequest*,
+                                 pb::SendResponse*) override;
+  grpc::ServerReadReactor<pb::SendRequest>* SendBatch(grpc::CallbackServerContext*,
+                                                      pb::SendBatchSummary*) override;
+  grpc::ServerUnaryReactor* GetNotification(grpc::CallbackServerContext*,
+                                            const pb::GetNotificationRequest*,
+                                            pb::Notification*) override;
+  grpc::ServerUnaryReactor* ListNotifications(grpc::CallbackServerContext*,
+                                              const pb::ListNotificationsRequest*,
+                                              pb::ListNotificationsResponse*) override;
+  grpc::ServerUnaryReactor* ReportDelivery(grpc::CallbackServerContext*,
+                                           const pb::ReportDeliveryRequest*,
+                                           pb::ReportDeliveryResponse*) override;
+  grpc::ServerUnaryReactor* SetPreferences(grpc::CallbackServerContext*,
+                                           const pb::SetPreferencesRequest*,
+                                           pb::Preferences*) override;
+  grpc::ServerUnaryReactor* GetPreferences(grpc::CallbackServerContext*,
+                                           const pb::GetPreferencesRequest*,
+                                           pb::Preferences*) override;
+
+  // Request -> command (no validation beyond the proto's enums; the engine checks the rest).
+  static Result<SendCommand> ToCommand(const pb::SendRequest& r);
+
+ private:
+  NotifyEngine& engine_;
+  boost::asio::thread_pool& executor_;
+};
+
+}  // namespace csops::notify

@@ -1,0 +1,131 @@
+// Persistence of notifications behind an interface (SQL lives only in sqlite_notify_store.cc).
+//
+// A notification is the request as accepted; each of its deliveries is one channel to try.
+// Deliveries are claimed by pushing their next_attempt_at forward by a lease, so a delivery
+// whose worker died (kill -9) simply comes due again when the lease ends: at-least-once, and
+// the duplicates are bounded by the sends in flight at the crash.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/notify/domain/notify_model.h"
+
+namespace csops::notify {
+
+struct RecipientRecord {
+  std::string customer_number;
+  std::string name;
+  std::string email;
+  std::string mobile;  // national form 09XXXXXXXX
+  std::vector<std::string> push_tokens;
+  std::vector<std::string> postal_address;
+};
+
+struct NotificationRecord {
+  std::int64_t id = 0;
+  std::string idempotency_key;
+  std::string kind;
+  std::string locale = "zh-TW";
+  RecipientRecord recipient;
+  std::map<std::string, std::string> variables;
+  bool urgent = false;
+  bool fallback = false;  // deliveries form one chain
+  Instant accepted_at;
+  std::string plan_key;  // "plan/key/step" when a plan step sent it
+};
+
+enum class DeliveryStatus { kPending = 1, kSent, kDelivered, kFailed, kCancelled, kWaiting };
+std::string_view DeliveryStatusName(DeliveryStatus s);
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view s);
+
+struct DeliveryRecord {
+  std::int64_t id = 0;
+  std::int64_t notification_id = 0;
+  int position = 0;  // order in the notification (the chain order for fallback)
+  Channel channel = Channel::kEmail;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  Instant next_attempt_at;
+  std::string provider;
+  std::string provider_message_id;
+  std::string last_error;
+  std::optional<Instant> sent_at;
+};
+
+struct AttemptRecord {
+  std::int64_t delivery_id = 0;
+  Instant at;
+  Channel channel = Channel::kEmail;
+  std::string provider;
+  std::string result;  // ok, transient, permanent
+  std::string provider_message_id;
+  std::int64_t latency_ms = 0;
+  std::string error;
+};
+
+struct PreferencesRecord {
+  std::string customer_number;
+  std::vector<Channel> opted_out;
+  std::optional<QuietHours> quiet;
+};
+
+// A receipt for a send whose own record was not committed yet; applied when it is.
+struct EarlyReceipt {
+  bool delivered = false;
+  std::string detail;
+  Instant received_at;
+};
+
+class NotifyTx {
+ public:
+  virtual ~NotifyTx() = default;
+  virtual Result<std::optional<std::int64_t>> FindByKey(const std::string& key) = 0;
+  virtual Result<std::int64_t> InsertNotification(const NotificationRecord& n) = 0;
+  virtual Result<std::int64_t> InsertDelivery(const DeliveryRecord& d) = 0;
+  virtual Result<std::optional<NotificationRecord>> Notification(std::int64_t id) = 0;
+  virtual Result<std::vector<DeliveryRecord>> Deliveries(std::int64_t notification_id) = 0;
+  virtual Result<std::vector<AttemptRecord>> Attempts(std::int64_t notification_id) = 0;
+  // Newest first, ids below `before_id` (0: from the newest).
+  virtual Result<std::vector<std::int64_t>> ListByCustomer(const std::string& customer,
+                                                           std::int64_t before_id, int limit) = 0;
+  // Pending deliveries due at `now`, earliest first; their next_attempt_at becomes `lease_end`.
+  virtual Result<std::vector<DeliveryRecord>> ClaimDue(Instant now, Instant lease_end,
+                                                       int limit) = 0;
+  virtual Result<std::optional<DeliveryRecord>> Delivery(std::int64_t id) = 0;
+  virtual Status SaveDelivery(const DeliveryRecord& d) = 0;
+  virtual Status InsertAttempt(const AttemptRecord& a) = 0;
+  // Makes every leased delivery due at `now` (start-up: their workers died with the last
+  // process); returns how many.
+  virtual Result<int> ReleaseLeases(Instant now) = 0;
+  // Earliest next_attempt_at of a pending delivery.
+  virtual Result<std::optional<Instant>> NextDue() = 0;
+  virtual Result<std::optional<DeliveryRecord>> FindByProviderId(const std::string& provider,
+                                                                 const std::string& message_id) = 0;
+  virtual Status SaveEarlyReceipt(const std::string& provider, const std::string& message_id,
+                                  const EarlyReceipt& r) = 0;
+  // Removes and returns the early receipt for that send, if one came.
+  virtual Result<std::optional<EarlyReceipt>> TakeEarlyReceipt(const std::string& provider,
+                                                               const std::string& message_id) = 0;
+  virtual Result<std::optional<PreferencesRecord>> Preferences(const std::string& customer) = 0;
+  virtual Status SavePreferences(const PreferencesRecord& p) = 0;
+  virtual Status PruneToken(const std::string& token, Instant at) = 0;
+  virtual Result<bool> TokenPruned(const std::string& token) = 0;
+  // Pending and waiting deliveries per channel name.
+  virtual Result<std::map<std::string, std::int64_t>> QueueDepth() = 0;
+};
+
+class NotifyStore {
+ public:
+  virtual ~NotifyStore() = default;
+  virtual void Transact(std::function<Status(NotifyTx&)> fn,
+                        std::function<void(const Status&)> done) = 0;
+  virtual Status Read(const std::function<Status(NotifyTx&)>& fn) = 0;
+};
+
+}  // namespace csops::notify

@@ -1,0 +1,468 @@
+#include "services/notify/sqlite_notify_store.h"
+
+#include <nlohmann/json.hpp>
+
+namespace csops::notify {
+
+using sqlite::Connection;
+using sqlite::Statement;
+using Json = nlohmann::json;
+
+std::string_view DeliveryStatusName(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kSent:
+      return "sent";
+    case DeliveryStatus::kDelivered:
+      return "delivered";
+    case DeliveryStatus::kFailed:
+      return "failed";
+    case DeliveryStatus::kCancelled:
+      return "cancelled";
+    case DeliveryStatus::kWaiting:
+      return "waiting";
+  }
+  return "unknown";
+}
+
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view s) {
+  for (DeliveryStatus d :
+       {DeliveryStatus::kPending, DeliveryStatus::kSent, DeliveryStatus::kDelivered,
+        DeliveryStatus::kFailed, DeliveryStatus::kCancelled, DeliveryStatus::kWaiting})
+    if (DeliveryStatusName(d) == s) return d;
+  return std::nullopt;
+}
+
+std::vector<sqlite::Migration> SqliteNotifyStore::Migrations() {
+  return {{1, "notifications, deliveries, attempts, receipts, preferences", R"sql(
+CREATE TABLE notifications(
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,  -- kept at least notify.key_retention_days
+  kind TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  customer_number TEXT NOT NULL,
+  recipient TEXT NOT NULL,               -- JSON; personal data
+  variables TEXT NOT NULL,               -- JSON object of strings
+  urgent INTEGER NOT NULL,
+  fallback INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL,          -- UTC ms
+  plan_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notifications_customer ON notifications(customer_number, id)
+  WHERE customer_number != '';
+CREATE TABLE deliveries(
+  id INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id),
+  position INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL,                  -- pending, sent, delivered, failed, cancelled, waiting
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,      -- due instant, or the end of a worker's lease
+  provider TEXT NOT NULL DEFAULT '',
+  provider_message_id TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  sent_at INTEGER,
+  leased INTEGER NOT NULL DEFAULT 0,     -- 1 while a worker holds it (next_attempt_at = lease end)
+  UNIQUE(notification_id, position)
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_provider_id ON deliveries(provider, provider_message_id)
+  WHERE provider_message_id != '';
+CREATE TABLE attempts(
+  id INTEGER PRIMARY KEY,
+  delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+  at INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  result TEXT NOT NULL,                  -- ok, transient, permanent
+  provider_message_id TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts(delivery_id, id);
+-- Receipts that arrived before the send they report on was recorded.
+CREATE TABLE early_receipts(
+  provider TEXT NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  delivered INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY(provider, provider_message_id)
+);
+CREATE TABLE preferences(
+  customer_number TEXT PRIMARY KEY,
+  opted_out TEXT NOT NULL,               -- comma list of channels
+  quiet_start INTEGER,                   -- minutes after local midnight
+  quiet_end INTEGER
+);
+-- App installations FCM reported as gone; never sent to again.
+CREATE TABLE pruned_tokens(
+  token TEXT PRIMARY KEY,
+  pruned_at INTEGER NOT NULL
+);
+)sql"}};
+}
+
+namespace {
+
+constexpr char kDeliveryColumns[] =
+    "id, notification_id, position, channel, status, attempts, next_attempt_at, provider, "
+    "provider_message_id, last_error, sent_at";
+
+Result<DeliveryRecord> ReadDelivery(const Statement& st) {
+  DeliveryRecord d;
+  d.id = st.ColumnInt(0);
+  d.notification_id = st.ColumnInt(1);
+  d.position = static_cast<int>(st.ColumnInt(2));
+  auto ch = ParseChannel(st.ColumnText(3));
+  auto status = ParseDeliveryStatus(st.ColumnText(4));
+  if (!ch || !status) return Status::Internal("delivery with an unknown channel or status");
+  d.channel = *ch;
+  d.status = *status;
+  d.attempts = static_cast<int>(st.ColumnInt(5));
+  d.next_attempt_at = FromUnixMillis(st.ColumnInt(6));
+  d.provider = st.ColumnText(7);
+  d.provider_message_id = st.ColumnText(8);
+  d.last_error = st.ColumnText(9);
+  if (!st.ColumnIsNull(10)) d.sent_at = FromUnixMillis(st.ColumnInt(10));
+  return d;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> All(Result<Statement>& st, F read) {
+  if (!st.ok()) return st.status();
+  std::vector<T> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    auto item = read(*st);
+    if (!item.ok()) return item.status();
+    out.push_back(std::move(*item));
+  }
+}
+
+std::string RecipientJson(const RecipientRecord& r) {
+  return Json{{"customer_number", r.customer_number},
+              {"name", r.name},
+              {"email", r.email},
+              {"mobile", r.mobile},
+              {"push_tokens", r.push_tokens},
+              {"postal_address", r.postal_address}}
+      .dump();
+}
+
+RecipientRecord ParseRecipient(const std::string& text) {
+  const Json j = Json::parse(text, nullptr, false);
+  RecipientRecord r;
+  if (!j.is_object()) return r;
+  r.customer_number = j.value("customer_number", "");
+  r.name = j.value("name", "");
+  r.email = j.value("email", "");
+  r.mobile = j.value("mobile", "");
+  r.push_tokens = j.value("push_tokens", std::vector<std::string>{});
+  r.postal_address = j.value("postal_address", std::vector<std::string>{});
+  return r;
+}
+
+class SqliteNotifyTx final : public NotifyTx {
+ public:
+  explicit SqliteNotifyTx(Connection& c) : c_(c) {}
+
+  Result<std::optional<std::int64_t>> FindByKey(const std::string& key) override {
+    auto st = c_.PrepareCached("SELECT id FROM notifications WHERE idempotency_key=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, key);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(st->ColumnInt(0));
+  }
+
+  Result<std::int64_t> InsertNotification(const NotificationRecord& n) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO notifications(idempotency_key, kind, locale, customer_number, recipient, "
+        "variables, urgent, fallback, accepted_at, plan_key) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, n.idempotency_key).Bind(2, n.kind).Bind(3, n.locale);
+    st->Bind(4, n.recipient.customer_number).Bind(5, RecipientJson(n.recipient));
+    st->Bind(6, Json(n.variables).dump()).Bind(7, n.urgent ? 1 : 0).Bind(8, n.fallback ? 1 : 0);
+    st->Bind(9, ToUnixMillis(n.accepted_at)).Bind(10, n.plan_key);
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return c_.LastInsertRowId();
+  }
+
+  Result<std::int64_t> InsertDelivery(const DeliveryRecord& d) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO deliveries(notification_id, position, channel, status, next_attempt_at) "
+        "VALUES(?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, d.notification_id).Bind(2, d.position).Bind(3, ChannelName(d.channel));
+    st->Bind(4, DeliveryStatusName(d.status)).Bind(5, ToUnixMillis(d.next_attempt_at));
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return c_.LastInsertRowId();
+  }
+
+  Result<std::optional<NotificationRecord>> Notification(std::int64_t id) override {
+    auto st = c_.PrepareCached(
+        "SELECT id, idempotency_key, kind, locale, recipient, variables, urgent, fallback, "
+        "accepted_at, plan_key FROM notifications WHERE id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, id);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<NotificationRecord>();
+    NotificationRecord n;
+    n.id = st->ColumnInt(0);
+    n.idempotency_key = st->ColumnText(1);
+    n.kind = st->ColumnText(2);
+    n.locale = st->ColumnText(3);
+    n.recipient = ParseRecipient(st->ColumnText(4));
+    const Json vars = Json::parse(st->ColumnText(5), nullptr, false);
+    if (vars.is_object())
+      for (const auto& [k, v] : vars.items())
+        if (v.is_string()) n.variables[k] = v.get<std::string>();
+    n.urgent = st->ColumnInt(6) != 0;
+    n.fallback = st->ColumnInt(7) != 0;
+    n.accepted_at = FromUnixMillis(st->ColumnInt(8));
+    n.plan_key = st->ColumnText(9);
+    return std::optional<NotificationRecord>(std::move(n));
+  }
+
+  Result<std::vector<DeliveryRecord>> Deliveries(std::int64_t notification_id) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kDeliveryColumns +
+                               " FROM deliveries WHERE notification_id=? ORDER BY position");
+    if (st.ok()) st->Bind(1, notification_id);
+    return All<DeliveryRecord>(st, ReadDelivery);
+  }
+
+  Result<std::vector<AttemptRecord>> Attempts(std::int64_t notification_id) override {
+    auto st = c_.PrepareCached(
+        "SELECT a.delivery_id, a.at, a.channel, a.provider, a.result, a.provider_message_id, "
+        "a.latency_ms, a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id "
+        "WHERE d.notification_id=? ORDER BY a.id");
+    if (st.ok()) st->Bind(1, notification_id);
+    return All<AttemptRecord>(st, [](const Statement& s) -> Result<AttemptRecord> {
+      AttemptRecord a;
+      a.delivery_id = s.ColumnInt(0);
+      a.at = FromUnixMillis(s.ColumnInt(1));
+      a.channel = ParseChannel(s.ColumnText(2)).value_or(Channel::kEmail);
+      a.provider = s.ColumnText(3);
+      a.result = s.ColumnText(4);
+      a.provider_message_id = s.ColumnText(5);
+      a.latency_ms = s.ColumnInt(6);
+      a.error = s.ColumnText(7);
+      return a;
+    });
+  }
+
+  Result<std::vector<std::int64_t>> ListByCustomer(const std::string& customer,
+                                                   std::int64_t before_id, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT id FROM notifications WHERE customer_number=?1 AND customer_number != '' AND "
+        "(?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+    if (st.ok()) st->Bind(1, customer).Bind(2, before_id).Bind(3, limit);
+    return All<std::int64_t>(
+        st, [](const Statement& s) -> Result<std::int64_t> { return s.ColumnInt(0); });
+  }
+
+  Result<std::vector<DeliveryRecord>> ClaimDue(Instant now, Instant lease_end, int limit) override {
+    auto st = c_.PrepareCached(
+        std::string(
+            "UPDATE deliveries SET next_attempt_at=?1, leased=1 WHERE id IN (SELECT id FROM "
+            "deliveries WHERE status='pending' AND next_attempt_at<=?2 ORDER BY "
+            "next_attempt_at LIMIT ?3) RETURNING ") +
+        kDeliveryColumns);
+    if (st.ok()) st->Bind(1, ToUnixMillis(lease_end)).Bind(2, ToUnixMillis(now)).Bind(3, limit);
+    return All<DeliveryRecord>(st, ReadDelivery);
+  }
+
+  Result<std::optional<DeliveryRecord>> Delivery(std::int64_t id) override {
+    auto st =
+        c_.PrepareCached(std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE id=?");
+    if (st.ok()) st->Bind(1, id);
+    auto all = All<DeliveryRecord>(st, ReadDelivery);
+    if (!all.ok()) return all.status();
+    if (all->empty()) return std::optional<DeliveryRecord>();
+    return std::optional<DeliveryRecord>(std::move(all->front()));
+  }
+
+  Status SaveDelivery(const DeliveryRecord& d) override {
+    auto st = c_.PrepareCached(
+        "UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?, provider=?, "
+        "provider_message_id=?, last_error=?, sent_at=?, leased=0 WHERE id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, DeliveryStatusName(d.status)).Bind(2, d.attempts);
+    st->Bind(3, ToUnixMillis(d.next_attempt_at)).Bind(4, d.provider);
+    st->Bind(5, d.provider_message_id).Bind(6, d.last_error);
+    if (d.sent_at) {
+      st->Bind(7, ToUnixMillis(*d.sent_at));
+    } else {
+      st->BindNull(7);
+    }
+    return st->Bind(8, d.id).Run();
+  }
+
+  Status InsertAttempt(const AttemptRecord& a) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO attempts(delivery_id, at, channel, provider, result, provider_message_id, "
+        "latency_ms, error) VALUES(?,?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, a.delivery_id).Bind(2, ToUnixMillis(a.at)).Bind(3, ChannelName(a.channel));
+    st->Bind(4, a.provider).Bind(5, a.result).Bind(6, a.provider_message_id);
+    return st->Bind(7, a.latency_ms).Bind(8, a.error).Run();
+  }
+
+  Result<int> ReleaseLeases(Instant now) override {
+    auto st = c_.PrepareCached(
+        "UPDATE deliveries SET next_attempt_at=?, leased=0 WHERE leased=1 AND status='pending'");
+    if (!st.ok()) return st.status();
+    CSOPS_RETURN_IF_ERROR(st->Bind(1, ToUnixMillis(now)).Run());
+    return c_.Changes();
+  }
+
+  Result<std::optional<Instant>> NextDue() override {
+    auto st =
+        c_.PrepareCached("SELECT min(next_attempt_at) FROM deliveries WHERE status='pending'");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st->ColumnIsNull(0)) return std::optional<Instant>();
+    return std::optional<Instant>(FromUnixMillis(st->ColumnInt(0)));
+  }
+
+  Result<std::optional<DeliveryRecord>> FindByProviderId(const std::string& provider,
+                                                         const std::string& message_id) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kDeliveryColumns +
+                               " FROM deliveries WHERE provider=? AND provider_message_id=?");
+    if (st.ok()) st->Bind(1, provider).Bind(2, message_id);
+    auto all = All<DeliveryRecord>(st, ReadDelivery);
+    if (!all.ok()) return all.status();
+    if (all->empty()) return std::optional<DeliveryRecord>();
+    return std::optional<DeliveryRecord>(std::move(all->front()));
+  }
+
+  Status SaveEarlyReceipt(const std::string& provider, const std::string& message_id,
+                          const EarlyReceipt& r) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO early_receipts(provider, provider_message_id, delivered, detail, received_at) "
+        "VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET delivered=excluded.delivered, "
+        "detail=excluded.detail, received_at=excluded.received_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, provider).Bind(2, message_id).Bind(3, r.delivered ? 1 : 0).Bind(4, r.detail);
+    return st->Bind(5, ToUnixMillis(r.received_at)).Run();
+  }
+
+  Result<std::optional<EarlyReceipt>> TakeEarlyReceipt(const std::string& provider,
+                                                       const std::string& message_id) override {
+    auto st = c_.PrepareCached(
+        "DELETE FROM early_receipts WHERE provider=? AND provider_message_id=? "
+        "RETURNING delivered, detail, received_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, provider).Bind(2, message_id);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<EarlyReceipt>();
+    EarlyReceipt r{st->ColumnInt(0) != 0, st->ColumnText(1), FromUnixMillis(st->ColumnInt(2))};
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return std::optional<EarlyReceipt>(r);
+  }
+
+  Result<std::optional<PreferencesRecord>> Preferences(const std::string& customer) override {
+    auto st = c_.PrepareCached(
+        "SELECT opted_out, quiet_start, quiet_end FROM preferences WHERE customer_number=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, customer);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<PreferencesRecord>();
+    PreferencesRecord p;
+    p.customer_number = customer;
+    const std::string list = st->ColumnText(0);
+    std::size_t start = 0;
+    while (start < list.size()) {
+      std::size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      if (auto c = ParseChannel(list.substr(start, comma - start))) p.opted_out.push_back(*c);
+      start = comma + 1;
+    }
+    if (!st->ColumnIsNull(1) && !st->ColumnIsNull(2))
+      p.quiet = QuietHours{static_cast<int>(st->ColumnInt(1)), static_cast<int>(st->ColumnInt(2))};
+    return std::optional<PreferencesRecord>(std::move(p));
+  }
+
+  Status SavePreferences(const PreferencesRecord& p) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO preferences(customer_number, opted_out, quiet_start, quiet_end) "
+        "VALUES(?,?,?,?) ON CONFLICT DO UPDATE SET opted_out=excluded.opted_out, "
+        "quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end");
+    if (!st.ok()) return st.status();
+    std::string list;
+    for (Channel c : p.opted_out) list += (list.empty() ? "" : ",") + std::string(ChannelName(c));
+    st->Bind(1, p.customer_number).Bind(2, list);
+    if (p.quiet) {
+      st->Bind(3, p.quiet->start_minute).Bind(4, p.quiet->end_minute);
+    } else {
+      st->BindNull(3).BindNull(4);
+    }
+    return st->Run();
+  }
+
+  Status PruneToken(const std::string& token, Instant at) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO pruned_tokens(token, pruned_at) VALUES(?,?) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, token).Bind(2, ToUnixMillis(at)).Run();
+  }
+
+  Result<bool> TokenPruned(const std::string& token) override {
+    auto st = c_.PrepareCached("SELECT 1 FROM pruned_tokens WHERE token=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, token);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return *row;
+  }
+
+  Result<std::map<std::string, std::int64_t>> QueueDepth() override {
+    auto st = c_.PrepareCached(
+        "SELECT channel, count(*) FROM deliveries WHERE status IN ('pending','waiting') "
+        "GROUP BY channel");
+    if (!st.ok()) return st.status();
+    std::map<std::string, std::int64_t> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out[st->ColumnText(0)] = st->ColumnInt(1);
+    }
+  }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+void SqliteNotifyStore::Transact(std::function<Status(NotifyTx&)> fn,
+                                 std::function<void(const Status&)> done) {
+  db_.WriteAsync(
+      [fn = std::move(fn)](Connection& c) {
+        SqliteNotifyTx tx(c);
+        return fn(tx);
+      },
+      std::move(done));
+}
+
+Status SqliteNotifyStore::Read(const std::function<Status(NotifyTx&)>& fn) {
+  return db_.Read([&fn](Connection& c) {
+    CSOPS_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    SqliteNotifyTx tx(c);
+    Status s = fn(tx);
+    c.Exec("COMMIT");
+    return s;
+  });
+}
+
+}  // namespace csops::notify
