@@ -170,7 +170,8 @@ class ReloadTest(unittest.TestCase):
         import tempfile
         from csopsd_harness import EXAMPLE_CONFIG, SOURCE_DIR
         tmp = tempfile.mkdtemp(prefix="csops-reload-")
-        os.symlink(os.path.join(SOURCE_DIR, "deploy", "calendars"), os.path.join(tmp, "calendars"))
+        for sub in ("calendars", "templates"):
+            os.symlink(os.path.join(SOURCE_DIR, "deploy", sub), os.path.join(tmp, sub))
         config = os.path.join(tmp, "csopsd.textproto")
         with open(EXAMPLE_CONFIG) as f:
             original = f.read()
