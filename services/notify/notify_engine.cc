@@ -11,6 +11,9 @@
 namespace csops::notify {
 namespace {
 
+// last_error of a fallback link cancelled because an earlier link was sent.
+constexpr char kSuperseded[] = "superseded: an earlier channel was sent";
+
 constexpr Channel kDefaultChain[] = {Channel::kEmail, Channel::kAppPush, Channel::kSms,
                                      Channel::kVoice, Channel::kPostcard};
 
@@ -330,7 +333,11 @@ Status NotifyEngine::AfterFailure(NotifyTx& tx, const DeliveryRecord& d, Instant
   auto all = tx.Deliveries(d.notification_id);
   if (!all.ok()) return all.status();
   for (DeliveryRecord& next : *all) {
-    if (next.position <= d.position || next.status != DeliveryStatus::kWaiting) continue;
+    // A link cancelled because an earlier one was sent comes back if that one bounced.
+    const bool superseded =
+        next.status == DeliveryStatus::kCancelled && next.last_error == kSuperseded;
+    if (next.position <= d.position || (next.status != DeliveryStatus::kWaiting && !superseded))
+      continue;
     std::optional<QuietHours> quiet;
     if (!(*n)->recipient.customer_number.empty()) {
       auto prefs = tx.Preferences((*n)->recipient.customer_number);
@@ -338,6 +345,7 @@ Status NotifyEngine::AfterFailure(NotifyTx& tx, const DeliveryRecord& d, Instant
       if (*prefs) quiet = (*prefs)->quiet;
     }
     next.status = DeliveryStatus::kPending;
+    next.last_error.clear();
     next.next_attempt_at = Allowed(now, **n, quiet);
     return tx.SaveDelivery(next);
   }
@@ -554,6 +562,7 @@ void NotifyEngine::Complete(DeliveryRecord claimed, std::string provider, SendOu
             for (DeliveryRecord& rest : *all)
               if (rest.position > d.position && rest.status == DeliveryStatus::kWaiting) {
                 rest.status = DeliveryStatus::kCancelled;
+                rest.last_error = kSuperseded;
                 CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(rest));
               }
           }

@@ -1,0 +1,369 @@
+#include "services/notify/notify_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "common/testutil.h"
+#include "services/notify/dispatcher.h"
+#include "services/notify/sqlite_notify_store.h"
+
+namespace csops::notify {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+Instant Taipei(int y, int mo, int d, int h, int mi) {
+  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
+}
+
+template <typename T, typename F>
+Result<T> Await(F&& start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+MessageTemplate Tmpl(const std::string& text) {
+  auto t = ParseTemplate(text);
+  EXPECT_OK(t.status());
+  return *t;
+}
+
+ProviderModel Provider(const std::string& name, ProviderKind kind) {
+  ProviderModel p;
+  p.name = name;
+  p.kind = kind;
+  return p;
+}
+
+// Records what it was asked to send; answers from a script (default ok).
+class ScriptedSender final : public ChannelSender {
+ public:
+  SendOutcome Send(const OutgoingMessage& m) override {
+    std::lock_guard<std::mutex> lock(mu);
+    sent.push_back(m);
+    if (!script.empty()) {
+      SendOutcome o = script.front();
+      script.erase(script.begin());
+      return o;
+    }
+    return SendOutcome::Ok("id-" + std::to_string(m.delivery_id) + "-" +
+                           std::to_string(sent.size()));
+  }
+  std::mutex mu;
+  std::vector<OutgoingMessage> sent;
+  std::vector<SendOutcome> script;
+};
+
+class NotifyEngineTest : public ::testing::Test {
+ protected:
+  NotifyEngineTest() : clock_(Taipei(2026, 3, 3, 10, 0)) {
+    NotifyConfig c;
+    EXPECT_TRUE(absl::LoadTimeZone("Asia/Taipei", &c.zone));
+    const auto t =
+        Tmpl("subject: 電費 {{month}}\nshort: 請繳 {{amount}} 元\n---\n金額 {{amount}} 元");
+    c.kinds["bill_unpaid"] = {"bill_unpaid", false, {{"zh-TW", t}, {"en", t}}};
+    c.kinds["bill_unpaid_final"] = {"bill_unpaid_final", true, {{"zh-TW", t}, {"en", t}}};
+    c.providers = {
+        Provider("mail", ProviderKind::kSmtp), Provider("sms_a", ProviderKind::kMitakeSms),
+        Provider("sms_b", ProviderKind::kJsonSms), Provider("post", ProviderKind::kPostcardFile)};
+    c.max_attempts = 3;
+    sqlite::DatabaseOptions o;
+    o.path = dir_.path() + "/notify.db";
+    o.synchronous = sqlite::Synchronous::kNormal;
+    o.migrations = SqliteNotifyStore::Migrations();
+    auto db = sqlite::Database::Open(o);
+    EXPECT_OK(db.status());
+    db_ = std::move(*db);
+    store_ = std::make_unique<SqliteNotifyStore>(*db_);
+    engine_ = std::make_unique<NotifyEngine>(clock_, std::move(c), *store_);
+  }
+
+  SendCommand Bill(const std::string& key) {
+    SendCommand c;
+    c.idempotency_key = key;
+    c.kind = "bill_unpaid";
+    c.recipient = {"01234567890", "王小明", "ming@example.com",
+                   "0912345678",  {},       {"台北市羅斯福路一段1號"}};
+    c.variables = {{"month", "115年2月"}, {"amount", "1234"}};
+    c.channels = {Channel::kEmail, Channel::kSms, Channel::kPostcard};
+    return c;
+  }
+  Result<SendResult> Send(SendCommand c) {
+    return Await<SendResult>([&](auto done) { engine_->Send(std::move(c), done); });
+  }
+  std::vector<DeliveryRecord> ClaimAll() {
+    auto r = engine_->Claim(100, minutes(2));
+    EXPECT_OK(r.status());
+    return r.ok() ? *r : std::vector<DeliveryRecord>{};
+  }
+  void Complete(const DeliveryRecord& d, const std::string& provider, SendOutcome o) {
+    ASSERT_OK(Await<bool>([&](auto done) {
+                engine_->Complete(d, provider, o, Duration(5), done);
+              }).status());
+  }
+  DeliveryStatus StatusOf(std::int64_t id, int position) {
+    auto v = engine_->Get(id);
+    EXPECT_OK(v.status());
+    return v->deliveries.at(static_cast<std::size_t>(position)).status;
+  }
+
+  FakeClock clock_;
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteNotifyStore> store_;
+  std::unique_ptr<NotifyEngine> engine_;
+};
+
+TEST_F(NotifyEngineTest, BadInputIsRefusedByNameAndNothingIsWritten) {
+  auto expect = [&](SendCommand c, StatusCode code, const std::string& text) {
+    auto r = Send(std::move(c));
+    EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(text), std::string::npos) << r.status().ToString();
+  };
+  auto c = Bill("");
+  expect(c, StatusCode::kInvalidArgument, "idempotency_key");
+  c = Bill("k");
+  c.kind = "lottery";
+  expect(c, StatusCode::kInvalidArgument, "kind: 'lottery' is not configured");
+  c = Bill("k");
+  c.locale = "fr";
+  expect(c, StatusCode::kInvalidArgument, "locale");
+  c = Bill("k");
+  c.variables.erase("amount");
+  expect(c, StatusCode::kInvalidArgument, "variables.amount: required by the template");
+  c = Bill("k");
+  c.recipient.mobile = "12345";
+  expect(c, StatusCode::kInvalidArgument, "recipient.mobile");
+  c = Bill("k");
+  c.recipient.email = "not-an-address";
+  expect(c, StatusCode::kInvalidArgument, "recipient.email");
+  c = Bill("k");
+  c.mode = PolicyMode::kExplicit;
+  c.channels = {Channel::kVoice};
+  c.recipient.mobile = "0912345678";
+  expect(c, StatusCode::kFailedPrecondition, "no provider is configured for voice");
+  c = Bill("k");
+  c.recipient = {"1", "", "", "", {}, {}};
+  expect(c, StatusCode::kInvalidArgument, "recipient: no usable channel");
+  auto none = engine_->List("01234567890", 10, "");
+  ASSERT_OK(none.status());
+  EXPECT_TRUE(none->items.empty());
+}
+
+TEST_F(NotifyEngineTest, ConcurrentSendsWithOneKeyCreateOneNotification) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::vector<SendResult> results;
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&] {
+      auto r = Send(Bill("same-key"));
+      ASSERT_OK(r.status());
+      std::lock_guard<std::mutex> lock(mu);
+      results.push_back(*r);
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(results.size(), 16u);
+  std::set<std::int64_t> ids;
+  int firsts = 0;
+  for (const SendResult& r : results) {
+    ids.insert(r.id);
+    firsts += r.duplicate ? 0 : 1;
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(firsts, 1);
+  EXPECT_EQ(ClaimAll().size(), 1u);  // one delivery (the chain's first), not sixteen
+}
+
+TEST_F(NotifyEngineTest, FallbackChainMovesOnOnlyWhenAChannelFailsForGood) {
+  auto sent = Send(Bill("chain"));
+  ASSERT_OK(sent.status());
+  auto due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].channel, Channel::kEmail);
+  EXPECT_TRUE(ClaimAll().empty());  // leased
+  // Transient: retried after back-off (15-30 s), the chain waits.
+  Complete(due[0], "mail", SendOutcome::Transient("SMTP 451"));
+  EXPECT_EQ(StatusOf(sent->id, 0), DeliveryStatus::kPending);
+  EXPECT_EQ(StatusOf(sent->id, 1), DeliveryStatus::kWaiting);
+  EXPECT_TRUE(ClaimAll().empty());
+  clock_.Advance(seconds(30));
+  due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  // Permanent: the SMS link becomes due at once.
+  Complete(due[0], "mail", SendOutcome::Permanent("SMTP 550 no such user"));
+  EXPECT_EQ(StatusOf(sent->id, 0), DeliveryStatus::kFailed);
+  due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].channel, Channel::kSms);
+  Complete(due[0], "sms_a", SendOutcome::Ok("mitake-77"));
+  auto v = engine_->Get(sent->id);
+  ASSERT_OK(v.status());
+  EXPECT_EQ(v->deliveries[1].status, DeliveryStatus::kSent);
+  EXPECT_EQ(v->deliveries[2].status, DeliveryStatus::kCancelled);  // postcard not needed
+  EXPECT_EQ(v->status, "sent");
+  ASSERT_EQ(v->attempts.size(), 3u);
+  EXPECT_EQ(v->attempts[0].result, "transient");
+  EXPECT_EQ(v->attempts[1].result, "permanent");
+  EXPECT_EQ(v->attempts[2].provider_message_id, "mitake-77");
+}
+
+TEST_F(NotifyEngineTest, TransientFailuresGiveUpAfterMaxAttemptsThenTheChainContinues) {
+  auto sent = Send(Bill("tries"));
+  for (int i = 0; i < 3; ++i) {
+    auto due = ClaimAll();
+    ASSERT_EQ(due.size(), 1u) << i;
+    EXPECT_EQ(due[0].channel, Channel::kEmail);
+    Complete(due[0], "mail", SendOutcome::Transient("timeout"));
+    clock_.Advance(minutes(10));
+  }
+  EXPECT_EQ(StatusOf(sent->id, 0), DeliveryStatus::kFailed);
+  auto due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].channel, Channel::kSms);
+}
+
+TEST_F(NotifyEngineTest, QuietHoursDeferNonUrgentNoticesAndPreferencesOverride) {
+  clock_.Set(Taipei(2026, 3, 3, 22, 30));
+  auto quiet = Send(Bill("night"));
+  ASSERT_OK(quiet.status());
+  EXPECT_TRUE(ClaimAll().empty());
+  auto v = engine_->Get(quiet->id);
+  EXPECT_EQ(v->deliveries[0].next_attempt_at, Taipei(2026, 3, 4, 8, 0));
+  auto urgent_cmd = Bill("urgent");
+  urgent_cmd.urgent = true;
+  ASSERT_OK(Send(urgent_cmd).status());
+  EXPECT_EQ(ClaimAll().size(), 1u);
+  // A customer whose quiet hours end at 06:30.
+  ASSERT_OK(Await<PreferencesRecord>([&](auto done) {
+              engine_->SetPreferences({"555", {}, QuietHours{22 * 60, 6 * 60 + 30}}, done);
+            }).status());
+  auto own = Bill("own-quiet");
+  own.recipient.customer_number = "555";
+  auto r = Send(own);
+  EXPECT_EQ(engine_->Get(r->id)->deliveries[0].next_attempt_at, Taipei(2026, 3, 4, 6, 30));
+}
+
+TEST_F(NotifyEngineTest, OptOutsSkipChannelsExceptForCriticalNotices) {
+  ASSERT_OK(Await<PreferencesRecord>([&](auto done) {
+              engine_->SetPreferences({"01234567890", {Channel::kEmail}, std::nullopt}, done);
+            }).status());
+  auto r = Send(Bill("opt"));
+  auto v = engine_->Get(r->id);
+  ASSERT_EQ(v->deliveries.size(), 2u);
+  EXPECT_EQ(v->deliveries[0].channel, Channel::kSms);
+  auto final_notice = Bill("final");
+  final_notice.kind = "bill_unpaid_final";
+  EXPECT_EQ(engine_->Get(Send(final_notice)->id)->deliveries[0].channel, Channel::kEmail);
+  ASSERT_OK(
+      Await<PreferencesRecord>([&](auto done) {
+        engine_->SetPreferences(
+            {"01234567890", {Channel::kEmail, Channel::kSms, Channel::kPostcard}, std::nullopt},
+            done);
+      }).status());
+  auto refused = Send(Bill("all-out"));
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("opted out"), std::string::npos);
+}
+
+TEST_F(NotifyEngineTest, AReceiptBeforeTheSendIsRecordedIsKeptAndApplied) {
+  auto r = Send(Bill("early"));
+  auto due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  // The provider's receipt races ahead of our own record of the send.
+  auto applied = Await<bool>([&](auto done) {
+    engine_->ReportDelivery("mail", "<msg-1@example.com>", true, "250 delivered", done);
+  });
+  ASSERT_OK(applied.status());
+  EXPECT_FALSE(*applied);
+  Complete(due[0], "mail", SendOutcome::Ok("<msg-1@example.com>"));
+  EXPECT_EQ(StatusOf(r->id, 0), DeliveryStatus::kDelivered);
+  EXPECT_EQ(engine_->Get(r->id)->status, "delivered");
+  // A failure receipt moves the chain on.
+  auto r2 = Send(Bill("bounce"));
+  due = ClaimAll();
+  Complete(due[0], "mail", SendOutcome::Ok("<msg-2@example.com>"));
+  EXPECT_TRUE(*Await<bool>([&](auto done) {
+    engine_->ReportDelivery("mail", "<msg-2@example.com>", false, "bounced", done);
+  }));
+  EXPECT_EQ(StatusOf(r2->id, 0), DeliveryStatus::kFailed);
+  EXPECT_EQ(StatusOf(r2->id, 1), DeliveryStatus::kPending);
+  EXPECT_EQ(Await<bool>([&](auto done) { engine_->ReportDelivery("nobody", "x", true, "", done); })
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(NotifyEngineTest, ABatchAcceptsGoodItemsAndAnswersEachOne) {
+  std::vector<PreparedSend> items;
+  for (int i = 0; i < 3; ++i) items.push_back(*engine_->Prepare(Bill("b" + std::to_string(i))));
+  items.push_back(*engine_->Prepare(Bill("b0")));  // duplicate inside the batch
+  ASSERT_OK(Await<PreferencesRecord>([&](auto done) {
+              engine_->SetPreferences(
+                  {"999", {Channel::kEmail, Channel::kSms, Channel::kPostcard}, std::nullopt},
+                  done);
+            }).status());
+  auto out = Bill("opted-out");
+  out.recipient.customer_number = "999";
+  items.push_back(*engine_->Prepare(out));
+  auto r = Await<std::vector<Result<SendResult>>>(
+      [&](auto done) { engine_->SendMany(std::move(items), done); });
+  ASSERT_OK(r.status());
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_FALSE((*r)[0]->duplicate);
+  EXPECT_TRUE((*r)[3]->duplicate);
+  EXPECT_EQ((*r)[3]->id, (*r)[0]->id);
+  EXPECT_EQ((*r)[4].status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ClaimAll().size(), 3u);
+}
+
+TEST_F(NotifyEngineTest, DispatcherDeliversFailsOverBetweenProvidersAndRecordsEveryAttempt) {
+  // Real dispatcher threads over the fake clock's store instants (the clock stays at 10:00, so
+  // the back-off must be zero for the retry to come at once).
+  NotifyConfig c = engine_->config();
+  c.retry_base = Duration(1);
+  c.retry_max = Duration(1);
+  NotifyEngine engine(RealClock::Get(), c, *store_);
+  std::map<std::string, std::unique_ptr<ChannelSender>> senders;
+  auto mail = std::make_unique<ScriptedSender>();
+  auto sms_a = std::make_unique<ScriptedSender>();
+  auto sms_b = std::make_unique<ScriptedSender>();
+  ScriptedSender* mail_p = mail.get();
+  ScriptedSender* a_p = sms_a.get();
+  ScriptedSender* b_p = sms_b.get();
+  mail_p->script = {SendOutcome::Permanent("550")};
+  a_p->script = {SendOutcome::Transient("HTTP 503")};
+  senders["mail"] = std::move(mail);
+  senders["sms_a"] = std::move(sms_a);
+  senders["sms_b"] = std::move(sms_b);
+  senders["post"] = std::make_unique<ScriptedSender>();
+  Dispatcher dispatcher(engine, std::move(senders), 4);
+  ASSERT_OK(dispatcher.Start());
+  auto cmd = Bill("dispatch");
+  cmd.urgent = true;
+  auto r = Await<SendResult>([&](auto done) { engine.Send(cmd, done); });
+  ASSERT_OK(r.status());
+  for (int i = 0; i < 500 && engine.Get(r->id)->status == "pending"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  dispatcher.Stop();
+  auto v = engine.Get(r->id);
+  EXPECT_EQ(v->status, "sent");
+  ASSERT_EQ(v->attempts.size(), 3u);
+  EXPECT_EQ(v->attempts[0].provider, "mail");
+  EXPECT_EQ(v->attempts[1].provider, "sms_a");  // 503
+  EXPECT_EQ(v->attempts[2].provider, "sms_b");  // the retry goes to the other SMS provider
+  ASSERT_EQ(b_p->sent.size(), 1u);
+  EXPECT_EQ(b_p->sent[0].message.short_text, "請繳 1234 元");
+  EXPECT_EQ(b_p->sent[0].client_id, a_p->sent[0].client_id);  // one id across retries
+}
+
+}  // namespace
+}  // namespace csops::notify
