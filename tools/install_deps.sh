@@ -16,7 +16,7 @@ TEST_PACKAGES=(
   prometheus            # promtool checks /metrics, rules and configs
   python3-grpcio python3-protobuf   # an independent gRPC client, used by /usr/bin/python3
   curl clang-format
-  python3-aiosmtpd      # a real SMTP server for the e-mail channel's tests
+  python3-aiosmtpd openssl   # a real SMTP server (STARTTLS with a test certificate)
 )
 
 case "${1:-build}" in

@@ -39,11 +39,12 @@ def _load_generated(name, relpath):
 subprocess.run(
     ["protoc", "-I" + os.path.join(SOURCE_DIR, "proto"), "--python_out=" + _GEN_DIR,
      "csops/queue/v1/queue_service.proto", "csops/admin/v1/admin_service.proto",
-     "csops/case/v1/case_service.proto"],
+     "csops/case/v1/case_service.proto", "csops/notify/v1/notify_service.proto"],
     check=True)
 sys.path.insert(0, _GEN_DIR)
 from csops.queue.v1 import queue_service_pb2 as queue_pb2  # noqa: E402  pylint: disable=C0413
 from csops.case.v1 import case_service_pb2 as case_pb2  # noqa: E402  pylint: disable=C0413
+from csops.notify.v1 import notify_service_pb2 as notify_pb2  # noqa: E402  pylint: disable=C0413
 
 health_pb2 = _load_generated("health_pb2", "grpc/health/v1/health_pb2.py")
 reflection_pb2 = _load_generated("reflection_pb2", "grpc/reflection/v1alpha/reflection_pb2.py")
@@ -210,6 +211,49 @@ class CaseClient:
 
     def WatchSlaEvents(self, timeout=30, **fields):
         return self._watch(case_pb2.WatchSlaEventsRequest(**fields), timeout=timeout)
+
+    def close(self):
+        self.channel.close()
+
+
+class NotifyClient:
+    """csops.notify.v1.NotifyService over python3-grpcio."""
+
+    RPCS = {
+        "Send": ("SendRequest", "SendResponse"),
+        "GetNotification": ("GetNotificationRequest", "Notification"),
+        "ListNotifications": ("ListNotificationsRequest", "ListNotificationsResponse"),
+        "ReportDelivery": ("ReportDeliveryRequest", "ReportDeliveryResponse"),
+        "SetPreferences": ("SetPreferencesRequest", "Preferences"),
+        "GetPreferences": ("GetPreferencesRequest", "Preferences"),
+    }
+
+    def __init__(self, addr):
+        self.channel = grpc.insecure_channel(addr)
+        for name, (req, resp) in self.RPCS.items():
+            req_cls = getattr(notify_pb2, req)
+            stub = self.channel.unary_unary(
+                "/csops.notify.v1.NotifyService/" + name,
+                request_serializer=req_cls.SerializeToString,
+                response_deserializer=getattr(notify_pb2, resp).FromString)
+            setattr(self, name, QueueClient._caller(stub, req_cls))
+        self._batch = self.channel.stream_unary(
+            "/csops.notify.v1.NotifyService/SendBatch",
+            request_serializer=notify_pb2.SendRequest.SerializeToString,
+            response_deserializer=notify_pb2.SendBatchSummary.FromString)
+
+    def SendBatch(self, requests, timeout=120):
+        return self._batch(iter(requests), timeout=timeout)
+
+    def wait_status(self, notification_id, done=("sent", "delivered", "failed", "cancelled"),
+                    timeout=20):
+        """Polls GetNotification until its status is one of `done`; returns the Notification."""
+        deadline = time.monotonic() + timeout
+        while True:
+            n = self.GetNotification(id=notification_id)
+            if n.status in done or time.monotonic() > deadline:
+                return n
+            time.sleep(0.05)
 
     def close(self):
         self.channel.close()
