@@ -8,7 +8,7 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
                                                       CaseConfig config, const Clock& clock,
                                                       std::string lookup_base_url,
                                                       prometheus::Registry& registry) {
-  std::unique_ptr<CaseModule> m(new CaseModule());
+  std::unique_ptr<CaseModule> m(new CaseModule(clock));
   db_options.migrations = SqliteCaseStore::Migrations();
   db_options.registry = &registry;
   m->metrics_ = std::make_unique<CaseMetrics>(registry, config);
@@ -37,7 +37,11 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
               .Kv("late_ms", ToUnixMillis(e.fired_at) - ToUnixMillis(e.due_at));
       });
   CaseMetrics* metrics = m->metrics_.get();
-  m->engine_->SetCommitHook([metrics](const CaseCommit& c) { metrics->OnCommit(c); });
+  CaseModule* self = m.get();
+  m->engine_->SetCommitHook([metrics, self](const CaseCommit& c) {
+    metrics->OnCommit(c);
+    if (notify::OutboxRelay* relay = self->relay_ptr_.load()) relay->Wake();
+  });
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->open_collector_ = std::make_shared<CaseOpenCollector>(*m->engine_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
@@ -47,6 +51,16 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
 
 CaseModule::~CaseModule() { Stop(); }
 
+void CaseModule::StartRelay(const std::string& notify_target,
+                            std::map<std::string, std::string> supervisor_emails,
+                            prometheus::Registry& registry) {
+  outbox_source_ =
+      std::make_unique<CaseOutboxSource>(*store_, clock_, std::move(supervisor_emails));
+  relay_ = std::make_unique<notify::OutboxRelay>("case", *outbox_source_, notify_target, registry);
+  relay_->Start();
+  relay_ptr_.store(relay_.get());
+}
+
 Status CaseModule::Reload(CaseConfig config) {
   engine_->Reload(std::move(config));
   return scheduler_->Rearm();
@@ -55,6 +69,8 @@ Status CaseModule::Reload(CaseConfig config) {
 void CaseModule::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  relay_ptr_.store(nullptr);
+  if (relay_) relay_->Stop();
   if (scheduler_) scheduler_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();

@@ -2,12 +2,14 @@
 // executor and the gRPC service. Stop() after the gRPC server has shut down.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
 #include "services/case/case_metrics.h"
+#include "services/case/case_outbox_source.h"
 #include "services/case/case_service.h"
 #include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
@@ -27,9 +29,15 @@ class CaseModule {
   void Stop();
   // New case types and calendars (SIGHUP): swaps them in and re-arms every SLA timer.
   Status Reload(CaseConfig config);
+  // Starts relaying the outbox to the notify service at `notify_target` (once the gRPC server
+  // is up, so a notify service in the same process can answer).
+  void StartRelay(const std::string& notify_target,
+                  std::map<std::string, std::string> supervisor_emails,
+                  prometheus::Registry& registry);
 
  private:
-  CaseModule() = default;
+  explicit CaseModule(const Clock& clock) : clock_(clock) {}
+  const Clock& clock_;
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<SqliteCaseStore> store_;
   std::unique_ptr<CaseEngine> engine_;
@@ -39,6 +47,9 @@ class CaseModule {
   std::unique_ptr<CaseMetrics> metrics_;
   std::unique_ptr<SlaEventHub> hub_;
   std::shared_ptr<CaseOpenCollector> open_collector_;
+  std::unique_ptr<CaseOutboxSource> outbox_source_;
+  std::unique_ptr<notify::OutboxRelay> relay_;
+  std::atomic<notify::OutboxRelay*> relay_ptr_{nullptr};  // for the commit hook
   bool stopped_ = false;
 };
 

@@ -86,6 +86,18 @@ struct OutboxRow {
   Instant created_at;
 };
 
+// An outbox row waiting for the relay, with what the notice needs from its case.
+struct PendingOutboxRow {
+  std::int64_t id = 0;
+  std::string acceptance_number;
+  std::string branch_id;
+  std::string locale;
+  std::string kind;
+  NoticeChannel channel = NoticeChannel::kNone;
+  std::string recipient;
+  std::string payload;
+};
+
 class CaseTx {
  public:
   virtual ~CaseTx() = default;
@@ -138,6 +150,10 @@ class CaseTx {
   };
   // Open cases by type and stored SLA state, of one branch or all ("").
   virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
+  // Outbox rows not relayed yet, by id.
+  virtual Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) = 0;
+  // Marks a row relayed at `at`; `refusal` is the notify service's reason when it refused it.
+  virtual Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.
   virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
                             std::optional<Instant> due, std::optional<Instant> stopped) = 0;

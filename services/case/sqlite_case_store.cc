@@ -128,6 +128,11 @@ CREATE INDEX cases_next_event ON cases(next_event_at, acceptance_number)
 CREATE INDEX cases_open_state ON cases(type_code, sla_state, branch_id) WHERE closed_at IS NULL;
 -- Every CreateCase purges expired replies; without this that is a scan of the whole table.
 CREATE INDEX case_create_replies_expiry ON case_create_replies(expires_at);
+)sql"},
+          {3, "outbox relay state", R"sql(
+-- delivered_at: when the relay handed the row to the notify service (or it was refused).
+ALTER TABLE case_outbox ADD COLUMN relay_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX case_outbox_pending ON case_outbox(id) WHERE delivered_at IS NULL;
 )sql"}};
 }
 
@@ -460,6 +465,41 @@ class SqliteCaseTx final : public CaseTx {
       if (!c.ok()) return c.status();
       out.push_back(std::move(*c));
     }
+  }
+
+  Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT o.id, c.acceptance_number, c.branch_id, c.locale, o.kind, o.channel, o.recipient, "
+        "o.payload FROM case_outbox o JOIN cases c ON c.id = o.case_id "
+        "WHERE o.delivered_at IS NULL ORDER BY o.id LIMIT ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, limit);
+    std::vector<PendingOutboxRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      PendingOutboxRow r;
+      r.id = st->ColumnInt(0);
+      r.acceptance_number = st->ColumnText(1);
+      r.branch_id = st->ColumnText(2);
+      r.locale = st->ColumnText(3);
+      r.kind = st->ColumnText(4);
+      const std::string channel = st->ColumnText(5);
+      for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
+                              NoticeChannel::kPost})
+        if (ChannelName(c) == channel) r.channel = c;
+      r.recipient = st->ColumnText(6);
+      r.payload = st->ColumnText(7);
+      out.push_back(std::move(r));
+    }
+  }
+
+  Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
+    auto st = c_.PrepareCached(
+        "UPDATE case_outbox SET delivered_at=?, relay_error=? WHERE id=? AND delivered_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
   }
 
   Status SaveSlaSummary(std::int64_t case_id, std::optional<Instant> next,

@@ -81,6 +81,8 @@ Result<std::unique_ptr<Server>> Server::Start(
     std::vector<std::shared_ptr<const queue::BranchModel>> branches, cases::CaseConfig cases,
     notify::NotifyConfig notify) {
   auto st = std::make_unique<State>();
+  const std::string relay_target = notify.relay_target;  // `notify` moves into its module
+  const auto supervisor_emails = notify.supervisor_emails;
   const auto& server_cfg = config.proto.server();
   const std::string listen = flags.listen.value_or(server_cfg.listen());
   const std::string metrics_listen = flags.metrics_listen.value_or(server_cfg.metrics_listen());
@@ -155,6 +157,17 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (!st->grpc_server || port == 0)
     return Status::Unavailable("listen " + listen + ": cannot listen (address in use?)");
   st->grpc_address = HostOf(listen) + ":" + std::to_string(port);
+
+  // Outbox relays start once this process's gRPC server answers (notify may be in it).
+  const std::string notify_target = relay_target.empty() ? st->grpc_address : relay_target;
+  if (relay_target.empty() && !st->notify && (st->queue || st->cases)) {
+    // Rows wait in the outboxes (nothing is lost) until a process relays them.
+    CSOPS_LOG(kWarning, "outbox_relay_off")
+        .Kv("why", "no notify target in this process and notify.relay_target is unset");
+  } else {
+    if (st->queue) st->queue->StartRelay(notify_target, *st->registry);
+    if (st->cases) st->cases->StartRelay(notify_target, supervisor_emails, *st->registry);
+  }
 
   auto* health = st->grpc_server->GetHealthCheckService();
   for (Target t : flags.targets) health->SetServingStatus(HealthServiceName(t), true);

@@ -20,7 +20,8 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
   m->hub_ = std::make_unique<BoardHub>();
   m->metrics_ = std::make_unique<QueueMetrics>(registry, branches);
   m->fanout_ = std::make_unique<ListenerFanout>(
-      std::vector<QueueListener*>{m->metrics_.get(), m->hub_.get()});
+      std::vector<QueueListener*>{m->metrics_.get(), m->hub_.get(), &m->relay_wake_});
+  m->branches_ = branches;
   m->engine_ = std::make_unique<QueueEngine>(clock, std::move(branches), *m->store_, *m->fanout_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->finisher_ = std::make_unique<boost::asio::thread_pool>(2);
@@ -31,6 +32,13 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
 }
 
 QueueModule::~QueueModule() { Stop(); }
+
+void QueueModule::StartRelay(const std::string& notify_target, prometheus::Registry& registry) {
+  outbox_source_ = std::make_unique<QueueOutboxSource>(*store_, *clock_, branches_);
+  relay_ = std::make_unique<notify::OutboxRelay>("queue", *outbox_source_, notify_target, registry);
+  relay_->Start();
+  relay_wake_.relay.store(relay_.get());
+}
 
 void QueueModule::ExpireAndRefresh() {
   for (const auto& b : engine_->branches()) {
@@ -67,6 +75,8 @@ void QueueModule::ResetLoop() {
 void QueueModule::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  relay_wake_.relay.store(nullptr);
+  if (relay_) relay_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

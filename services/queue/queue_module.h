@@ -6,6 +6,7 @@
 // drains the read executor and flushes the writer. Thread safety: Start/Stop from one thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "common/sqlite/database.h"
 #include "services/queue/board_hub.h"
 #include "services/queue/queue_metrics.h"
+#include "services/queue/queue_outbox_source.h"
 #include "services/queue/queue_service.h"
 #include "services/queue/sqlite_queue_store.h"
 
@@ -31,6 +33,8 @@ class QueueModule {
   grpc::Service* service() { return service_.get(); }
   QueueEngine& engine() { return *engine_; }
   void Stop();
+  // Starts relaying "your turn is near" notices to the notify service at `notify_target`.
+  void StartRelay(const std::string& notify_target, prometheus::Registry& registry);
 
  private:
   QueueModule() = default;
@@ -47,6 +51,18 @@ class QueueModule {
   std::unique_ptr<boost::asio::thread_pool> executor_;
   std::unique_ptr<boost::asio::thread_pool> finisher_;
   std::unique_ptr<QueueService> service_;
+  std::vector<std::shared_ptr<const BranchModel>> branches_;
+  // Wakes the relay after every commit (a near-turn notice may have been written).
+  class RelayWake final : public QueueListener {
+   public:
+    void OnCommitted(const std::vector<QueueChange>&) override {
+      if (notify::OutboxRelay* r = relay.load()) r->Wake();
+    }
+    std::atomic<notify::OutboxRelay*> relay{nullptr};
+  };
+  RelayWake relay_wake_;
+  std::unique_ptr<QueueOutboxSource> outbox_source_;
+  std::unique_ptr<notify::OutboxRelay> relay_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -63,6 +63,8 @@ class QueueReader {
                                                             const std::string& day,
                                                             const std::string& counter_id) = 0;
   virtual Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) = 0;
+  // Notices of every branch the relay has not handed to the notify service yet, by id.
+  virtual Result<std::vector<NearTurnNotice>> PendingNotices(int limit) = 0;
 };
 
 class QueueTx : public QueueReader {
@@ -87,6 +89,8 @@ class QueueTx : public QueueReader {
                                const std::string& service, const std::string& display) = 0;
   // Writes a near-turn notice to the outbox (at most one per ticket).
   virtual Status InsertNotice(const NearTurnNotice& n) = 0;
+  // Marks a notice relayed at `at`; `refusal` is the notify service's reason if it refused it.
+  virtual Status MarkNoticeRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Marks every waiting/called/serving ticket of the branch from days before `day` as expired
   // (with an event each) and returns how many, per service code.
   virtual Result<std::vector<std::pair<std::string, int>>> ExpireBefore(const std::string& branch,

@@ -99,6 +99,11 @@ CREATE TABLE near_turn_outbox(
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
 );
+)sql"},
+          {2, "near-turn outbox relay state", R"sql(
+-- delivered_at: when the relay handed the notice to the notify service (or it was refused).
+ALTER TABLE near_turn_outbox ADD COLUMN relay_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX near_turn_outbox_pending ON near_turn_outbox(id) WHERE delivered_at IS NULL;
 )sql"}};
 }
 
@@ -376,6 +381,32 @@ class SqliteQueueTx final : public QueueTx {
     }
   }
 
+  Result<std::vector<NearTurnNotice>> PendingNotices(int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT id, ticket_id, ticket_display, business_day, people_ahead, contact_kind, "
+        "contact_address, created_at, branch_id FROM near_turn_outbox "
+        "WHERE delivered_at IS NULL ORDER BY id LIMIT ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, limit);
+    std::vector<NearTurnNotice> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      NearTurnNotice n;
+      n.id = st->ColumnInt(0);
+      n.ticket_id = st->ColumnInt(1);
+      n.ticket_display = st->ColumnText(2);
+      n.business_day = st->ColumnText(3);
+      n.people_ahead = static_cast<int>(st->ColumnInt(4));
+      n.contact_kind = ParseContactKind(st->ColumnText(5)).value_or(ContactKind::kNone);
+      n.contact_address = st->ColumnText(6);
+      n.created_at = FromUnixMillis(st->ColumnInt(7));
+      n.branch_id = st->ColumnText(8);
+      out.push_back(std::move(n));
+    }
+  }
+
   Status AdjustWaiting(const std::string& branch, const std::string& day,
                        const std::string& service, int delta) {
     auto st = c_.PrepareCached(
@@ -512,6 +543,14 @@ class SqliteQueueTx final : public QueueTx {
         "SET last_called = ?4");
     if (!st.ok()) return st.status();
     return st->Bind(1, branch).Bind(2, day).Bind(3, service).Bind(4, display).Run();
+  }
+
+  Status MarkNoticeRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
+    auto st = c_.PrepareCached(
+        "UPDATE near_turn_outbox SET delivered_at=?, relay_error=? WHERE id=? AND "
+        "delivered_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
   }
 
   Status InsertNotice(const NearTurnNotice& n) override {

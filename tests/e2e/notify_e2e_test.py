@@ -5,6 +5,7 @@ import email
 import email.policy
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -12,7 +13,8 @@ import unittest
 
 import grpc
 
-from csopsd_harness import (EXAMPLE_CONFIG, SOURCE_DIR, Csopsd, NotifyClient, notify_pb2 as n)
+from csopsd_harness import (EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd, NotifyClient,
+                            QueueClient, case_pb2, notify_pb2 as n, queue_pb2)
 from fake_providers import ProviderServer, SmtpServer
 
 NAME, MOBILE, EMAIL = "王小明", "0912345678", "ming@example.com"
@@ -38,6 +40,7 @@ notify {{
   kinds {{ name: "case_delayed" }}
   kinds {{ name: "case_completed" }}
   kinds {{ name: "sla_alert" }}
+  kinds {{ name: "queue_turn_near" }}
   providers {{ name: "mail" kind: SMTP url: "smtp://127.0.0.1:{smtp.port}"
               from: "noreply@csops.example" username: "{smtp.USER}" password: "{smtp.PASSWORD}"
               ca_file: "{smtp.cert}" timeout_ms: 5000 }}
@@ -268,6 +271,53 @@ class NotifyEndToEndTest(unittest.TestCase):
         for secret in (NAME, "0999000000", EMAIL):
             self.assertNotIn(secret, text)
             self.assertNotIn(secret, logs)
+
+
+    def test_case_and_queue_outboxes_reach_the_applicant_once_across_kill_9(self):
+        data = os.path.join(self.tmp, "relay-data")
+        server = Csopsd(config=self.config, data_dir=data).wait_serving()
+        try:
+            cases = CaseClient(server.grpc_addr)
+            created = cases.CreateCase(
+                type_code="ownership_transfer", branch_id="taipei-south",
+                applicant=case_pb2.Applicant(name=NAME, email="relay@example.com",
+                                             preferred_channels=[case_pb2.NOTICE_CHANNEL_EMAIL]),
+                received_via=case_pb2.RECEIVED_VIA_COUNTER, summary="過戶", staff_id="E1",
+                idempotency_key="relay-case-1")
+            number = created.case.acceptance_number
+            queue = QueueClient(server.grpc_addr)
+            ticket = queue.IssueTicket(
+                branch_id="taipei-south", service_code="B", idempotency_key="relay-ticket-1",
+                priority=queue_pb2.PRIORITY_CLASS_NORMAL,
+                channel=queue_pb2.CHANNEL_APP,
+                contact=queue_pb2.Contact(kind=queue_pb2.CONTACT_KIND_SMS,
+                                          address="0900111222")).ticket
+            deadline = time.monotonic() + 20
+            mails = []
+            while time.monotonic() < deadline:
+                mails = [m for m in self.smtp.box if "relay@example.com" in m["to"]]
+                if mails and self.providers.seen.get("0900111222"):
+                    break
+                time.sleep(0.1)
+            self.assertEqual(len(mails), 1)
+            msg = email.message_from_bytes(mails[0]["data"], policy=email.policy.default)
+            self.assertIn(number, str(msg["Subject"]))
+            self.assertIn(created.lookup_url, msg.get_content())
+            sms = [b for b in self.providers.received("/mitake") if b["dstaddr"] == "0900111222"]
+            self.assertEqual(len(sms), 1)
+            self.assertIn(ticket.number, sms[0]["smbody"])
+            cases.close()
+            queue.close()
+            server.terminate(signal.SIGKILL)
+            again = Csopsd(config=self.config, data_dir=data).wait_serving()
+            try:
+                time.sleep(1.5)  # relays and dispatcher run their backlog (there is none)
+                self.assertEqual(len([m for m in self.smtp.box if "relay@example.com" in m["to"]]), 1)
+                self.assertEqual(self.providers.seen.get("0900111222"), 1)
+            finally:
+                again.close()
+        finally:
+            server.close()
 
 
 if __name__ == "__main__":

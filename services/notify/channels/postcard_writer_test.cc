@@ -42,17 +42,18 @@ TEST(PostcardWriterTest, OneAtomicBatchPerWindowAndNoCardTwice) {
   EXPECT_EQ(a.provider_message_id, "20260303T1000/csops-1");
   w.Send(Card("csops-2", "second"));
   w.Send(Card("csops-1", "電費 1234 元\n請繳納"));  // a retry after a crash
-  EXPECT_EQ(w.FlushEnded(clock.Now()), 0);        // the window is still open
+  EXPECT_EQ(w.FlushEnded(clock.Now()), 0);          // the window is still open
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/out/postcards-20260303T1000.csv"));
   clock.Advance(std::chrono::hours(1));
   EXPECT_EQ(w.FlushEnded(clock.Now()), 1);
   const std::string csv = Slurp(dir.path() + "/out/postcards-20260303T1000.csv");
-  EXPECT_EQ(csv,
-            "id,name,address1,address2,address3,address4,address5,address6,text\r\n"
-            "\"csops-1\",\"王小明\",\"100 台北市中正區\",\"羅斯福路一段 1 號 \"\"A\"\" 棟\",\"\",\"\","
-            "\"\",\"\",\"電費 1234 元\n請繳納\"\r\n"
-            "\"csops-2\",\"王小明\",\"100 台北市中正區\",\"羅斯福路一段 1 號 \"\"A\"\" 棟\",\"\",\"\","
-            "\"\",\"\",\"second\"\r\n");
+  EXPECT_EQ(
+      csv,
+      "id,name,address1,address2,address3,address4,address5,address6,text\r\n"
+      "\"csops-1\",\"王小明\",\"100 台北市中正區\",\"羅斯福路一段 1 號 \"\"A\"\" 棟\",\"\",\"\","
+      "\"\",\"\",\"電費 1234 元\n請繳納\"\r\n"
+      "\"csops-2\",\"王小明\",\"100 台北市中正區\",\"羅斯福路一段 1 號 \"\"A\"\" 棟\",\"\",\"\","
+      "\"\",\"\",\"second\"\r\n");
   const std::string manifest = Slurp(dir.path() + "/out/postcards-20260303T1000.manifest.json");
   EXPECT_NE(manifest.find("\"cards\": 2"), std::string::npos);
   EXPECT_NE(manifest.find("\"sha256\""), std::string::npos);
