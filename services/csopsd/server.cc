@@ -168,6 +168,8 @@ Result<std::unique_ptr<Server>> Server::Start(
     if (st->queue) st->queue->StartRelay(notify_target, *st->registry);
     if (st->cases) st->cases->StartRelay(notify_target, supervisor_emails, *st->registry);
   }
+  // Plan tasks (dunning calls and visits) become cases: in this process or at relay_target.
+  if (st->notify && (st->cases || !relay_target.empty())) st->notify->StartTaskRelay(notify_target);
 
   auto* health = st->grpc_server->GetHealthCheckService();
   for (Target t : flags.targets) health->SetServingStatus(HealthServiceName(t), true);

@@ -93,6 +93,8 @@ void Dispatcher::Loop() {
     }
     const Instant now = RealClock::Get().Now();
     for (auto& [name, sender] : senders_) sender->Tick(now);
+    if (auto steps = engine_.RunDueSteps(100); !steps.ok())
+      CSOPS_LOG(kError, "notify_plan_steps_failed").Kv("error", steps.status().ToString());
     std::size_t claimed = 0;
     if (free > 0) {
       auto due = engine_.Claim(free, lease_);
@@ -111,6 +113,7 @@ void Dispatcher::Loop() {
     }
     if (free > 0 && claimed == static_cast<std::size_t>(free)) continue;  // maybe more due
     auto next = engine_.NextDue();
+    auto next_step = engine_.NextStepDue();
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) return;
     if (woken_) continue;
@@ -119,6 +122,9 @@ void Dispatcher::Loop() {
     if (next.ok() && *next && free > 0)
       until = std::min(until,
                        std::chrono::time_point_cast<std::chrono::system_clock::duration>(**next));
+    if (next_step.ok() && *next_step)
+      until = std::min(
+          until, std::chrono::time_point_cast<std::chrono::system_clock::duration>(**next_step));
     if (free <= 0) {
       cv_.wait(lock, [&] { return stop_ || woken_ || in_flight_ < workers_; });
     } else {

@@ -57,6 +57,19 @@ struct NotificationView {
   std::string status;  // pending, sent, delivered, failed, cancelled
 };
 
+struct StartPlanCommand {
+  std::string plan;
+  std::string key;
+  RecipientRecord recipient;
+  std::string locale = "zh-TW";
+  std::map<std::string, std::string> variables;
+};
+
+struct PlanView {
+  PlanRunRecord run;
+  std::vector<PlanStepRecord> steps;
+};
+
 // Metrics and logs hang off these; called after the commit that made them true.
 class NotifyObserver {
  public:
@@ -68,6 +81,10 @@ class NotifyObserver {
   virtual void Sent(Channel c, Duration since_accepted) = 0;
   virtual void Delivered(Channel c, Duration since_accepted) = 0;
   virtual void Failed(Channel c, const std::string& reason) = 0;
+  // outcome: "sent" (notice accepted), "task" (staff task queued), "skipped" (the customer
+  // opted out of every channel of the step), "cancelled" (StopPlan).
+  virtual void PlanStep(const std::string& plan, const std::string& step,
+                        const std::string& outcome) = 0;
 };
 
 class NotifyEngine {
@@ -101,7 +118,22 @@ class NotifyEngine {
   void SetPreferences(PreferencesRecord p, Done<PreferencesRecord> done);
   Result<PreferencesRecord> GetPreferences(const std::string& customer_number);
 
+  // Starts `plan` for `key`: every step is checked now (variables, contacts, the task's
+  // branch_id) and scheduled; the same plan and key while running returns the running plan.
+  void StartPlan(StartPlanCommand cmd, Done<PlanView> done);
+  // Cancels every pending step at once; a step already run (its notice accepted) finishes.
+  void StopPlan(std::string plan, std::string key, std::string reason, Done<PlanView> done);
+  Result<PlanView> GetPlan(const std::string& plan, const std::string& key);
+
   // --- for the dispatcher ---
+  // Runs the plan steps due now, each in its own transaction with its notice or task; returns
+  // how many ran.
+  Result<int> RunDueSteps(int limit);
+  Result<std::optional<Instant>> NextStepDue();
+  // Staff tasks waiting for the relay to the case service, and marking them relayed.
+  Result<std::vector<TaskRecord>> PendingTasks(int limit);
+  Status MarkTaskRelayed(std::int64_t id, const std::string& refusal);
+  void SetTaskHook(std::function<void()> hook) { task_hook_ = std::move(hook); }
   // Start-up: deliveries leased by a process that died are due now.
   Result<int> ReleaseLeases();
   // Due deliveries, leased for `lease` so no other worker takes them.
@@ -125,12 +157,18 @@ class NotifyEngine {
   Status ApplyReceipt(NotifyTx& tx, DeliveryRecord& d, bool delivered, const std::string& detail,
                       Instant now, std::vector<std::function<void()>>& notes) const;
   Instant Allowed(Instant t, const NotificationRecord& n, const std::optional<QuietHours>& q) const;
+  // The send of a plan's notice step (channels the recipient can be reached on).
+  Result<PreparedSend> StepSend(const PlanModel& plan, const PlanStepModel& step,
+                                const PlanRunRecord& run) const;
+  Result<std::vector<PlanStepRecord>> Schedule(const PlanModel& plan,
+                                               const PlanRunRecord& run) const;
 
   const Clock& clock_;
   const NotifyConfig config_;
   NotifyStore& store_;
   NotifyObserver* observer_;
   std::function<void()> wake_;
+  std::function<void()> task_hook_;
   mutable std::mutex rng_mu_;
   mutable std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -76,6 +76,12 @@ class NotifyEngineTest : public ::testing::Test {
         Provider("mail", ProviderKind::kSmtp), Provider("sms_a", ProviderKind::kMitakeSms),
         Provider("sms_b", ProviderKind::kJsonSms), Provider("post", ProviderKind::kPostcardFile)};
     c.max_attempts = 3;
+    PlanModel plan{"unpaid_bill", {}};
+    plan.steps.push_back({"day0", 0, "", "bill_unpaid", {Channel::kEmail, Channel::kAppPush}, ""});
+    plan.steps.push_back({"day7", 7, "", "bill_unpaid", {Channel::kSms}, ""});
+    plan.steps.push_back({"call", 0, "second_due", "", {}, "dunning_call"});
+    plan.steps.push_back({"visit", 10, "second_due", "", {}, "dunning_visit"});
+    c.plans[plan.name] = plan;
     sqlite::DatabaseOptions o;
     o.path = dir_.path() + "/notify.db";
     o.synchronous = sqlite::Synchronous::kNormal;
@@ -363,6 +369,59 @@ TEST_F(NotifyEngineTest, DispatcherDeliversFailsOverBetweenProvidersAndRecordsEv
   ASSERT_EQ(b_p->sent.size(), 1u);
   EXPECT_EQ(b_p->sent[0].message.short_text, "請繳 1234 元");
   EXPECT_EQ(b_p->sent[0].client_id, a_p->sent[0].client_id);  // one id across retries
+}
+
+TEST_F(NotifyEngineTest, APlanRunsItsStepsOnTimeAndStopsAtOnceWhenPaid) {
+  StartPlanCommand cmd{"unpaid_bill",
+                       "bill-11510-0001",
+                       Bill("x").recipient,
+                       "zh-TW",
+                       {{"month", "115年10月"}, {"amount", "1234"}, {"second_due", "2026-03-20"}}};
+  auto missing = Await<PlanView>([&](auto done) { engine_->StartPlan(cmd, done); });
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("variables.branch_id"), std::string::npos);
+  cmd.variables["branch_id"] = "taipei-south";
+  auto started = Await<PlanView>([&](auto done) { engine_->StartPlan(cmd, done); });
+  ASSERT_OK(started.status());
+  ASSERT_EQ(started->steps.size(), 4u);
+  EXPECT_EQ(started->steps[1].due_at, Taipei(2026, 3, 10, 10, 0));  // day 7
+  EXPECT_EQ(started->steps[2].due_at, Taipei(2026, 3, 20, 9, 0));   // second due date, 09:00
+  EXPECT_EQ(started->steps[3].due_at, Taipei(2026, 3, 30, 9, 0));
+  // Starting again while it runs is the same run.
+  auto again = Await<PlanView>([&](auto done) { engine_->StartPlan(cmd, done); });
+  EXPECT_EQ(again->steps[0].due_at, started->steps[0].due_at);
+
+  EXPECT_EQ(*engine_->RunDueSteps(10), 1);  // day 0: e-mail (the recipient has no app)
+  auto first = engine_->GetByKey("plan:unpaid_bill:bill-11510-0001:day0");
+  ASSERT_OK(first.status());
+  EXPECT_EQ(first->deliveries.size(), 1u);
+  EXPECT_EQ(first->deliveries[0].channel, Channel::kEmail);
+  EXPECT_EQ(*engine_->RunDueSteps(10), 0);
+  clock_.Set(Taipei(2026, 3, 20, 9, 0));
+  EXPECT_EQ(*engine_->RunDueSteps(10), 2);  // day 7 SMS (late) and the staff call
+  auto tasks = engine_->PendingTasks(10);
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].case_type, "dunning_call");
+  EXPECT_EQ((*tasks)[0].branch_id, "taipei-south");
+  EXPECT_EQ((*tasks)[0].idempotency_key, "plan:unpaid_bill:bill-11510-0001:call");
+  ASSERT_OK(engine_->MarkTaskRelayed((*tasks)[0].id, ""));
+  EXPECT_TRUE(engine_->PendingTasks(10)->empty());
+  // Paid: the home visit never happens.
+  auto stopped = Await<PlanView>(
+      [&](auto done) { engine_->StopPlan("unpaid_bill", "bill-11510-0001", "paid", done); });
+  ASSERT_OK(stopped.status());
+  EXPECT_EQ(stopped->run.status, "stopped");
+  EXPECT_EQ(stopped->steps[3].status, "cancelled");
+  EXPECT_EQ(stopped->steps[2].status, "done");
+  clock_.Set(Taipei(2026, 4, 30, 9, 0));
+  EXPECT_EQ(*engine_->RunDueSteps(10), 0);
+  EXPECT_TRUE(engine_->PendingTasks(10)->empty());
+  auto restart = Await<PlanView>([&](auto done) { engine_->StartPlan(cmd, done); });
+  EXPECT_EQ(restart.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Await<PlanView>([&](auto done) { engine_->StopPlan("unpaid_bill", "nope", "", done); })
+                .status()
+                .code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -31,7 +31,15 @@ NotifyMetrics::NotifyMetrics(prometheus::Registry& r, const NotifyConfig& config
       seconds_(prometheus::BuildHistogram()
                    .Name("csops_notify_delivery_seconds")
                    .Help("From acceptance to the provider taking it (sent) or its receipt")
-                   .Register(r)) {
+                   .Register(r)),
+      plan_steps_(prometheus::BuildCounter()
+                      .Name("csops_notify_plan_steps_total")
+                      .Help("Escalation plan steps by outcome (sent, task, skipped, cancelled)")
+                      .Register(r)) {
+  for (const auto& [name, plan] : config.plans)
+    for (const PlanStepModel& step : plan.steps)
+      for (const char* outcome : {"sent", "task", "skipped", "cancelled"})
+        plan_steps_.Add({{"plan", name}, {"step", step.name}, {"outcome", outcome}});
   for (const auto& [name, kind] : config.kinds) accepted_.Add({{"kind", name}});
   for (const ProviderModel& p : config.providers) {
     const std::string channel = Name(ChannelOf(p.kind));
@@ -71,6 +79,11 @@ void NotifyMetrics::Delivered(Channel c, Duration since) {
 
 void NotifyMetrics::Failed(Channel c, const std::string& reason) {
   failed_.Add({{"channel", Name(c)}, {"reason", reason}}).Increment();
+}
+
+void NotifyMetrics::PlanStep(const std::string& plan, const std::string& step,
+                             const std::string& outcome) {
+  plan_steps_.Add({{"plan", plan}, {"step", step}, {"outcome", outcome}}).Increment();
 }
 
 std::vector<prometheus::MetricFamily> NotifyQueueCollector::Collect() const {

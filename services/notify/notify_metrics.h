@@ -9,6 +9,7 @@
 //                                                            (stage="sent") or its receipt
 //                                                            (stage="delivered")
 //   csops_notify_queue_depth{channel}                        pending + waiting, at scrape time
+//   csops_notify_plan_steps_total{plan,step,outcome}         sent, task, skipped, cancelled
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -30,6 +31,8 @@ class NotifyMetrics final : public NotifyObserver {
   void Sent(Channel c, Duration since_accepted) override;
   void Delivered(Channel c, Duration since_accepted) override;
   void Failed(Channel c, const std::string& reason) override;
+  void PlanStep(const std::string& plan, const std::string& step,
+                const std::string& outcome) override;
 
  private:
   prometheus::Family<prometheus::Counter>& accepted_;
@@ -37,6 +40,7 @@ class NotifyMetrics final : public NotifyObserver {
   prometheus::Family<prometheus::Counter>& delivered_;
   prometheus::Family<prometheus::Counter>& failed_;
   prometheus::Family<prometheus::Histogram>& seconds_;
+  prometheus::Family<prometheus::Counter>& plan_steps_;
 };
 
 class NotifyQueueCollector final : public prometheus::Collectable {

@@ -66,10 +66,17 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOption
 
 NotifyModule::~NotifyModule() { Stop(); }
 
+void NotifyModule::StartTaskRelay(const std::string& case_target) {
+  task_relay_ = std::make_unique<TaskRelay>(*engine_, case_target);
+  engine_->SetTaskHook([relay = task_relay_.get()] { relay->Wake(); });
+  task_relay_->Start();
+}
+
 void NotifyModule::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (dispatcher_) dispatcher_->Stop();
+  if (task_relay_) task_relay_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
 }

@@ -12,6 +12,7 @@
 #include "services/notify/notify_metrics.h"
 #include "services/notify/notify_service.h"
 #include "services/notify/sqlite_notify_store.h"
+#include "services/notify/task_relay.h"
 
 namespace csops::notify {
 
@@ -26,6 +27,9 @@ class NotifyModule {
   grpc::Service* service() { return service_.get(); }
   std::shared_ptr<prometheus::Collectable> queue_collector() { return queue_collector_; }
   void Stop();
+  // Starts handing plan tasks to the case service at `case_target` (once the gRPC server is
+  // up, so a case service in the same process can answer).
+  void StartTaskRelay(const std::string& case_target);
 
  private:
   NotifyModule() = default;
@@ -37,6 +41,7 @@ class NotifyModule {
   std::unique_ptr<boost::asio::thread_pool> executor_;
   std::unique_ptr<NotifyService> service_;
   std::shared_ptr<NotifyQueueCollector> queue_collector_;
+  std::unique_ptr<TaskRelay> task_relay_;
   bool stopped_ = false;
 };
 

@@ -230,20 +230,60 @@ class BatchReactor final : public grpc::ServerReadReactor<pb::SendRequest> {
   Status error_;
 };
 
+void ToProto(const PlanView& v, pb::PlanRun* out) {
+  out->set_plan(v.run.plan);
+  out->set_key(v.run.key);
+  out->set_status(v.run.status);
+  out->set_stop_reason(v.run.stop_reason);
+  for (const PlanStepRecord& s : v.steps) {
+    auto* o = out->add_steps();
+    o->set_name(s.name);
+    ToProtoTimestamp(s.due_at, o->mutable_due_at());
+    o->set_status(s.status);
+  }
+}
+
 }  // namespace
+
+RecipientRecord NotifyService::ToRecipient(const pb::Recipient& rc) {
+  RecipientRecord r;
+  r.customer_number = rc.customer_number();
+  r.name = rc.name();
+  r.email = rc.email();
+  r.mobile = rc.mobile();
+  r.push_tokens.assign(rc.push_tokens().begin(), rc.push_tokens().end());
+  r.postal_address.assign(rc.postal_address().begin(), rc.postal_address().end());
+  return r;
+}
+
+ServerUnaryReactor* NotifyService::StartPlan(CallbackServerContext* ctx,
+                                             const pb::StartPlanRequest* req, pb::PlanRun* resp) {
+  StartPlanCommand cmd;
+  cmd.plan = req->plan();
+  cmd.key = req->key();
+  cmd.recipient = ToRecipient(req->recipient());
+  cmd.locale = req->locale();
+  for (const auto& [k, v] : req->variables()) cmd.variables[k] = v;
+  auto* reactor = ctx->DefaultReactor();
+  engine_.StartPlan(std::move(cmd),
+                    Reply<PlanView>(reactor, [resp](const PlanView& v) { ToProto(v, resp); }));
+  return reactor;
+}
+
+ServerUnaryReactor* NotifyService::StopPlan(CallbackServerContext* ctx,
+                                            const pb::StopPlanRequest* req, pb::PlanRun* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  engine_.StopPlan(req->plan(), req->key(), req->reason(),
+                   Reply<PlanView>(reactor, [resp](const PlanView& v) { ToProto(v, resp); }));
+  return reactor;
+}
 
 Result<SendCommand> NotifyService::ToCommand(const pb::SendRequest& r) {
   SendCommand c;
   c.idempotency_key = r.idempotency_key();
   c.kind = r.kind();
   c.locale = r.locale();
-  const auto& rc = r.recipient();
-  c.recipient.customer_number = rc.customer_number();
-  c.recipient.name = rc.name();
-  c.recipient.email = rc.email();
-  c.recipient.mobile = rc.mobile();
-  c.recipient.push_tokens.assign(rc.push_tokens().begin(), rc.push_tokens().end());
-  c.recipient.postal_address.assign(rc.postal_address().begin(), rc.postal_address().end());
+  c.recipient = ToRecipient(r.recipient());
   for (const auto& [k, v] : r.variables()) c.variables[k] = v;
   switch (r.policy().mode()) {
     case pb::ChannelPolicy::EXPLICIT:

@@ -37,9 +37,14 @@ class NotifyService final : public pb::NotifyService::CallbackService {
   grpc::ServerUnaryReactor* GetPreferences(grpc::CallbackServerContext*,
                                            const pb::GetPreferencesRequest*,
                                            pb::Preferences*) override;
+  grpc::ServerUnaryReactor* StartPlan(grpc::CallbackServerContext*, const pb::StartPlanRequest*,
+                                      pb::PlanRun*) override;
+  grpc::ServerUnaryReactor* StopPlan(grpc::CallbackServerContext*, const pb::StopPlanRequest*,
+                                     pb::PlanRun*) override;
 
   // Request -> command (no validation beyond the proto's enums; the engine checks the rest).
   static Result<SendCommand> ToCommand(const pb::SendRequest& r);
+  static RecipientRecord ToRecipient(const pb::Recipient& r);
 
  private:
   NotifyEngine& engine_;

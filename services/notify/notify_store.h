@@ -82,6 +82,39 @@ struct EarlyReceipt {
   Instant received_at;
 };
 
+// One run of an escalation plan for a key (e.g. a bill number).
+struct PlanRunRecord {
+  std::string plan;
+  std::string key;
+  std::string status = "running";  // running, stopped, finished
+  RecipientRecord recipient;
+  std::string locale = "zh-TW";
+  std::map<std::string, std::string> variables;
+  Instant started_at;
+  std::string stop_reason;
+};
+
+struct PlanStepRecord {
+  std::string plan;
+  std::string key;
+  int index = 0;
+  std::string name;
+  Instant due_at;
+  std::string status = "pending";  // pending, done, cancelled
+  std::int64_t notification_id = 0;
+};
+
+// A staff task (a case in the case service) a plan step asked for, waiting for its relay.
+struct TaskRecord {
+  std::int64_t id = 0;
+  std::string idempotency_key;  // "plan:<plan>:<key>:<step>"
+  std::string case_type;
+  std::string branch_id;
+  std::string customer_number;
+  std::string name;
+  std::string summary;
+};
+
 class NotifyTx {
  public:
   virtual ~NotifyTx() = default;
@@ -116,6 +149,18 @@ class NotifyTx {
   virtual Status SavePreferences(const PreferencesRecord& p) = 0;
   virtual Status PruneToken(const std::string& token, Instant at) = 0;
   virtual Result<bool> TokenPruned(const std::string& token) = 0;
+  virtual Result<std::optional<PlanRunRecord>> PlanRun(const std::string& plan,
+                                                       const std::string& key) = 0;
+  virtual Status SavePlanRun(const PlanRunRecord& r) = 0;  // insert or update
+  virtual Result<std::vector<PlanStepRecord>> PlanSteps(const std::string& plan,
+                                                        const std::string& key) = 0;
+  virtual Status SavePlanStep(const PlanStepRecord& s) = 0;  // insert or update
+  // Pending steps of running plans due at `now`, earliest first.
+  virtual Result<std::vector<PlanStepRecord>> DueSteps(Instant now, int limit) = 0;
+  virtual Result<std::optional<Instant>> NextStepDue() = 0;
+  virtual Status InsertTask(const TaskRecord& t) = 0;
+  virtual Result<std::vector<TaskRecord>> PendingTasks(int limit) = 0;
+  virtual Status MarkTaskRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Pending and waiting deliveries per channel name.
   virtual Result<std::map<std::string, std::int64_t>> QueueDepth() = 0;
 };

@@ -96,6 +96,41 @@ CREATE TABLE preferences(
   quiet_start INTEGER,                   -- minutes after local midnight
   quiet_end INTEGER
 );
+CREATE TABLE plan_runs(
+  plan TEXT NOT NULL,
+  key TEXT NOT NULL,
+  status TEXT NOT NULL,                  -- running, stopped, finished
+  recipient TEXT NOT NULL,               -- JSON; personal data
+  locale TEXT NOT NULL,
+  variables TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  stop_reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(plan, key)
+);
+CREATE TABLE plan_steps(
+  plan TEXT NOT NULL,
+  key TEXT NOT NULL,
+  step_index INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  status TEXT NOT NULL,                  -- pending, done, cancelled
+  notification_id INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(plan, key, step_index)
+);
+CREATE INDEX plan_steps_due ON plan_steps(due_at) WHERE status = 'pending';
+-- Staff tasks (cases in the case service) from plan steps, waiting for their relay.
+CREATE TABLE plan_tasks(
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  case_type TEXT NOT NULL,
+  branch_id TEXT NOT NULL,
+  customer_number TEXT NOT NULL,
+  name TEXT NOT NULL,                    -- personal data
+  summary TEXT NOT NULL,
+  relayed_at INTEGER,
+  relay_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX plan_tasks_pending ON plan_tasks(id) WHERE relayed_at IS NULL;
 -- App installations FCM reported as gone; never sent to again.
 CREATE TABLE pruned_tokens(
   token TEXT PRIMARY KEY,
@@ -423,6 +458,121 @@ class SqliteNotifyTx final : public NotifyTx {
     auto row = st->Step();
     if (!row.ok()) return row.status();
     return *row;
+  }
+
+  Result<std::optional<PlanRunRecord>> PlanRun(const std::string& plan,
+                                               const std::string& key) override {
+    auto st = c_.PrepareCached(
+        "SELECT status, recipient, locale, variables, started_at, stop_reason FROM plan_runs "
+        "WHERE plan=? AND key=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, plan).Bind(2, key);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<PlanRunRecord>();
+    PlanRunRecord r;
+    r.plan = plan;
+    r.key = key;
+    r.status = st->ColumnText(0);
+    r.recipient = ParseRecipient(st->ColumnText(1));
+    r.locale = st->ColumnText(2);
+    const Json vars = Json::parse(st->ColumnText(3), nullptr, false);
+    if (vars.is_object())
+      for (const auto& [k, v] : vars.items())
+        if (v.is_string()) r.variables[k] = v.get<std::string>();
+    r.started_at = FromUnixMillis(st->ColumnInt(4));
+    r.stop_reason = st->ColumnText(5);
+    return std::optional<PlanRunRecord>(std::move(r));
+  }
+
+  Status SavePlanRun(const PlanRunRecord& r) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO plan_runs(plan, key, status, recipient, locale, variables, started_at, "
+        "stop_reason) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(plan, key) DO UPDATE SET "
+        "status=excluded.status, stop_reason=excluded.stop_reason");
+    if (!st.ok()) return st.status();
+    st->Bind(1, r.plan).Bind(2, r.key).Bind(3, r.status).Bind(4, RecipientJson(r.recipient));
+    st->Bind(5, r.locale).Bind(6, Json(r.variables).dump()).Bind(7, ToUnixMillis(r.started_at));
+    return st->Bind(8, r.stop_reason).Run();
+  }
+
+  static PlanStepRecord ReadStep(const Statement& st) {
+    PlanStepRecord s;
+    s.plan = st.ColumnText(0);
+    s.key = st.ColumnText(1);
+    s.index = static_cast<int>(st.ColumnInt(2));
+    s.name = st.ColumnText(3);
+    s.due_at = FromUnixMillis(st.ColumnInt(4));
+    s.status = st.ColumnText(5);
+    s.notification_id = st.ColumnInt(6);
+    return s;
+  }
+
+  Result<std::vector<PlanStepRecord>> PlanSteps(const std::string& plan,
+                                                const std::string& key) override {
+    auto st = c_.PrepareCached(
+        "SELECT plan, key, step_index, name, due_at, status, notification_id FROM plan_steps "
+        "WHERE plan=? AND key=? ORDER BY step_index");
+    if (st.ok()) st->Bind(1, plan).Bind(2, key);
+    return All<PlanStepRecord>(
+        st, [](const Statement& s) -> Result<PlanStepRecord> { return ReadStep(s); });
+  }
+
+  Status SavePlanStep(const PlanStepRecord& s) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO plan_steps(plan, key, step_index, name, due_at, status, notification_id) "
+        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(plan, key, step_index) DO UPDATE SET "
+        "status=excluded.status, notification_id=excluded.notification_id, "
+        "due_at=excluded.due_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, s.plan).Bind(2, s.key).Bind(3, s.index).Bind(4, s.name);
+    st->Bind(5, ToUnixMillis(s.due_at)).Bind(6, s.status).Bind(7, s.notification_id);
+    return st->Run();
+  }
+
+  Result<std::vector<PlanStepRecord>> DueSteps(Instant now, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT plan, key, step_index, name, due_at, status, notification_id FROM plan_steps "
+        "WHERE status='pending' AND due_at<=? ORDER BY due_at LIMIT ?");
+    if (st.ok()) st->Bind(1, ToUnixMillis(now)).Bind(2, limit);
+    return All<PlanStepRecord>(
+        st, [](const Statement& s) -> Result<PlanStepRecord> { return ReadStep(s); });
+  }
+
+  Result<std::optional<Instant>> NextStepDue() override {
+    auto st = c_.PrepareCached("SELECT min(due_at) FROM plan_steps WHERE status='pending'");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st->ColumnIsNull(0)) return std::optional<Instant>();
+    return std::optional<Instant>(FromUnixMillis(st->ColumnInt(0)));
+  }
+
+  Status InsertTask(const TaskRecord& t) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO plan_tasks(idempotency_key, case_type, branch_id, customer_number, name, "
+        "summary) VALUES(?,?,?,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING");
+    if (!st.ok()) return st.status();
+    st->Bind(1, t.idempotency_key).Bind(2, t.case_type).Bind(3, t.branch_id);
+    return st->Bind(4, t.customer_number).Bind(5, t.name).Bind(6, t.summary).Run();
+  }
+
+  Result<std::vector<TaskRecord>> PendingTasks(int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT id, idempotency_key, case_type, branch_id, customer_number, name, summary "
+        "FROM plan_tasks WHERE relayed_at IS NULL ORDER BY id LIMIT ?");
+    if (st.ok()) st->Bind(1, limit);
+    return All<TaskRecord>(st, [](const Statement& s) -> Result<TaskRecord> {
+      return TaskRecord{s.ColumnInt(0),  s.ColumnText(1), s.ColumnText(2), s.ColumnText(3),
+                        s.ColumnText(4), s.ColumnText(5), s.ColumnText(6)};
+    });
+  }
+
+  Status MarkTaskRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
+    auto st = c_.PrepareCached(
+        "UPDATE plan_tasks SET relayed_at=?, relay_error=? WHERE id=? AND relayed_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
   }
 
   Result<std::map<std::string, std::int64_t>> QueueDepth() override {

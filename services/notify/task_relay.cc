@@ -1,0 +1,97 @@
+#include "services/notify/task_relay.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/log.h"
+
+namespace csops::notify {
+
+namespace cpb = csops::case_::v1;
+
+TaskRelay::TaskRelay(NotifyEngine& engine, std::string case_target)
+    : engine_(engine), target_(std::move(case_target)) {}
+
+void TaskRelay::Start() {
+  stub_ =
+      cpb::CaseService::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  thread_ = std::thread([this] {
+    auto backoff = std::chrono::seconds(1);
+    for (;;) {
+      const bool ok = RelayPending();
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_) return;
+      if (ok) {
+        backoff = std::chrono::seconds(1);
+        cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_ || woken_; });
+        woken_ = false;
+      } else {
+        cv_.wait_for(lock, backoff, [&] { return stop_; });
+        backoff = std::min(backoff * 2, std::chrono::seconds(30));
+      }
+      if (stop_) return;
+    }
+  });
+}
+
+void TaskRelay::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TaskRelay::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool TaskRelay::RelayPending() {
+  for (;;) {
+    auto tasks = engine_.PendingTasks(50);
+    if (!tasks.ok()) return false;
+    if (tasks->empty()) return true;
+    for (const TaskRecord& t : *tasks) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stop_) return true;
+      }
+      cpb::CreateCaseRequest req;
+      req.set_type_code(t.case_type);
+      req.set_branch_id(t.branch_id);
+      req.mutable_applicant()->set_name(t.name);
+      req.mutable_applicant()->set_customer_number(t.customer_number);
+      req.set_received_via(cpb::RECEIVED_VIA_PHONE);
+      req.set_summary(t.summary);
+      req.set_staff_id("NOTIFY");
+      req.set_idempotency_key(t.idempotency_key);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      cpb::CreateCaseResponse resp;
+      const grpc::Status s = stub_->CreateCase(&ctx, req, &resp);
+      std::string refusal;
+      if (s.ok()) {
+        CSOPS_LOG(kInfo, "plan_task_created")
+            .Kv("type", t.case_type)
+            .Kv("case", resp.case_().acceptance_number());
+      } else if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                 s.error_code() == grpc::StatusCode::NOT_FOUND ||
+                 s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                 s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+        refusal = s.error_message();
+        CSOPS_LOG(kWarning, "plan_task_refused").Kv("type", t.case_type).Kv("reason", refusal);
+      } else {
+        CSOPS_LOG(kWarning, "plan_task_relay_unavailable").Kv("error", s.error_message());
+        return false;
+      }
+      if (!engine_.MarkTaskRelayed(t.id, refusal.substr(0, 500)).ok()) return false;
+    }
+  }
+}
+
+}  // namespace csops::notify
