@@ -629,8 +629,13 @@ Result<std::vector<PlanStepRecord>> NotifyEngine::Schedule(const PlanModel& plan
         return Status::InvalidArgument("variables.branch_id: required by step '" + step.name +
                                        "' (a staff task in a branch)");
     } else {
-      auto send = StepSend(plan, step, run);
-      if (!send.ok()) return send.status();
+      // Variables are checked now; a channel the customer cannot be reached on is skipped
+      // when the step runs (outcome "skipped"), so later steps and tasks still happen.
+      const auto& kind = config_.kinds.at(step.kind);
+      auto tmpl = kind.templates.find(run.locale);
+      if (tmpl == kind.templates.end())
+        return Status::InvalidArgument("locale: must be zh-TW or en");
+      if (auto r = Render(tmpl->second, run.variables); !r.ok()) return r.status();
     }
     out.push_back({plan.name, run.key, static_cast<int>(i), step.name, due, "pending", 0});
   }

@@ -118,8 +118,10 @@ class NotifyEngine {
   void SetPreferences(PreferencesRecord p, Done<PreferencesRecord> done);
   Result<PreferencesRecord> GetPreferences(const std::string& customer_number);
 
-  // Starts `plan` for `key`: every step is checked now (variables, contacts, the task's
-  // branch_id) and scheduled; the same plan and key while running returns the running plan.
+  // Starts `plan` for `key`: every step is checked now (template variables, date variables,
+  // the tasks' branch_id) and scheduled; a notice step whose channels the customer cannot be
+  // reached on is skipped when it runs. The same plan and key while running returns the
+  // running plan.
   void StartPlan(StartPlanCommand cmd, Done<PlanView> done);
   // Cancels every pending step at once; a step already run (its notice accepted) finishes.
   void StopPlan(std::string plan, std::string key, std::string reason, Done<PlanView> done);

@@ -51,6 +51,14 @@ notify {{
               callback_url: "https://csops.example/receipts/voice" timeout_ms: 1000 }}
   providers {{ name: "fcm" kind: FCM url: "{providers_url}/fcm" project_id: "csops-test"
               bearer_token: "test-token" timeout_ms: 1000 }}
+  plans {{
+    name: "unpaid_bill"
+    steps {{ name: "day0_notice" kind: "bill_unpaid" channels: ["email", "app_push"] }}
+    steps {{ name: "day7_sms" delay_days: 7 kind: "bill_unpaid" channels: ["sms"] }}
+    steps {{ name: "staff_call" after_variable: "second_due_date" task_case_type: "dunning_call" }}
+    steps {{ name: "home_visit" after_variable: "second_due_date" delay_days: 10
+             task_case_type: "dunning_visit" }}
+  }}
   {extra}
 }}
 '''
@@ -316,6 +324,71 @@ class NotifyEndToEndTest(unittest.TestCase):
                 self.assertEqual(self.providers.seen.get("0900111222"), 1)
             finally:
                 again.close()
+        finally:
+            server.close()
+
+
+    def test_csopsctl_sends_and_runs_an_unpaid_bill_plan_that_opens_a_staff_call_case(self):
+        server = Csopsd(config=self.config).wait_serving()
+        try:
+            out = server.ctl("notify", "send", "--kind=bill_unpaid", "--key=ctl-1",
+                             "--mobile=0911222333", "--channels=sms", "--mode=explicit",
+                             "--urgent=true", "--customer=01234567890", "--var.bill_month=10月",
+                             "--var.amount=500", "--var.due_date=2026-12-01",
+                             "--var.customer_number=01234567890")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            nid = out.stdout.split()[0]
+            client = NotifyClient(server.grpc_addr)
+            self.assertEqual(client.wait_status(nid).status, "sent")
+            got = server.ctl("notify", "get", nid)
+            self.assertIn("sent", got.stdout)
+            self.assertIn("*******333", got.stdout)  # masked
+            self.assertNotIn("0911222333", got.stdout)
+            self.assertIn(nid, server.ctl("notify", "list", "--customer=01234567890").stdout)
+            batch = os.path.join(self.tmp, "batch.jsonl")
+            with open(batch, "w", encoding="utf-8") as f:
+                for i in range(3):
+                    f.write('{"key":"ctl-b%d","kind":"bill_unpaid","channels":["sms"],'
+                            '"recipient":{"mobile":"0911222%03d"},"variables":{"bill_month":"x",'
+                            '"amount":"1","due_date":"d","customer_number":"1"}}\n' % (i, i))
+                f.write('{"key":"ctl-bad","kind":"nope","channels":["sms"]}\n')
+            r = server.ctl("notify", "batch", batch)
+            self.assertEqual(r.returncode, 1)  # one item refused
+            self.assertIn("accepted 3  duplicates 0  rejected 1", r.stdout)
+            self.assertIn("kind: 'nope' is not configured", r.stdout)
+            # The plan: day 0 at once; the second due date is yesterday, so the staff call is
+            # due now and becomes a dunning_call case; paid before the home visit.
+            yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 - 86400))
+            r = server.ctl("notify", "plan", "start", "--plan=unpaid_bill", "--key=bill-ctl-1",
+                           "--email=plan@example.com", "--name=" + NAME, "--customer=01234567890",
+                           "--var.bill_month=10月", "--var.amount=500", "--var.due_date=2026-12-01",
+                           "--var.customer_number=01234567890",
+                           "--var.second_due_date=" + yesterday, "--var.branch_id=taipei-south")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"home_visit\s+due \S+\s+pending")
+            cases = CaseClient(server.grpc_addr)
+            deadline = time.monotonic() + 20
+            calls = []
+            while time.monotonic() < deadline and not calls:
+                calls = cases.ListCases(type_code="dunning_call").cases
+                time.sleep(0.1)
+            self.assertEqual(len(calls), 1)
+            mails = [m for m in self.smtp.box if "plan@example.com" in m["to"]]
+            self.assertEqual(len(mails), 1)
+            r = server.ctl("notify", "plan", "stop", "--plan=unpaid_bill", "--key=bill-ctl-1",
+                           "--reason=paid")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"home_visit\s+due \S+\s+cancelled")
+            self.assertRegex(r.stdout, r"staff_call\s+due \S+\s+done")
+            self.assertIn("stopped", r.stdout)
+            self.assertEqual(len(cases.ListCases(type_code="dunning_visit").cases), 0)
+            bad = server.ctl("notify", "plan", "start", "--plan=unpaid_bill", "--key=bill-ctl-2",
+                             "--email=plan@example.com")
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("INVALID_ARGUMENT", bad.stderr)
+            self.assertIn("variables.", bad.stderr)
+            cases.close()
+            client.close()
         finally:
             server.close()
 

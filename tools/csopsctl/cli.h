@@ -42,5 +42,6 @@ int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args
 int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunQueue(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunCase(const GlobalOptions& options, const std::vector<std::string>& args);
+int RunNotify(const GlobalOptions& options, const std::vector<std::string>& args);
 
 }  // namespace csops::ctl

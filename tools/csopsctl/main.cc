@@ -18,6 +18,7 @@ constexpr char kUsage[] =
     "  info               version, services, start time and calendars of the server\n"
     "  queue ...          tickets, counters and boards (csopsctl queue for details)\n"
     "  case ...           applications and complaints (csopsctl case for details)\n"
+    "  notify ...         notices, campaigns, escalation plans (csopsctl notify for details)\n"
     "\n"
     "  --addr     csopsd gRPC address (default 127.0.0.1:50051, or $CSOPS_ADDR)\n"
     "  --timeout  deadline of each call in seconds (default 5)\n"
@@ -65,5 +66,6 @@ int main(int argc, char** argv) {
   if (command == "info") return csops::ctl::RunInfo(options, args);
   if (command == "queue") return csops::ctl::RunQueue(options, args);
   if (command == "case") return csops::ctl::RunCase(options, args);
+  if (command == "notify") return csops::ctl::RunNotify(options, args);
   return Usage("unknown command '" + command + "'");
 }
