@@ -8,6 +8,10 @@
 // issue_ticket: csops.queue.v1.QueueService/IssueTicket in --branch, service --service.
 // create_case: csops.case.v1.CaseService/CreateCase of type --type, round-robin over the
 // comma-separated --branch list (a branch numbers at most 9,999 cases a day).
+// send: csops.notify.v1.NotifyService/Send of a bill_unpaid SMS (send_after --delay-s ahead).
+// send_batch: one NotifyService/SendBatch stream of --count bill_unpaid SMS notices with
+//   send_after --delay-s seconds ahead (so dispatch can be measured apart); prints the time
+//   until the summary (every notice durable) and the summary.
 // Prints throughput, p50 and p99 latency per phase and the RPC/health throughput ratio. Every
 // call uses a fresh idempotency key, so every call creates a durable ticket or case.
 #include <grpcpp/grpcpp.h>
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "csops/case/v1/case_service.grpc.pb.h"
+#include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -37,6 +42,8 @@ struct Options {
   std::string addr = "127.0.0.1:50051";
   std::string rpc = "issue_ticket";
   std::string type = "complaint";
+  long count = 1000000;
+  long delay_s = 0;
   std::string branch = "bench";
   std::string service = "A";
   int inflight = 64;
@@ -154,6 +161,89 @@ class CreateCaseSlot final : public Slot {
   std::unique_ptr<grpc::ClientAsyncResponseReader<cpb::CreateCaseResponse>> rpc_;
 };
 
+namespace npb = csops::notify::v1;
+
+void FillNotice(npb::SendRequest* r, const std::string& key, long i, long delay_s) {
+  r->set_idempotency_key(key);
+  r->set_kind("bill_unpaid");
+  char mobile[16];
+  std::snprintf(mobile, sizeof mobile, "09%08ld", i % 100000000);
+  r->mutable_recipient()->set_mobile(mobile);
+  auto& vars = *r->mutable_variables();
+  vars["bill_month"] = "115年10月";
+  vars["amount"] = std::to_string(100 + i % 5000);
+  vars["due_date"] = "2026-12-05";
+  vars["customer_number"] = std::to_string(10000000000L + i);
+  r->mutable_policy()->set_mode(npb::ChannelPolicy::EXPLICIT);
+  r->mutable_policy()->add_channels(npb::CHANNEL_SMS);
+  r->set_urgent(true);
+  if (delay_s > 0)
+    r->mutable_send_after()->set_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count() +
+                                         delay_s);
+}
+
+class SendSlot final : public Slot {
+ public:
+  SendSlot(npb::NotifyService::Stub* stub, const Options& o, std::atomic<long>* seq)
+      : stub_(stub), seq_(seq), delay_s_(o.delay_s) {
+    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
+              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
+  }
+  void Start(grpc::CompletionQueue* cq) override {
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    const long n = seq_->fetch_add(1);
+    req_.Clear();
+    FillNotice(&req_, prefix_ + std::to_string(n), n, delay_s_);
+    started = SteadyClock::now();
+    rpc_ = stub_->AsyncSend(ctx_.get(), req_, cq);
+    rpc_->Finish(&resp_, &status_, this);
+  }
+  const grpc::Status& status() const override { return status_; }
+
+ private:
+  npb::NotifyService::Stub* stub_;
+  std::atomic<long>* seq_;
+  long delay_s_;
+  std::string prefix_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  npb::SendRequest req_;
+  npb::SendResponse resp_;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<npb::SendResponse>> rpc_;
+};
+
+int RunSendBatch(const std::shared_ptr<grpc::Channel>& channel, const Options& o) {
+  auto stub = npb::NotifyService::NewStub(channel);
+  grpc::ClientContext ctx;
+  npb::SendBatchSummary summary;
+  const std::string prefix = "batch-" + std::to_string(getpid()) + "-";
+  const auto start = SteadyClock::now();
+  auto writer = stub->SendBatch(&ctx, &summary);
+  npb::SendRequest r;
+  for (long i = 0; i < o.count; ++i) {
+    r.Clear();
+    FillNotice(&r, prefix + std::to_string(i), i, o.delay_s);
+    if (!writer->Write(r)) break;
+  }
+  writer->WritesDone();
+  const grpc::Status s = writer->Finish();
+  const double took = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  if (!s.ok()) {
+    std::fprintf(stderr, "loadgen: SendBatch: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  std::printf(
+      "SendBatch of %ld notices: %.1f s (%.0f notices/s); accepted %lld, duplicates %lld, "
+      "rejected %lld\n",
+      o.count, took, o.count / took, static_cast<long long>(summary.accepted()),
+      static_cast<long long>(summary.duplicates()),
+      static_cast<long long>(summary.rejected_count()));
+  return summary.accepted() == o.count ? 0 : 1;
+}
+
 PhaseResult RunPhase(std::vector<std::unique_ptr<Slot>>& slots, double seconds) {
   grpc::CompletionQueue cq;
   std::vector<double> latencies_ms;
@@ -216,6 +306,10 @@ int main(int argc, char** argv) {
       o.rpc = v;
     else if (k == "--type")
       o.type = v;
+    else if (k == "--count")
+      o.count = std::stol(v);
+    else if (k == "--delay-s")
+      o.delay_s = std::stol(v);
     else if (k == "--branch")
       o.branch = v;
     else if (k == "--service")
@@ -227,15 +321,18 @@ int main(int argc, char** argv) {
     else if (k == "--rounds")
       o.rounds = std::stoi(v);
     else {
-      std::fprintf(stderr,
-                   "usage: loadgen --addr=HOST:PORT [--rpc=issue_ticket|create_case] "
-                   "[--branch=bench] [--service=A] [--type=complaint] [--inflight=64] "
-                   "[--seconds=5] [--rounds=2]\n");
+      std::fprintf(
+          stderr,
+          "usage: loadgen --addr=HOST:PORT [--rpc=issue_ticket|create_case|send|send_batch] "
+          "[--count=1000000] [--delay-s=0] "
+          "[--branch=bench] [--service=A] [--type=complaint] [--inflight=64] "
+          "[--seconds=5] [--rounds=2]\n");
       return 2;
     }
   }
-  if (o.rpc != "issue_ticket" && o.rpc != "create_case") {
-    std::fprintf(stderr, "loadgen: --rpc must be issue_ticket or create_case\n");
+  if (o.rpc != "issue_ticket" && o.rpc != "create_case" && o.rpc != "send" &&
+      o.rpc != "send_batch") {
+    std::fprintf(stderr, "loadgen: --rpc must be issue_ticket, create_case, send or send_batch\n");
     return 2;
   }
   auto channel = grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
@@ -243,19 +340,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: cannot connect to %s\n", o.addr.c_str());
     return 1;
   }
+  if (o.rpc == "send_batch") return RunSendBatch(channel, o);
   auto health = hpb::Health::NewStub(channel);
   auto queue = pb::QueueService::NewStub(channel);
   auto cases = cpb::CaseService::NewStub(channel);
+  auto notify = npb::NotifyService::NewStub(channel);
   std::atomic<long> seq{0};
   std::vector<std::unique_ptr<Slot>> health_slots, rpc_slots;
   for (int i = 0; i < o.inflight; ++i) {
     health_slots.push_back(std::make_unique<HealthSlot>(health.get()));
     if (o.rpc == "issue_ticket")
       rpc_slots.push_back(std::make_unique<IssueSlot>(queue.get(), o, &seq));
-    else
+    else if (o.rpc == "create_case")
       rpc_slots.push_back(std::make_unique<CreateCaseSlot>(cases.get(), o, &seq));
+    else
+      rpc_slots.push_back(std::make_unique<SendSlot>(notify.get(), o, &seq));
   }
-  const char* rpc_name = o.rpc == "issue_ticket" ? "IssueTicket" : "CreateCase";
+  const char* rpc_name = o.rpc == "issue_ticket"  ? "IssueTicket"
+                         : o.rpc == "create_case" ? "CreateCase"
+                                                  : "Send";
   RunPhase(health_slots, 1.0);  // warm-up: connection, server threads
   std::printf("loadgen addr=%s rpc=%s inflight=%d seconds=%.1f rounds=%d\n", o.addr.c_str(),
               o.rpc.c_str(), o.inflight, o.seconds, o.rounds);

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Notify benchmark (issue 5). Run through run_notify_bench.sh.
+
+Against csopsd --target=notify (synchronous FULL) and tools/loadgen/fake_provider (a local
+JSON SMS provider), all on this machine:
+  1. Send vs Health/Check, one loadgen run (64 in flight).
+  2. SendBatch of --batch notices (default 1,000,000), due an hour later so nothing dispatches
+     meanwhile: time until the summary, i.e. until every notice is durable.
+  3. Dispatch: --dispatch notices due a few seconds after they are accepted, no rate limit:
+     messages per second the provider receives, from its first to its last request.
+  4. Rate limit: a fresh server and provider with rate_per_second --rate; the provider's
+     per-second counts over the steady part of the run against the configured rate.
+Prints a Markdown summary.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+CSOPSD = os.path.join(BUILD, "services", "csopsd", "csopsd")
+LOADGEN = os.path.join(BUILD, "tools", "loadgen", "loadgen")
+FAKE = os.path.join(BUILD, "tools", "loadgen", "fake_provider")
+
+
+def start_provider(tmp, name):
+    port_file = os.path.join(tmp, name + ".port")
+    proc = subprocess.Popen([FAKE, "--port=0", "--port-file=" + port_file],
+                            stdout=subprocess.DEVNULL)
+    while not os.path.exists(port_file):
+        time.sleep(0.02)
+    return proc, "http://127.0.0.1:" + open(port_file).read().strip()
+
+
+def stats(url):
+    with urllib.request.urlopen(url + "/stats", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def start_csopsd(tmp, name, provider_url, workers, rate):
+    with open(os.path.join(ROOT, "deploy", "csopsd.textproto"), encoding="utf-8") as f:
+        base = f.read()
+    base = base[:base.index("\n# Notices to customers")]
+    rate_line = f"rate_per_second: {rate}" if rate else ""
+    cfg = os.path.join(tmp, name + ".textproto")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(base + f'''
+notify {{
+  quiet_start: "00:00"
+  quiet_end: "00:00"
+  workers: {workers}
+  kinds {{ name: "bill_unpaid" }}
+  providers {{ name: "fast_sms" kind: JSON_SMS url: "{provider_url}/json-sms"
+              max_concurrency: {workers} {rate_line} }}
+}}
+''')
+    data = os.path.join(tmp, name + "-data")
+    os.makedirs(data)
+    out = open(os.path.join(tmp, name + ".log"), "w")
+    proc = subprocess.Popen([CSOPSD, "--config=" + cfg, "--target=notify", "--listen=127.0.0.1:0",
+                             "--metrics-listen=127.0.0.1:0", "--data-dir=" + data],
+                            stdout=out, stderr=out)
+    addr = None
+    while addr is None:
+        if proc.poll() is not None:
+            raise SystemExit("csopsd exited; see " + out.name)
+        m = re.search(r"gRPC API : (\S+)", open(out.name).read())
+        addr = m.group(1) if m else None
+        time.sleep(0.05)
+    return proc, addr
+
+
+def loadgen(*args):
+    r = subprocess.run([LOADGEN, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("loadgen failed: " + r.stdout + r.stderr)
+    return r.stdout.strip()
+
+
+def wait_accepted(url, want, timeout):
+    deadline = time.monotonic() + timeout
+    s = stats(url)
+    while s["accepted"] < want and time.monotonic() < deadline:
+        time.sleep(0.25)
+        s = stats(url)
+    return s
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=1_000_000)
+    ap.add_argument("--dispatch", type=int, default=200_000)
+    ap.add_argument("--rate", type=int, default=500)
+    ap.add_argument("--rate-count", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=64)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="csops-notify-bench-", dir=os.path.join(ROOT, "var"))
+    for sub in ("calendars", "templates"):
+        os.symlink(os.path.join(ROOT, "deploy", sub), os.path.join(tmp, sub))
+    procs = []
+    try:
+        provider, url = start_provider(tmp, "provider")
+        procs.append(provider)
+        server, addr = start_csopsd(tmp, "main", url, a.workers, 0)
+        procs.append(server)
+        print(loadgen("--addr=" + addr, "--rpc=send", "--delay-s=7200", "--inflight=64",
+                      "--seconds=4", "--rounds=2"))
+        print()
+        print(loadgen("--addr=" + addr, "--rpc=send_batch", f"--count={a.batch}",
+                      "--delay-s=7200"))
+        # Dispatch: accepted first (due 5 s after the batch is expected to end), then sent.
+        print(loadgen("--addr=" + addr, "--rpc=send_batch", f"--count={a.dispatch}",
+                      f"--delay-s={max(5, a.dispatch // 10000 + 5)}"))
+        s = wait_accepted(url, a.dispatch, 600)
+        took = (s["last_ms"] - s["first_ms"]) / 1000
+        print(f"\ndispatch: {s['accepted']} of {a.dispatch} notices reached the provider in "
+              f"{took:.1f} s = {s['accepted'] / max(took, 1e-9):.0f} messages/s "
+              f"({a.workers} workers, no rate limit; duplicates {s['duplicates']})")
+        server.terminate()
+        server.wait()
+        # Rate limit.
+        provider2, url2 = start_provider(tmp, "provider2")
+        procs.append(provider2)
+        server2, addr2 = start_csopsd(tmp, "rated", url2, a.workers, a.rate)
+        procs.append(server2)
+        loadgen("--addr=" + addr2, "--rpc=send_batch", f"--count={a.rate_count}", "--delay-s=5")
+        s = wait_accepted(url2, a.rate_count, 600)
+        steady = s["per_second"][1:-1]  # whole seconds only
+        mean = sum(steady) / max(len(steady), 1)
+        worst = max(abs(x - a.rate) for x in steady) if steady else 0
+        print(f"\nrate limit {a.rate}/s: {s['accepted']} messages; mean over {len(steady)} whole "
+              f"seconds {mean:.1f}/s ({100 * (mean - a.rate) / a.rate:+.2f}%), worst second "
+              f"{100 * worst / a.rate:.1f}% off")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
