@@ -16,6 +16,7 @@ void ApplyDefaults(Config& c) {
   if (s->listen().empty()) s->set_listen("127.0.0.1:50051");
   if (s->metrics_listen().empty()) s->set_metrics_listen("127.0.0.1:9464");
   if (s->data_dir().empty()) s->set_data_dir("var");
+  if (s->http_listen().empty()) s->set_http_listen("127.0.0.1:8080");
   if (s->public_lookup_url().empty()) s->set_public_lookup_url("http://127.0.0.1:8080/lookup");
   if (!s->has_shutdown_grace_seconds()) s->set_shutdown_grace_seconds(10);
   auto* st = c.mutable_storage();
@@ -81,6 +82,11 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
     return file->Error("server.metrics_listen", e);
   if (c.server().listen() == c.server().metrics_listen())
     return file->Error("server.metrics_listen", "must differ from server.listen");
+  if (auto e = CheckListenAddress(c.server().http_listen()); !e.empty())
+    return file->Error("server.http_listen", e);
+  if (c.server().http_listen() == c.server().listen() ||
+      c.server().http_listen() == c.server().metrics_listen())
+    return file->Error("server.http_listen", "must differ from server.listen and metrics_listen");
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.shutdown_grace_seconds",
                                    c.server().shutdown_grace_seconds(), 1, 300));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "storage.max_batch", c.storage().max_batch(), 1, 4096));

@@ -6,12 +6,14 @@ namespace csops::csopsd {
 
 const char kUsage[] =
     "usage: csopsd [--config=FILE] [--target=all|queue,case,notify] [--listen=HOST:PORT]\n"
-    "              [--metrics-listen=HOST:PORT] [--data-dir=DIR] [--version] [--help]\n"
+    "              [--metrics-listen=HOST:PORT] [--http-listen=HOST:PORT] [--data-dir=DIR]\n"
+    "              [--version] [--help]\n"
     "\n"
     "  --config          config file (protobuf text format); default deploy/csopsd.textproto\n"
     "  --target          services to run: 'all' (default) or a comma list of queue, case, notify\n"
     "  --listen          gRPC address, overrides server.listen\n"
     "  --metrics-listen  /metrics address, overrides server.metrics_listen\n"
+    "  --http-listen     web address (receipts, pages), overrides server.http_listen\n"
     "  --data-dir        directory of the SQLite files, overrides server.data_dir\n"
     "\n"
     "Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.\n";
@@ -38,7 +40,8 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
       has_value = true;
     }
     const bool known = name == "--config" || name == "--target" || name == "--listen" ||
-                       name == "--metrics-listen" || name == "--data-dir";
+                       name == "--metrics-listen" || name == "--http-listen" ||
+                       name == "--data-dir";
     if (!known) return Status::InvalidArgument("unknown flag '" + name + "'");
     if (!has_value) {
       if (i + 1 >= argc) return Status::InvalidArgument(name + ": needs a value");
@@ -51,10 +54,12 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
       auto t = ParseTargets(value);
       if (!t.ok()) return t.status();
       f.targets = *t;
-    } else if (name == "--listen" || name == "--metrics-listen") {
+    } else if (name == "--listen" || name == "--metrics-listen" || name == "--http-listen") {
       if (auto e = CheckListenAddress(value); !e.empty())
         return Status::InvalidArgument(name + ": " + e);
-      (name == "--listen" ? f.listen : f.metrics_listen) = value;
+      (name == "--listen"           ? f.listen
+       : name == "--metrics-listen" ? f.metrics_listen
+                                    : f.http_listen) = value;
     } else {
       f.data_dir = value;
     }

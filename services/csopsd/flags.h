@@ -16,6 +16,7 @@ struct Flags {
   std::vector<Target> targets = {Target::kQueue, Target::kCase, Target::kNotify};  // --target
   std::optional<std::string> listen;          // --listen overrides server.listen
   std::optional<std::string> metrics_listen;  // --metrics-listen overrides server.metrics_listen
+  std::optional<std::string> http_listen;     // --http-listen overrides server.http_listen
   std::optional<std::string> data_dir;        // --data-dir overrides server.data_dir
   bool help = false;                          // --help
   bool version = false;                       // --version

@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   std::cout << "csopsd " << csopsd::kVersion << " serving " << targets << "\n"
             << "  gRPC API : " << (*server)->grpc_address() << "\n"
             << "  metrics  : http://" << (*server)->metrics_address() << "/metrics\n"
+            << "  web      : http://" << (*server)->http_address() << "/\n"
             << "  stop with Ctrl-C or SIGTERM" << std::endl;
 
   // SIGHUP re-reads the config file and puts new case types and calendars in force; a bad file

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
 #include "common/metrics/grpc_metrics_interceptor.h"
@@ -17,6 +18,7 @@
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
 #include "services/notify/notify_module.h"
+#include "services/notify/receipt_routes.h"
 #include "services/queue/queue_module.h"
 
 namespace csops::csopsd {
@@ -29,6 +31,8 @@ struct Server::State {
   std::unique_ptr<queue::QueueModule> queue;
   std::unique_ptr<cases::CaseModule> cases;
   std::unique_ptr<notify::NotifyModule> notify;
+  std::unique_ptr<http::HttpServer> web;
+  std::string http_address;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
   std::string metrics_address;
@@ -53,6 +57,7 @@ Server::~Server() {
 }
 const std::string& Server::grpc_address() const { return state_->grpc_address; }
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
+const std::string& Server::http_address() const { return state_->http_address; }
 
 namespace {
 
@@ -141,6 +146,20 @@ Result<std::unique_ptr<Server>> Server::Start(
     st->exposer->RegisterCollectable(st->notify->queue_collector());
   }
 
+  // Web endpoints: provider receipts for the notify service (pages come later).
+  {
+    std::map<std::string, http::Handler> routes;
+    routes["GET /healthz"] = [](const http::Request&) {
+      return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
+    };
+    if (st->notify) routes.merge(st->notify->receipt_routes());
+    const std::string http_listen = flags.http_listen.value_or(server_cfg.http_listen());
+    auto web = http::HttpServer::Start(http_listen, std::move(routes));
+    if (!web.ok()) return web.status();
+    st->web = std::move(*web);
+    st->http_address = HostOf(http_listen) + ":" + std::to_string(st->web->port());
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -189,6 +208,7 @@ void Server::Shutdown(std::chrono::seconds grace) {
   state_->grpc_server->GetHealthCheckService()->Shutdown();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
+  if (state_->web) state_->web->Stop();
   if (state_->cases) state_->exposer->RemoveCollectable(state_->cases->open_collector());
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's

@@ -34,6 +34,7 @@ class Server {
   // Actual addresses, with any port 0 replaced by the port the OS picked.
   const std::string& grpc_address() const;
   const std::string& metrics_address() const;
+  const std::string& http_address() const;
   void Shutdown(std::chrono::seconds grace);
   // SIGHUP: puts new case types and calendars in force (no-op without the case target).
   Status ReloadCases(cases::CaseConfig cases);

@@ -5,6 +5,7 @@
 #include "services/notify/channels/http_senders.h"
 #include "services/notify/channels/postcard_writer.h"
 #include "services/notify/channels/smtp_sender.h"
+#include "services/notify/receipt_routes.h"
 
 namespace csops::notify {
 
@@ -65,6 +66,10 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOption
 }
 
 NotifyModule::~NotifyModule() { Stop(); }
+
+std::map<std::string, http::Handler> NotifyModule::receipt_routes() {
+  return ReceiptRoutes(*engine_);
+}
 
 void NotifyModule::StartTaskRelay(const std::string& case_target) {
   task_relay_ = std::make_unique<TaskRelay>(*engine_, case_target);

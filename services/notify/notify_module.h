@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
+#include "common/http/http_server.h"
 #include "common/sqlite/database.h"
 #include "services/notify/dispatcher.h"
 #include "services/notify/notify_engine.h"
@@ -26,6 +27,8 @@ class NotifyModule {
   ~NotifyModule();
   grpc::Service* service() { return service_.get(); }
   std::shared_ptr<prometheus::Collectable> queue_collector() { return queue_collector_; }
+  // HTTP routes for provider delivery receipts (/receipts/<provider>).
+  std::map<std::string, http::Handler> receipt_routes();
   void Stop();
   // Starts handing plan tasks to the case service at `case_target` (once the gRPC server is
   // up, so a case service in the same process can answer).

@@ -106,7 +106,8 @@ class ShutdownTest(unittest.TestCase):
             first = Csopsd(data_dir=data).wait_serving()
             try:
                 second = run_csopsd("--config=" + EXAMPLE_CONFIG, "--listen=127.0.0.1:0",
-                                    "--metrics-listen=127.0.0.1:0", "--data-dir=" + data)
+                                    "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
+                                    "--data-dir=" + data)
                 self.assertEqual(second.returncode, 1)
                 self.assertIn("another csopsd is already using it", second.stderr)
                 self.assertEqual(first.terminate(), 0)
@@ -167,7 +168,7 @@ class StartupFailureTest(unittest.TestCase):
             s.listen()
             port = s.getsockname()[1]
             r = run_csopsd("--config=" + EXAMPLE_CONFIG, "--listen=127.0.0.1:%d" % port,
-                           "--metrics-listen=127.0.0.1:0",
+                           "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                            "--data-dir=" + os.path.join(self.dir.name, "d"))
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("127.0.0.1:%d" % port, r.stderr)

@@ -67,11 +67,13 @@ class Csopsd:
         self.stdout_path = os.path.join(self.tmp, "stdout")
         self.stderr_path = os.path.join(self.tmp, "stderr")
         args = [CSOPSD, "--config=" + config, "--listen=127.0.0.1:0",
-                "--metrics-listen=127.0.0.1:0", "--data-dir=" + self.data_dir, *extra_args]
+                "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
+                "--data-dir=" + self.data_dir, *extra_args]
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(args, stdout=out, stderr=err)
         self.grpc_addr = None
         self.metrics_url = None
+        self.web_url = None
 
     def wait_serving(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -79,8 +81,10 @@ class Csopsd:
             out = self.stdout()
             g = re.search(r"gRPC API : (\S+)", out)
             m = re.search(r"metrics  : (\S+)", out)
-            if g and m:
+            w = re.search(r"web      : (\S+)", out)
+            if g and m and w:
                 self.grpc_addr, self.metrics_url = g.group(1), m.group(1)
+                self.web_url = w.group(1).rstrip("/")
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("csopsd exited %s: %s" % (self.proc.returncode, self.stderr()))

@@ -2,6 +2,7 @@
 real protocols (SMTP with STARTTLS and AUTH, a Mitake-style SMS gateway, a JSON SMS webhook, a
 voice webhook, FCM HTTP v1), checked by python3-grpcio and by what the providers received."""
 import email
+import json
 import email.policy
 import os
 import shutil
@@ -10,6 +11,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 import grpc
 
@@ -206,6 +209,34 @@ class NotifyEndToEndTest(unittest.TestCase):
         early = self.client.ReportDelivery(provider="mitake", provider_message_id="M99999999",
                                            delivered=True)
         self.assertFalse(early.applied)  # kept until the send it names is recorded
+        # The same over HTTP, as providers call back: a Mitake-style GET DLR ...
+        r2 = self.send([n.CHANNEL_SMS], **bill("rcpt-2", mobile="0966000001"))
+        got = self.client.wait_status(r2.id)
+        self.assertEqual(got.attempts[-1].provider, "mitake")
+        msgid = got.deliveries[0].provider_message_id
+        with urllib.request.urlopen(self.server.web_url + "/receipts/mitake?msgid=" + msgid +
+                                    "&dstaddr=0966000001&statuscode=0&statusstr=DELIVRD",
+                                    timeout=10) as resp:
+            self.assertEqual(resp.read().decode(),
+                             "magicid=sms_gateway_rpack\nmsgid=%s\n" % msgid)
+        self.assertEqual(self.client.GetNotification(id=r2.id).status, "delivered")
+        # ... and a JSON webhook POST that reports a failure (an unanswered call).
+        r3 = self.send([n.CHANNEL_VOICE], **bill("rcpt-3", mobile="0966000002"))
+        got = self.client.wait_status(r3.id)
+        req = urllib.request.Request(
+            self.server.web_url + "/receipts/voice", method="POST",
+            data=json.dumps({"id": got.deliveries[0].provider_message_id, "delivered": False,
+                             "detail": "no answer"}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            self.assertEqual(json.loads(resp.read()), {"applied": True})
+        failed = self.client.GetNotification(id=r3.id)
+        self.assertEqual(failed.status, "failed")
+        self.assertIn("no answer", failed.deliveries[0].last_error)
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(self.server.web_url + "/receipts/mitake?statusstr=DELIVRD",
+                                   timeout=10)
+        self.assertEqual(e.exception.code, 400)
 
     def test_bad_input_is_refused_by_name(self):
         cases = [

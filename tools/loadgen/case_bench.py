@@ -77,7 +77,7 @@ class Server:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [os.environ["CSOPSD"], "--config=" + config, "--target=case", "--listen=" + self.addr,
-             "--metrics-listen=127.0.0.1:0", "--data-dir=" + data_dir],
+             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--data-dir=" + data_dir],
             stdout=self.log, stderr=self.log)
         # Wait for the port with plain connects (gRPC's reconnect back-off would add seconds),
         # then ask Health.

@@ -65,7 +65,7 @@ notify {{
     os.makedirs(data)
     out = open(os.path.join(tmp, name + ".log"), "w")
     proc = subprocess.Popen([CSOPSD, "--config=" + cfg, "--target=notify", "--listen=127.0.0.1:0",
-                             "--metrics-listen=127.0.0.1:0", "--data-dir=" + data],
+                             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--data-dir=" + data],
                             stdout=out, stderr=out)
     addr = None
     while addr is None:

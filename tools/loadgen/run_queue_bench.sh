@@ -9,7 +9,7 @@ data=var/bench-queue
 rm -rf "$data"
 mkdir -p "$data"
 build/services/csopsd/csopsd --config=tools/loadgen/bench.textproto --target=queue \
-  --listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0 --data-dir="$data" >"$data/stdout" 2>"$data/stderr" &
+  --listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0 --http-listen=127.0.0.1:0 --data-dir="$data" >"$data/stdout" 2>"$data/stderr" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
