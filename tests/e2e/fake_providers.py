@@ -84,6 +84,8 @@ class ProviderServer:
                 if path.startswith("/fcm/v1/projects/"):
                     if mode == "reject":
                         return self.reply(404, '{"error":{"code":404,"status":"UNREGISTERED"}}')
+                    if mode == "malformed":
+                        return self.reply(200, '{"unexpected": true}')
                     return self.reply(200, json.dumps(
                         {"name": "projects/csops-test/messages/%d" % n}))
                 if mode == "malformed":

@@ -154,6 +154,32 @@ class NotifyEndToEndTest(unittest.TestCase):
         self.assertTrue(any("timeout" in a.error.lower() or "503" in a.error
                             for a in slow.attempts))
 
+    def test_voice_and_fcm_adapters_classify_every_failure(self):
+        # Each mode against each adapter: transient ones end "gave up after 5 attempts",
+        # permanent ones fail at the first attempt.
+        expect = {"busy": "transient", "down": "transient", "slow": "transient",
+                  "malformed": "transient", "reject": "permanent", "ok": "ok"}
+        ids = {}
+        for i, mode in enumerate(expect):
+            number = "09550000%02d" % i
+            token = "fcm-%s-token" % mode
+            self.providers.modes[number] = mode
+            self.providers.modes[token] = mode
+            ids[("voice", mode)] = self.send([n.CHANNEL_VOICE],
+                                             **bill("voice-" + mode, mobile=number)).id
+            ids[("fcm", mode)] = self.send([n.CHANNEL_APP_PUSH],
+                                           **bill("fcm-" + mode, push_tokens=[token])).id
+        for (adapter, mode), nid in ids.items():
+            got = self.client.wait_status(nid, timeout=60)
+            results = [a.result for a in got.attempts]
+            if expect[mode] == "ok":
+                self.assertEqual((got.status, results), ("sent", ["ok"]), (adapter, mode))
+            elif expect[mode] == "permanent":
+                self.assertEqual((got.status, results), ("failed", ["permanent"]), (adapter, mode))
+            else:
+                self.assertEqual(got.status, "failed", (adapter, mode))
+                self.assertEqual(results, ["transient"] * 5, (adapter, mode))
+
     def test_fallback_chain_moves_to_the_next_channel_when_email_bounces(self):
         r = self.send([n.CHANNEL_EMAIL, n.CHANNEL_SMS, n.CHANNEL_VOICE],
                       mode=n.ChannelPolicy.FALLBACK,
