@@ -441,8 +441,8 @@ Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCom
     if (!inserted.ok()) return inserted.status();
     fired.insert(t.model->name + "/" + event);
     if (!*inserted) return Status();
-    after.fired.push_back(
-        {c.acceptance_number, c.type_code, c.branch_id, t.model->name, event, due, now, late});
+    after.fired.push_back({c.acceptance_number, c.type_code, c.branch_id, t.model->name, event, due,
+                           now, late, false});
     if (event == "met" || event == "missed") return Status();
     CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
         c.id, {now, "system", "sla", std::nullopt, std::nullopt, t.model->name + " " + event}));
@@ -455,8 +455,10 @@ Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCom
       return tx.InsertOutbox({c.id, "sla_breach", NoticeChannel::kNone, supervisors, payload, now});
     // 稽催: the last warning came and nobody has told the applicant about a delay.
     const std::string last = "warning_" + std::to_string(t.model->warn_percents.back());
-    if (event == last && c.delay_reason.empty())
+    if (event == last && c.delay_reason.empty()) {
+      after.fired.back().chased = true;
       return tx.InsertOutbox({c.id, "sla_chase", NoticeChannel::kNone, supervisors, payload, now});
+    }
     return Status();
   };
   std::optional<Instant> next;

@@ -39,6 +39,8 @@ struct SlaEvent {
   Instant due_at;
   Instant fired_at;
   bool late = false;  // more than 1 s after due_at
+  // The last warning came with no delay declared: a 稽催 alert went to the supervisors.
+  bool chased = false;
 };
 
 struct CreateCaseCommand {

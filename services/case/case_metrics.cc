@@ -35,7 +35,11 @@ CaseMetrics::CaseMetrics(prometheus::Registry& r, const CaseConfig& config)
                     .Help("How long after its instant each SLA event fired")
                     .Register(r)
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 5,
-                                                                     60, 3600})) {
+                                                                     60, 3600})),
+      chases_(prometheus::BuildCounter()
+                  .Name("csops_case_sla_chases_total")
+                  .Help("Last SLA warnings reached with no delay declared (supervisor chase alert)")
+                  .Register(r)) {
   for (const auto& [code, type] : config.types) {
     resolution_.Add({{"type", code}}, ResolutionBuckets());
     for (const auto& [id, branch] : config.branches) {
@@ -46,9 +50,11 @@ CaseMetrics::CaseMetrics(prometheus::Registry& r, const CaseConfig& config)
           closed_.Add(
               {{"type", code}, {"branch", id}, {"outcome", outcome}, {"within_sla", within}});
     }
-    for (const TargetModel& t : type.targets)
+    for (const TargetModel& t : type.targets) {
       for (const char* event : {"breach", "met", "missed"})
         events_.Add({{"type", code}, {"target", t.name}, {"event", event}});
+      chases_.Add({{"type", code}, {"target", t.name}});
+    }
   }
 }
 
@@ -69,6 +75,7 @@ void CaseMetrics::OnCommit(const CaseCommit& c) {
   }
   for (const SlaEvent& e : c.fired) {
     events_.Add({{"type", e.type_code}, {"target", e.target}, {"event", e.event}}).Increment();
+    if (e.chased) chases_.Add({{"type", e.type_code}, {"target", e.target}}).Increment();
     if (e.event != "met" && e.event != "missed")  // those fire when staff act, not on a timer
       lateness_.Observe(static_cast<double>((e.fired_at - e.due_at).count()) / 1000.0);
   }

@@ -6,6 +6,7 @@
 //   csops_case_sla_events_total{type,target,event}        warning_<p>, breach, met, missed
 //   csops_case_resolution_business_seconds{type}          acceptance -> closing, working time
 //   csops_case_sla_timer_lateness_seconds                 how late each event fired
+//   csops_case_sla_chases_total{type,target}              last warnings with no delay declared
 //
 // The share of cases closed within their time limit per type is
 //   closed_total{within_sla="true"} / closed_total.
@@ -33,6 +34,7 @@ class CaseMetrics {
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Histogram>& resolution_;
   prometheus::Histogram& lateness_;
+  prometheus::Family<prometheus::Counter>& chases_;
 };
 
 // csops_case_open{type,sla_state}: open cases now, by their most urgent target (breached >
