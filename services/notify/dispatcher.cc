@@ -93,6 +93,13 @@ void Dispatcher::Loop() {
     }
     const Instant now = RealClock::Get().Now();
     for (auto& [name, sender] : senders_) sender->Tick(now);
+    if (now - last_purge_ > std::chrono::minutes(10)) {  // keys past their retention
+      last_purge_ = now;
+      if (auto purged = engine_.PurgeExpired(10000); !purged.ok())
+        CSOPS_LOG(kError, "notify_purge_failed").Kv("error", purged.status().ToString());
+      else if (*purged > 0)
+        CSOPS_LOG(kInfo, "notify_purged").Kv("notifications", *purged);
+    }
     if (auto steps = engine_.RunDueSteps(100); !steps.ok())
       CSOPS_LOG(kError, "notify_plan_steps_failed").Kv("error", steps.status().ToString());
     std::size_t claimed = 0;

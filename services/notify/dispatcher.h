@@ -70,6 +70,7 @@ class Dispatcher {
   bool woken_ = false;  // guarded by mu_
   int in_flight_ = 0;   // guarded by mu_
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  Instant last_purge_{};  // loop thread only
   std::thread thread_;
 };
 

@@ -849,4 +849,20 @@ Status NotifyEngine::MarkTaskRelayed(std::int64_t id, const std::string& refusal
   return p.get_future().get();
 }
 
+Result<int> NotifyEngine::PurgeExpired(int limit) {
+  std::promise<Status> p;
+  auto n = std::make_shared<int>(0);
+  store_.Transact(
+      [this, n, limit](NotifyTx& tx) -> Status {
+        auto r = tx.PurgeBefore(clock_.Now() - std::chrono::hours(24 * config_.key_retention_days),
+                                limit);
+        if (!r.ok()) return r.status();
+        *n = *r;
+        return Status();
+      },
+      [&p](const Status& s) { p.set_value(s); });
+  if (Status s = p.get_future().get(); !s.ok()) return s;
+  return *n;
+}
+
 }  // namespace csops::notify

@@ -132,6 +132,9 @@ class NotifyEngine {
   // how many ran.
   Result<int> RunDueSteps(int limit);
   Result<std::optional<Instant>> NextStepDue();
+  // Forgets notifications older than notify.key_retention_days that have nothing left to do
+  // (their idempotency keys may then be used again); returns how many.
+  Result<int> PurgeExpired(int limit);
   // Staff tasks waiting for the relay to the case service, and marking them relayed.
   Result<std::vector<TaskRecord>> PendingTasks(int limit);
   Status MarkTaskRelayed(std::int64_t id, const std::string& refusal);

@@ -371,6 +371,24 @@ TEST_F(NotifyEngineTest, DispatcherDeliversFailsOverBetweenProvidersAndRecordsEv
   EXPECT_EQ(b_p->sent[0].client_id, a_p->sent[0].client_id);  // one id across retries
 }
 
+TEST_F(NotifyEngineTest, KeysAreKeptForTheRetentionPeriodThenForgotten) {
+  auto first = Send(Bill("kept"));
+  auto due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);
+  Complete(due[0], "mail", SendOutcome::Ok("m-1"));
+  auto pending = Send(Bill("still-pending"));  // never claimed: something left to do
+  clock_.Advance(hours(24 * 29));
+  EXPECT_EQ(*engine_->PurgeExpired(100), 0);  // 29 days: still kept
+  EXPECT_TRUE(Send(Bill("kept"))->duplicate);
+  clock_.Advance(hours(24 * 2));
+  EXPECT_EQ(*engine_->PurgeExpired(100), 1);  // 31 days; the pending one stays
+  EXPECT_EQ(engine_->GetByKey("kept").status().code(), StatusCode::kNotFound);
+  EXPECT_OK(engine_->GetByKey("still-pending").status());
+  auto again = Send(Bill("kept"));
+  EXPECT_FALSE(again->duplicate);
+  EXPECT_NE(again->id, first->id);
+}
+
 TEST_F(NotifyEngineTest, APlanRunsItsStepsOnTimeAndStopsAtOnceWhenPaid) {
   StartPlanCommand cmd{"unpaid_bill",
                        "bill-11510-0001",

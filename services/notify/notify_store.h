@@ -161,6 +161,9 @@ class NotifyTx {
   virtual Status InsertTask(const TaskRecord& t) = 0;
   virtual Result<std::vector<TaskRecord>> PendingTasks(int limit) = 0;
   virtual Status MarkTaskRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
+  // Deletes up to `limit` notifications accepted before `cutoff` that have nothing left to do
+  // (with their deliveries and attempts); returns how many.
+  virtual Result<int> PurgeBefore(Instant cutoff, int limit) = 0;
   // Pending and waiting deliveries per channel name.
   virtual Result<std::map<std::string, std::int64_t>> QueueDepth() = 0;
 };

@@ -575,6 +575,34 @@ class SqliteNotifyTx final : public NotifyTx {
     return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
   }
 
+  Result<int> PurgeBefore(Instant cutoff, int limit) override {
+    auto pick = c_.PrepareCached(
+        "SELECT id FROM notifications n WHERE accepted_at < ? AND NOT EXISTS (SELECT 1 FROM "
+        "deliveries d WHERE d.notification_id = n.id AND d.status IN ('pending','waiting')) "
+        "ORDER BY id LIMIT ?");
+    if (!pick.ok()) return pick.status();
+    pick->Bind(1, ToUnixMillis(cutoff)).Bind(2, limit);
+    std::vector<std::int64_t> ids;
+    for (;;) {
+      auto row = pick->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ids.push_back(pick->ColumnInt(0));
+    }
+    for (std::int64_t id : ids) {
+      for (const char* sql :
+           {"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
+            "notification_id = ?)",
+            "DELETE FROM deliveries WHERE notification_id = ?",
+            "DELETE FROM notifications WHERE id = ?"}) {
+        auto st = c_.PrepareCached(sql);
+        if (!st.ok()) return st.status();
+        CSOPS_RETURN_IF_ERROR(st->Bind(1, id).Run());
+      }
+    }
+    return static_cast<int>(ids.size());
+  }
+
   Result<std::map<std::string, std::int64_t>> QueueDepth() override {
     auto st = c_.PrepareCached(
         "SELECT channel, count(*) FROM deliveries WHERE status IN ('pending','waiting') "
