@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 # Behaviours, chosen per destination (mobile number, FCM token) with `ProviderServer.modes`:
-#   ok, fail_once (503 then ok), busy (429), down (503), slow (sleeps past the client's
+#   ok, fail_once (503 then ok), fail_once_then_reject (503 then a permanent error), busy (429), down (503), slow (sleeps past the client's
 #   timeout), malformed (200 with an unusable body), reject (permanent error).
 
 
@@ -65,6 +65,8 @@ class ProviderServer:
                     mode = outer.modes.get(dest, "ok")
                     if mode == "fail_once":
                         mode = "down" if outer.seen[dest] == 1 else "ok"
+                    if mode == "fail_once_then_reject":
+                        mode = "down" if outer.seen[dest] == 1 else "reject"
                     if outer.down:
                         mode = "down"
                 if mode == "slow":

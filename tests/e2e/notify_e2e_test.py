@@ -137,6 +137,15 @@ class NotifyEndToEndTest(unittest.TestCase):
         self.assertEqual(got.status, "failed")
         self.assertEqual(len(got.attempts), 1)
         self.assertIn("statuscode k", got.deliveries[0].last_error)
+        # The JSON SMS adapter's permanent error: Mitake answers 503, the retry goes to the
+        # JSON provider, which refuses the number for good (HTTP 400).
+        self.providers.modes["0911000004"] = "fail_once_then_reject"
+        json_bad = self.send([n.CHANNEL_SMS], **bill("sms-json-bad", mobile="0911000004"))
+        got = self.client.wait_status(json_bad.id)
+        self.assertEqual(got.status, "failed")
+        self.assertEqual([(a.provider, a.result) for a in got.attempts],
+                         [("mitake", "transient"), ("json_sms", "permanent")])
+        self.assertEqual(got.deliveries[0].last_error, "HTTP 400")
 
     def test_timeouts_429_and_malformed_replies_are_retried_until_given_up(self):
         for number, mode in (("0922000001", "slow"), ("0922000002", "busy"),
