@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/proto_time.h"
 #include "services/case/domain/acceptance_number.h"
@@ -83,24 +84,6 @@ void ToProto(const CaseView& v, pb::Case* out) {
     if (h.to) o->set_to_status(ToProto(*h.to));
     o->set_note(h.note);
   }
-}
-
-template <typename T, typename Fill>
-Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
-  return [reactor, fill = std::move(fill)](Result<T> r) {
-    if (!r.ok()) {
-      reactor->Finish(ToGrpcStatus(r.status()));
-      return;
-    }
-    fill(*r);
-    reactor->Finish(grpc::Status::OK);
-  };
-}
-
-ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <deque>
 
+#include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
@@ -12,24 +13,6 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-
-template <typename T, typename Fill>
-Done<T> Reply(ServerUnaryReactor* reactor, Fill fill) {
-  return [reactor, fill](Result<T> r) {
-    if (!r.ok()) {
-      reactor->Finish(ToGrpcStatus(r.status()));
-      return;
-    }
-    fill(*r);
-    reactor->Finish(grpc::Status::OK);
-  };
-}
-
-ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
-}
 
 pb::Channel ToProto(Channel c) { return static_cast<pb::Channel>(static_cast<int>(c)); }
 

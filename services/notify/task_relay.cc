@@ -14,42 +14,12 @@ TaskRelay::TaskRelay(NotifyEngine& engine, std::string case_target)
 void TaskRelay::Start() {
   stub_ =
       cpb::CaseService::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
-  thread_ = std::thread([this] {
-    auto backoff = std::chrono::seconds(1);
-    for (;;) {
-      const bool ok = RelayPending();
-      std::unique_lock<std::mutex> lock(mu_);
-      if (stop_) return;
-      if (ok) {
-        backoff = std::chrono::seconds(1);
-        cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_ || woken_; });
-        woken_ = false;
-      } else {
-        cv_.wait_for(lock, backoff, [&] { return stop_; });
-        backoff = std::min(backoff * 2, std::chrono::seconds(30));
-      }
-      if (stop_) return;
-    }
-  });
+  loop_.Start();
 }
 
-void TaskRelay::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stop_) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void TaskRelay::Stop() { loop_.Stop(); }
 
-void TaskRelay::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+void TaskRelay::Wake() { loop_.Wake(); }
 
 bool TaskRelay::RelayPending() {
   for (;;) {
@@ -57,10 +27,7 @@ bool TaskRelay::RelayPending() {
     if (!tasks.ok()) return false;
     if (tasks->empty()) return true;
     for (const TaskRecord& t : *tasks) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stop_) return true;
-      }
+      if (loop_.stopping()) return true;
       cpb::CreateCaseRequest req;
       req.set_type_code(t.case_type);
       req.set_branch_id(t.branch_id);

@@ -5,11 +5,9 @@
 // configured) is recorded and logged.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "common/wake_loop.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/notify/notify_engine.h"
 
@@ -28,11 +26,7 @@ class TaskRelay {
   NotifyEngine& engine_;
   const std::string target_;
   std::unique_ptr<csops::case_::v1::CaseService::Stub> stub_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  WakeLoop loop_{[this] { return RelayPending(); }};
 };
 
 }  // namespace csops::notify

@@ -23,34 +23,16 @@ OutboxRelay::OutboxRelay(std::string name, OutboxSource& source, std::string tar
 void OutboxRelay::Start() {
   stub_ =
       v1::NotifyService::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start();
 }
 
-void OutboxRelay::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stop_) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void OutboxRelay::Stop() { loop_.Stop(); }
 
-void OutboxRelay::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+void OutboxRelay::Wake() { loop_.Wake(); }
 
 bool OutboxRelay::RelayPending() {
   for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return true;
-      woken_ = false;
-    }
+    if (loop_.stopping()) return true;
     auto items = source_.Pending(100);
     if (!items.ok()) {
       CSOPS_LOG(kError, "outbox_read_failed")
@@ -99,24 +81,6 @@ bool OutboxRelay::RelayPending() {
         return false;
       }
     }
-  }
-}
-
-void OutboxRelay::Loop() {
-  auto backoff = std::chrono::seconds(1);
-  for (;;) {
-    const bool ok = RelayPending();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (stop_) return;
-    if (ok) {
-      backoff = std::chrono::seconds(1);
-      // Event-driven; the timeout only covers a Wake lost to a crash of the other side.
-      cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_ || woken_; });
-    } else {
-      cv_.wait_for(lock, backoff, [&] { return stop_; });
-      backoff = std::min(backoff * 2, std::chrono::seconds(30));
-    }
-    if (stop_) return;
   }
 }
 

@@ -12,14 +12,12 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/status.h"
+#include "common/wake_loop.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 
 namespace csops::notify {
@@ -54,7 +52,6 @@ class OutboxRelay {
   void Wake();
 
  private:
-  void Loop();
   // Relays what is pending; returns false when notify could not be reached.
   bool RelayPending();
 
@@ -63,11 +60,7 @@ class OutboxRelay {
   const std::string target_;
   std::unique_ptr<v1::NotifyService::Stub> stub_;
   prometheus::Family<prometheus::Counter>& relayed_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;   // guarded by mu_
-  bool woken_ = false;  // guarded by mu_
-  std::thread thread_;
+  WakeLoop loop_{[this] { return RelayPending(); }};
 };
 
 }  // namespace csops::notify
