@@ -261,3 +261,40 @@ class NotifyClient:
 
     def close(self):
         self.channel.close()
+
+
+class PrometheusServer:
+    """A real Prometheus (Debian's `prometheus`) on a free loopback port with a temporary data
+    directory, scraping `target` ("host:port") every second, with optional rule files."""
+
+    def __init__(self, tmp, target, rule_files=()):
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.addr = "127.0.0.1:%d" % sock.getsockname()[1]
+        config = os.path.join(tmp, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "rule_files: [%s]\n"
+                    "scrape_configs:\n  - job_name: csopsd\n"
+                    "    static_configs:\n      - targets: ['%s']\n"
+                    % (", ".join("'%s'" % r for r in rule_files), target))
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + config, "--storage.tsdb.path=" + tmp + "/tsdb",
+             "--web.listen-address=" + self.addr],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def query(self, expr):
+        """The instant vector of `expr` now ([] while Prometheus is not up yet)."""
+        import json
+        import urllib.parse
+        url = "http://%s/api/v1/query?query=%s" % (self.addr, urllib.parse.quote(expr))
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                return json.load(resp)["data"]["result"]
+        except OSError:
+            return []
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)

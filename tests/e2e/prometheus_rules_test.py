@@ -1,26 +1,15 @@
 """The shipped recording rules, evaluated by a real Prometheus server over a real csopsd under
 a scripted workload, give the figures the workload implies: 3 of 4 cases closed within their
 time limit -> 0.75; 3 of 4 visitors called within the target wait -> 0.75."""
-import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 import unittest
-import urllib.parse
-import urllib.request
 
-from csopsd_harness import (EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd, QueueClient,
-                            case_pb2, queue_pb2)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from csopsd_harness import (EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd, PrometheusServer,
+                            QueueClient, case_pb2, queue_pb2)
 
 
 class PrometheusRulesTest(unittest.TestCase):
@@ -44,33 +33,17 @@ class PrometheusRulesTest(unittest.TestCase):
             rules = re.sub(r"interval: \S+", "interval: 1s", f.read())
         with open(os.path.join(self.tmp, "rules.yml"), "w") as f:
             f.write(rules)
-        target = self.server.metrics_url.split("//")[1].split("/")[0]
-        config = os.path.join(self.tmp, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                    "rule_files: ['%s']\n"
-                    "scrape_configs:\n  - job_name: csopsd\n"
-                    "    static_configs:\n      - targets: ['%s']\n"
-                    % (os.path.join(self.tmp, "rules.yml"), target))
-        self.prom_addr = "127.0.0.1:%d" % free_port()
-        self.prom = subprocess.Popen(
-            ["prometheus", "--config.file=" + config, "--storage.tsdb.path=" + self.tmp + "/tsdb",
-             "--web.listen-address=" + self.prom_addr],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.prom = PrometheusServer(self.tmp,
+                                     self.server.metrics_url.split("//")[1].split("/")[0],
+                                     [os.path.join(self.tmp, "rules.yml")])
 
     def tearDown(self):
-        self.prom.terminate()
-        self.prom.wait(timeout=30)
+        self.prom.close()
         self.server.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def query(self, expr):
-        url = "http://%s/api/v1/query?query=%s" % (self.prom_addr, urllib.parse.quote(expr))
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                return json.load(resp)["data"]["result"]
-        except OSError:
-            return []
+        return self.prom.query(expr)
 
     def wait_value(self, expr, want, timeout=60):
         deadline = time.monotonic() + timeout

@@ -1,53 +1,25 @@
 """A real Prometheus server scrapes a real csopsd and answers queries about it."""
-import json
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 import unittest
-import urllib.parse
-import urllib.request
 
-from csopsd_harness import Csopsd
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from csopsd_harness import Csopsd, PrometheusServer
 
 
 class PrometheusScrapeTest(unittest.TestCase):
     def setUp(self):
         self.server = Csopsd().wait_serving()
         self.tmp = tempfile.mkdtemp(prefix="csops-prom-")
-        target = self.server.metrics_url.split("//")[1].split("/")[0]
-        config = os.path.join(self.tmp, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n"
-                    "scrape_configs:\n  - job_name: csopsd\n"
-                    "    static_configs:\n      - targets: ['%s']\n" % target)
-        self.prom_addr = "127.0.0.1:%d" % free_port()
-        self.prom = subprocess.Popen(
-            ["prometheus", "--config.file=" + config, "--storage.tsdb.path=" + self.tmp + "/tsdb",
-             "--web.listen-address=" + self.prom_addr],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.prom = PrometheusServer(self.tmp, self.server.metrics_url.split("//")[1].split("/")[0])
 
     def tearDown(self):
-        self.prom.terminate()
-        self.prom.wait(timeout=30)
+        self.prom.close()
         self.server.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def query(self, expr):
-        url = "http://%s/api/v1/query?query=%s" % (self.prom_addr, urllib.parse.quote(expr))
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                return json.load(resp)["data"]["result"]
-        except OSError:
-            return []
+        return self.prom.query(expr)
 
     def wait_for(self, expr, timeout=60):
         deadline = time.monotonic() + timeout
