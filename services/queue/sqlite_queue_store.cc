@@ -355,54 +355,43 @@ class SqliteQueueTx final : public QueueTx {
   }
 
   Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) override {
-    auto st = c_.PrepareCached(
-        "SELECT id, ticket_id, ticket_display, business_day, people_ahead, contact_kind, "
-        "contact_address, created_at, delivered_at IS NOT NULL FROM near_turn_outbox "
-        "WHERE branch_id=? ORDER BY id LIMIT ?");
+    auto st = c_.PrepareCached(std::string("SELECT ") + kNoticeColumns +
+                               " FROM near_turn_outbox WHERE branch_id=? ORDER BY id LIMIT ?");
     if (!st.ok()) return st.status();
     st->Bind(1, branch).Bind(2, limit);
-    std::vector<NearTurnNotice> out;
-    for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      NearTurnNotice n;
-      n.id = st->ColumnInt(0);
-      n.branch_id = branch;
-      n.ticket_id = st->ColumnInt(1);
-      n.ticket_display = st->ColumnText(2);
-      n.business_day = st->ColumnText(3);
-      n.people_ahead = static_cast<int>(st->ColumnInt(4));
-      n.contact_kind = ParseContactKind(st->ColumnText(5)).value_or(ContactKind::kNone);
-      n.contact_address = st->ColumnText(6);
-      n.created_at = FromUnixMillis(st->ColumnInt(7));
-      n.delivered = st->ColumnInt(8) != 0;
-      out.push_back(std::move(n));
-    }
+    return ReadNotices(*st);
   }
 
   Result<std::vector<NearTurnNotice>> PendingNotices(int limit) override {
-    auto st = c_.PrepareCached(
-        "SELECT id, ticket_id, ticket_display, business_day, people_ahead, contact_kind, "
-        "contact_address, created_at, branch_id FROM near_turn_outbox "
-        "WHERE delivered_at IS NULL ORDER BY id LIMIT ?");
+    auto st = c_.PrepareCached(std::string("SELECT ") + kNoticeColumns +
+                               " FROM near_turn_outbox WHERE delivered_at IS NULL ORDER BY id "
+                               "LIMIT ?");
     if (!st.ok()) return st.status();
     st->Bind(1, limit);
+    return ReadNotices(*st);
+  }
+
+  static constexpr char kNoticeColumns[] =
+      "id, ticket_id, ticket_display, business_day, people_ahead, contact_kind, "
+      "contact_address, created_at, delivered_at IS NOT NULL, branch_id";
+
+  static Result<std::vector<NearTurnNotice>> ReadNotices(Statement& st) {
     std::vector<NearTurnNotice> out;
     for (;;) {
-      auto row = st->Step();
+      auto row = st.Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
       NearTurnNotice n;
-      n.id = st->ColumnInt(0);
-      n.ticket_id = st->ColumnInt(1);
-      n.ticket_display = st->ColumnText(2);
-      n.business_day = st->ColumnText(3);
-      n.people_ahead = static_cast<int>(st->ColumnInt(4));
-      n.contact_kind = ParseContactKind(st->ColumnText(5)).value_or(ContactKind::kNone);
-      n.contact_address = st->ColumnText(6);
-      n.created_at = FromUnixMillis(st->ColumnInt(7));
-      n.branch_id = st->ColumnText(8);
+      n.id = st.ColumnInt(0);
+      n.ticket_id = st.ColumnInt(1);
+      n.ticket_display = st.ColumnText(2);
+      n.business_day = st.ColumnText(3);
+      n.people_ahead = static_cast<int>(st.ColumnInt(4));
+      n.contact_kind = ParseContactKind(st.ColumnText(5)).value_or(ContactKind::kNone);
+      n.contact_address = st.ColumnText(6);
+      n.created_at = FromUnixMillis(st.ColumnInt(7));
+      n.delivered = st.ColumnInt(8) != 0;
+      n.branch_id = st.ColumnText(9);
       out.push_back(std::move(n));
     }
   }
