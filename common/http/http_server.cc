@@ -71,8 +71,10 @@ struct HttpServer::Impl {
   std::thread accept_thread;
 
   void Serve(tcp::socket socket) {
-    const std::string peer = socket.remote_endpoint().address().to_string() + ":" +
-                             std::to_string(socket.remote_endpoint().port());
+    beast::error_code peer_ec;  // a peer gone already must not throw on this thread
+    const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
+    const std::string peer =
+        peer_ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
     timeval tv{10, 0};  // idle and slow clients give their thread back after 10 s
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -95,7 +97,12 @@ struct HttpServer::Impl {
       Response out{404, "text/plain; charset=utf-8", "not found\n"};
       auto route = routes.find(r.method + " " + r.path);
       if (route != routes.end()) {
-        out = route->second(r);
+        try {
+          out = route->second(r);
+        } catch (const std::exception& e) {  // a handler's bug must not take csopsd down
+          CSOPS_LOG(kError, "http_handler_failed").Kv("path", r.path).Kv("error", e.what());
+          out = {500, "text/plain; charset=utf-8", "internal error\n"};
+        }
       } else if (std::any_of(routes.begin(), routes.end(), [&](const auto& kv) {
                    return kv.first.substr(kv.first.find(' ') + 1) == r.path;
                  })) {

@@ -107,6 +107,9 @@ void Dispatcher::Loop() {
       auto due = engine_.Claim(free, lease_);
       if (!due.ok()) {
         CSOPS_LOG(kError, "notify_claim_failed").Kv("error", due.status().ToString());
+        std::unique_lock<std::mutex> lock(mu_);  // the store is failing: do not spin on it
+        cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+        continue;
       } else {
         claimed = due->size();
         for (DeliveryRecord& d : *due) {

@@ -43,8 +43,10 @@ std::map<std::string, http::Handler> ReceiptRoutes(NotifyEngine& engine) {
           !j["delivered"].is_boolean())
         return http::Response{400, "text/plain; charset=utf-8",
                               "body: {\"id\": string, \"delivered\": bool} required\n"};
-      return Apply(engine, name, j["id"].get<std::string>(), j["delivered"].get<bool>(),
-                   j.value("detail", ""), false);
+      const std::string detail =
+          j.contains("detail") && j["detail"].is_string() ? j["detail"].get<std::string>() : "";
+      return Apply(engine, name, j["id"].get<std::string>(), j["delivered"].get<bool>(), detail,
+                   false);
     };
   }
   return routes;

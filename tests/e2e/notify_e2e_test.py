@@ -272,6 +272,20 @@ class NotifyEndToEndTest(unittest.TestCase):
             urllib.request.urlopen(self.server.web_url + "/receipts/mitake?statusstr=DELIVRD",
                                    timeout=10)
         self.assertEqual(e.exception.code, 400)
+        # Hostile bodies are refused, and the server stays up.
+        for body in (b"{not json", b'{"id": 5, "delivered": true}', b"[]",
+                     b'{"id": "x", "delivered": true, "detail": 5}', b"\xff" * 70000):
+            bad = urllib.request.Request(self.server.web_url + "/receipts/voice", method="POST",
+                                         data=body, headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(bad, timeout=10) as resp:
+                    self.assertIn(resp.status, (200,))
+            except urllib.error.HTTPError as err:
+                self.assertIn(err.code, (400, 413))
+            except (ConnectionResetError, urllib.error.URLError):
+                pass  # the 64 KiB body limit closes the connection
+        with urllib.request.urlopen(self.server.web_url + "/healthz", timeout=10) as resp:
+            self.assertEqual(resp.read(), b"ok\n")
 
     def test_bad_input_is_refused_by_name(self):
         cases = [
