@@ -1,5 +1,7 @@
 #include "common/proto_time.h"
 
+#include <algorithm>
+
 namespace csops {
 
 void ToProtoTimestamp(Instant t, google::protobuf::Timestamp* out) {
@@ -14,7 +16,10 @@ void ToProtoTimestamp(Instant t, google::protobuf::Timestamp* out) {
 }
 
 Instant FromProtoTimestamp(const google::protobuf::Timestamp& t) {
-  return FromUnixMillis(t.seconds() * 1000 + t.nanos() / 1'000'000);
+  // Clamped to Timestamp's valid range (years 1-9999), so a hostile value cannot overflow; the
+  // callers' own range checks then refuse it by name.
+  const std::int64_t secs = std::clamp<std::int64_t>(t.seconds(), -62135596800, 253402300799);
+  return FromUnixMillis(secs * 1000 + t.nanos() / 1'000'000);
 }
 
 void ToProtoDuration(Duration d, google::protobuf::Duration* out) {

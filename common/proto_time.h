@@ -10,6 +10,7 @@
 namespace csops {
 
 void ToProtoTimestamp(Instant t, google::protobuf::Timestamp* out);
+// Seconds outside years 1-9999 are clamped to that range (never an overflow).
 Instant FromProtoTimestamp(const google::protobuf::Timestamp& t);
 void ToProtoDuration(Duration d, google::protobuf::Duration* out);
 

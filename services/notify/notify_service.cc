@@ -82,8 +82,9 @@ void ToProto(const PreferencesRecord& p, pb::Preferences* out) {
 }
 
 Result<int> ParseClock(const std::string& text, const std::string& field) {
-  if (text.size() == 5 && text[2] == ':' && isdigit(text[0]) && isdigit(text[1]) &&
-      isdigit(text[3]) && isdigit(text[4])) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (text.size() == 5 && text[2] == ':' && digit(text[0]) && digit(text[1]) && digit(text[3]) &&
+      digit(text[4])) {
     const int h = (text[0] - '0') * 10 + (text[1] - '0'),
               m = (text[3] - '0') * 10 + (text[4] - '0');
     if (h < 24 && m < 60) return h * 60 + m;

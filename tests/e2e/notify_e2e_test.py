@@ -313,6 +313,15 @@ class NotifyEndToEndTest(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as e:
             self.client.GetNotification(idempotency_key="b1")
         self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        from google.protobuf.timestamp_pb2 import Timestamp
+        with self.assertRaises(grpc.RpcError) as e:  # far beyond any valid instant
+            self.client.Send(send_after=Timestamp(seconds=2**62),
+                             **bill("b8", mobile=MOBILE))
+        self.assertIn("send_after", e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            self.client.SetPreferences(preferences=n.Preferences(
+                customer_number="1", quiet_start="２２:00", quiet_end="07:00"))
+        self.assertIn("preferences.quiet_start", e.exception.details())
 
     def test_batch_accepts_good_items_and_names_each_bad_one(self):
         def items():
