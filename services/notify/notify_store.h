@@ -22,7 +22,7 @@ struct RecipientRecord {
   std::string customer_number;
   std::string name;
   std::string email;
-  std::string mobile;  // national form 09XXXXXXXX
+  std::string mobile;  // national form 09xxxxxxxx
   std::vector<std::string> push_tokens;
   std::vector<std::string> postal_address;
 };

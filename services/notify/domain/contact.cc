@@ -47,7 +47,7 @@ Result<std::string> NormalizeMobile(std::string_view text, const std::string& fi
       continue;
     }
     if (c < '0' || c > '9')
-      return Status::InvalidArgument(field + ": not a mobile number (09XXXXXXXX or +8869XXXXXXXX)");
+      return Status::InvalidArgument(field + ": not a mobile number (09xxxxxxxx or +8869xxxxxxxx)");
     digits += c;
   }
   if (plus) {
@@ -55,7 +55,7 @@ Result<std::string> NormalizeMobile(std::string_view text, const std::string& fi
   } else if (digits.size() == 10 && digits.compare(0, 2, "09") == 0) {
     return digits;
   }
-  return Status::InvalidArgument(field + ": not a mobile number (09XXXXXXXX or +8869XXXXXXXX)");
+  return Status::InvalidArgument(field + ": not a mobile number (09xxxxxxxx or +8869xxxxxxxx)");
 }
 
 Status ValidateEmail(std::string_view text, const std::string& field) {

@@ -8,8 +8,8 @@
 
 namespace csops::notify {
 
-// A Taiwan mobile number, "09XXXXXXXX" or "+8869XXXXXXXX" (spaces and '-' ignored), in the
-// national form "09XXXXXXXX"; kInvalidArgument naming `field` otherwise.
+// A Taiwan mobile number, "09xxxxxxxx" or "+8869xxxxxxxx" (spaces and '-' ignored), in the
+// national form "09xxxxxxxx"; kInvalidArgument naming `field` otherwise.
 Result<std::string> NormalizeMobile(std::string_view text, const std::string& field);
 
 // A plausible e-mail address (one '@', a dotted domain, no spaces or control characters, at
