@@ -210,6 +210,19 @@ Result<CaseRecord> ReadCase(const Statement& st) {
   return c;
 }
 
+// Every row of `st` as a case record.
+Result<std::vector<CaseRecord>> ReadCases(Statement& st) {
+  std::vector<CaseRecord> out;
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    auto c = ReadCase(st);
+    if (!c.ok()) return c.status();
+    out.push_back(std::move(*c));
+  }
+}
+
 class SqliteCaseTx final : public CaseTx {
  public:
   explicit SqliteCaseTx(Connection& c) : c_(c) {}
@@ -437,15 +450,7 @@ class SqliteCaseTx final : public CaseTx {
     if (!st.ok()) return st.status();
     st->Bind(1, after_id).Bind(2, f.status).Bind(3, f.type_code).Bind(4, f.branch_id);
     st->Bind(5, f.assignee).Bind(6, limit);
-    std::vector<CaseRecord> out;
-    for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      auto c = ReadCase(*st);
-      if (!c.ok()) return c.status();
-      out.push_back(std::move(*c));
-    }
+    return ReadCases(*st);
   }
 
   Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to, const std::string& branch,
@@ -456,15 +461,7 @@ class SqliteCaseTx final : public CaseTx {
                                "ORDER BY id");
     if (!st.ok()) return st.status();
     st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
-    std::vector<CaseRecord> out;
-    for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      auto c = ReadCase(*st);
-      if (!c.ok()) return c.status();
-      out.push_back(std::move(*c));
-    }
+    return ReadCases(*st);
   }
 
   Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) override {
@@ -530,15 +527,7 @@ class SqliteCaseTx final : public CaseTx {
                                "(?2 OR sla_state IS NULL) ORDER BY id LIMIT ?3");
     if (!st.ok()) return st.status();
     st->Bind(1, after_id).Bind(2, all ? 1 : 0).Bind(3, limit);
-    std::vector<CaseRecord> out;
-    for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      auto c = ReadCase(*st);
-      if (!c.ok()) return c.status();
-      out.push_back(std::move(*c));
-    }
+    return ReadCases(*st);
   }
 
   Result<std::vector<OpenCount>> CountOpen(const std::string& branch) override {
