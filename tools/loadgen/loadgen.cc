@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,98 +69,42 @@ class Slot {
   SteadyClock::time_point started;
 };
 
-class HealthSlot final : public Slot {
+// One unary RPC kept in flight. `prepare(request, n)` fills the request of call number n
+// (a fresh idempotency key each time; null for requests that never change); `call` starts it.
+template <typename Req, typename Resp>
+class UnarySlot final : public Slot {
  public:
-  explicit HealthSlot(hpb::Health::Stub* stub) : stub_(stub) {}
+  using Call = std::function<std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>>(
+      grpc::ClientContext*, const Req&, grpc::CompletionQueue*)>;
+  using Prepare = std::function<void(Req*, long)>;
+  UnarySlot(Call call, Prepare prepare, std::atomic<long>* seq)
+      : call_(std::move(call)), prepare_(std::move(prepare)), seq_(seq) {}
   void Start(grpc::CompletionQueue* cq) override {
     ctx_ = std::make_unique<grpc::ClientContext>();
     ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (prepare_) prepare_(&req_, seq_->fetch_add(1));
     started = SteadyClock::now();
-    rpc_ = stub_->AsyncCheck(ctx_.get(), req_, cq);
+    rpc_ = call_(ctx_.get(), req_, cq);
     rpc_->Finish(&resp_, &status_, this);
   }
   const grpc::Status& status() const override { return status_; }
 
  private:
-  hpb::Health::Stub* stub_;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  hpb::HealthCheckRequest req_;
-  hpb::HealthCheckResponse resp_;
-  grpc::Status status_;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<hpb::HealthCheckResponse>> rpc_;
-};
-
-class IssueSlot final : public Slot {
- public:
-  IssueSlot(pb::QueueService::Stub* stub, const Options& o, std::atomic<long>* seq)
-      : stub_(stub), seq_(seq) {
-    req_.set_branch_id(o.branch);
-    req_.set_service_code(o.service);
-    req_.set_priority(pb::PRIORITY_CLASS_NORMAL);
-    req_.set_channel(pb::CHANNEL_KIOSK);
-    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
-              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
-  }
-  void Start(grpc::CompletionQueue* cq) override {
-    ctx_ = std::make_unique<grpc::ClientContext>();
-    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    req_.set_idempotency_key(prefix_ + std::to_string(seq_->fetch_add(1)));
-    started = SteadyClock::now();
-    rpc_ = stub_->AsyncIssueTicket(ctx_.get(), req_, cq);
-    rpc_->Finish(&resp_, &status_, this);
-  }
-  const grpc::Status& status() const override { return status_; }
-
- private:
-  pb::QueueService::Stub* stub_;
+  Call call_;
+  Prepare prepare_;
   std::atomic<long>* seq_;
-  std::string prefix_;
   std::unique_ptr<grpc::ClientContext> ctx_;
-  pb::IssueTicketRequest req_;
-  pb::IssueTicketResponse resp_;
+  Req req_;
+  Resp resp_;
   grpc::Status status_;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<pb::IssueTicketResponse>> rpc_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> rpc_;
 };
 
-class CreateCaseSlot final : public Slot {
- public:
-  CreateCaseSlot(cpb::CaseService::Stub* stub, const Options& o, std::atomic<long>* seq)
-      : stub_(stub), seq_(seq) {
-    std::stringstream list(o.branch);
-    for (std::string b; std::getline(list, b, ',');) branches_.push_back(b);
-    req_.set_type_code(o.type);
-    req_.mutable_applicant()->set_name("Load Applicant");
-    req_.mutable_applicant()->set_email("load@example.invalid");
-    req_.mutable_applicant()->add_preferred_channels(cpb::NOTICE_CHANNEL_EMAIL);
-    req_.set_received_via(cpb::RECEIVED_VIA_COUNTER);
-    req_.set_summary("loadgen case");
-    req_.set_staff_id("LOAD");
-    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
-              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
-  }
-  void Start(grpc::CompletionQueue* cq) override {
-    ctx_ = std::make_unique<grpc::ClientContext>();
-    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    const long n = seq_->fetch_add(1);
-    req_.set_idempotency_key(prefix_ + std::to_string(n));
-    req_.set_branch_id(branches_[static_cast<std::size_t>(n) % branches_.size()]);
-    started = SteadyClock::now();
-    rpc_ = stub_->AsyncCreateCase(ctx_.get(), req_, cq);
-    rpc_->Finish(&resp_, &status_, this);
-  }
-  const grpc::Status& status() const override { return status_; }
-
- private:
-  cpb::CaseService::Stub* stub_;
-  std::atomic<long>* seq_;
-  std::vector<std::string> branches_;
-  std::string prefix_;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  cpb::CreateCaseRequest req_;
-  cpb::CreateCaseResponse resp_;
-  grpc::Status status_;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<cpb::CreateCaseResponse>> rpc_;
-};
+// Unique per run, so every call of every run creates a new ticket, case or notice.
+std::string KeyPrefix() {
+  return "lg-" + std::to_string(getpid()) + "-" +
+         std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
+}
 
 namespace npb = csops::notify::v1;
 
@@ -184,42 +129,11 @@ void FillNotice(npb::SendRequest* r, const std::string& key, long i, long delay_
                                          delay_s);
 }
 
-class SendSlot final : public Slot {
- public:
-  SendSlot(npb::NotifyService::Stub* stub, const Options& o, std::atomic<long>* seq)
-      : stub_(stub), seq_(seq), delay_s_(o.delay_s) {
-    prefix_ = "lg-" + std::to_string(getpid()) + "-" +
-              std::to_string(SteadyClock::now().time_since_epoch().count()) + "-";
-  }
-  void Start(grpc::CompletionQueue* cq) override {
-    ctx_ = std::make_unique<grpc::ClientContext>();
-    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    const long n = seq_->fetch_add(1);
-    req_.Clear();
-    FillNotice(&req_, prefix_ + std::to_string(n), n, delay_s_);
-    started = SteadyClock::now();
-    rpc_ = stub_->AsyncSend(ctx_.get(), req_, cq);
-    rpc_->Finish(&resp_, &status_, this);
-  }
-  const grpc::Status& status() const override { return status_; }
-
- private:
-  npb::NotifyService::Stub* stub_;
-  std::atomic<long>* seq_;
-  long delay_s_;
-  std::string prefix_;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  npb::SendRequest req_;
-  npb::SendResponse resp_;
-  grpc::Status status_;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<npb::SendResponse>> rpc_;
-};
-
 int RunSendBatch(const std::shared_ptr<grpc::Channel>& channel, const Options& o) {
   auto stub = npb::NotifyService::NewStub(channel);
   grpc::ClientContext ctx;
   npb::SendBatchSummary summary;
-  const std::string prefix = "batch-" + std::to_string(getpid()) + "-";
+  const std::string prefix = "batch-" + KeyPrefix();
   const auto start = SteadyClock::now();
   auto writer = stub->SendBatch(&ctx, &summary);
   npb::SendRequest r;
@@ -346,15 +260,62 @@ int main(int argc, char** argv) {
   auto cases = cpb::CaseService::NewStub(channel);
   auto notify = npb::NotifyService::NewStub(channel);
   std::atomic<long> seq{0};
+  const std::string prefix = KeyPrefix();
+  std::vector<std::string> branches;  // create_case: round-robin
+  std::stringstream list(o.branch);
+  for (std::string b; std::getline(list, b, ',');) branches.push_back(b);
   std::vector<std::unique_ptr<Slot>> health_slots, rpc_slots;
   for (int i = 0; i < o.inflight; ++i) {
-    health_slots.push_back(std::make_unique<HealthSlot>(health.get()));
-    if (o.rpc == "issue_ticket")
-      rpc_slots.push_back(std::make_unique<IssueSlot>(queue.get(), o, &seq));
-    else if (o.rpc == "create_case")
-      rpc_slots.push_back(std::make_unique<CreateCaseSlot>(cases.get(), o, &seq));
-    else
-      rpc_slots.push_back(std::make_unique<SendSlot>(notify.get(), o, &seq));
+    health_slots.push_back(
+        std::make_unique<UnarySlot<hpb::HealthCheckRequest, hpb::HealthCheckResponse>>(
+            [h = health.get()](auto* ctx, const auto& r, auto* cq) {
+              return h->AsyncCheck(ctx, r, cq);
+            },
+            nullptr, &seq));
+    if (o.rpc == "issue_ticket") {
+      rpc_slots.push_back(
+          std::make_unique<UnarySlot<pb::IssueTicketRequest, pb::IssueTicketResponse>>(
+              [q = queue.get()](auto* ctx, const auto& r, auto* cq) {
+                return q->AsyncIssueTicket(ctx, r, cq);
+              },
+              [&o, &prefix](pb::IssueTicketRequest* r, long n) {
+                r->set_branch_id(o.branch);
+                r->set_service_code(o.service);
+                r->set_priority(pb::PRIORITY_CLASS_NORMAL);
+                r->set_channel(pb::CHANNEL_KIOSK);
+                r->set_idempotency_key(prefix + std::to_string(n));
+              },
+              &seq));
+    } else if (o.rpc == "create_case") {
+      rpc_slots.push_back(
+          std::make_unique<UnarySlot<cpb::CreateCaseRequest, cpb::CreateCaseResponse>>(
+              [c = cases.get()](auto* ctx, const auto& r, auto* cq) {
+                return c->AsyncCreateCase(ctx, r, cq);
+              },
+              [&o, &prefix, &branches](cpb::CreateCaseRequest* r, long n) {
+                r->Clear();
+                r->set_type_code(o.type);
+                r->set_branch_id(branches[static_cast<std::size_t>(n) % branches.size()]);
+                r->mutable_applicant()->set_name("Load Applicant");
+                r->mutable_applicant()->set_email("load@example.invalid");
+                r->mutable_applicant()->add_preferred_channels(cpb::NOTICE_CHANNEL_EMAIL);
+                r->set_received_via(cpb::RECEIVED_VIA_COUNTER);
+                r->set_summary("loadgen case");
+                r->set_staff_id("LOAD");
+                r->set_idempotency_key(prefix + std::to_string(n));
+              },
+              &seq));
+    } else {
+      rpc_slots.push_back(std::make_unique<UnarySlot<npb::SendRequest, npb::SendResponse>>(
+          [nt = notify.get()](auto* ctx, const auto& r, auto* cq) {
+            return nt->AsyncSend(ctx, r, cq);
+          },
+          [&o, &prefix](npb::SendRequest* r, long n) {
+            r->Clear();
+            FillNotice(r, prefix + std::to_string(n), n, o.delay_s);
+          },
+          &seq));
+    }
   }
   const char* rpc_name = o.rpc == "issue_ticket"  ? "IssueTicket"
                          : o.rpc == "create_case" ? "CreateCase"
