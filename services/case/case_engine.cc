@@ -652,10 +652,12 @@ Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
   return page;
 }
 
-Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Instant to,
-                                                               const std::string& branch,
-                                                               const std::string& type) {
+Result<CaseEngine::SlaReport> CaseEngine::Report(Instant from, Instant to,
+                                                 const std::string& branch,
+                                                 const std::string& type) {
   if (!(from < to)) return Status::InvalidArgument("to: must be after from");
+  if (to - from > std::chrono::hours(24 * 400))
+    return Status::InvalidArgument("to: a report covers at most 400 days");
   if (!branch.empty() && !cfg().branches.count(branch))
     return Status::NotFound("branch '" + branch + "' is not configured");
   if (!type.empty() && !cfg().types.count(type))
@@ -669,7 +671,19 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
     by_type[code] = r;
   }
   std::map<std::string, std::vector<std::int64_t>> resolutions;
+  SlaReport out;
   Status s = store_.Read([&](CaseTx& tx) {
+    auto delays = tx.DelaysBetween(from, to, branch, type, kMaxDelayRows + 1);
+    if (!delays.ok()) return delays.status();
+    out.delays = std::move(*delays);
+    if (out.delays.size() > static_cast<std::size_t>(kMaxDelayRows)) {
+      out.delays.resize(kMaxDelayRows);
+      out.delays_truncated = true;
+    }
+    for (const DelayRow& d : out.delays) {
+      auto it = by_type.find(d.type_code);
+      if (it != by_type.end()) ++it->second.delays_declared;
+    }
     auto closed = tx.ClosedBetween(from, to, branch, type);
     if (!closed.ok()) return closed.status();
     for (const CaseRecord& c : *closed) {
@@ -697,7 +711,6 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
     return Status();
   });
   if (!s.ok()) return s;
-  std::vector<TypeReport> out;
   for (auto& [code, r] : by_type) {
     auto& v = resolutions[code];
     std::sort(v.begin(), v.end());
@@ -710,7 +723,7 @@ Result<std::vector<CaseEngine::TypeReport>> CaseEngine::Report(Instant from, Ins
       r.median_resolution = rank(0.5);
       r.p90_resolution = rank(0.9);
     }
-    out.push_back(r);
+    out.types.push_back(r);
   }
   return out;
 }

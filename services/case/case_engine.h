@@ -170,9 +170,16 @@ class CaseEngine {
     Duration p90_resolution{0};
     std::int64_t open = 0;
     std::int64_t open_breached = 0;
+    std::int64_t delays_declared = 0;
   };
-  Result<std::vector<TypeReport>> Report(Instant from, Instant to, const std::string& branch,
-                                         const std::string& type);
+  struct SlaReport {
+    std::vector<TypeReport> types;
+    std::vector<DelayRow> delays;  // declared in [from, to), oldest first, at most kMaxDelayRows
+    bool delays_truncated = false;
+  };
+  static constexpr int kMaxDelayRows = 10000;
+  Result<SlaReport> Report(Instant from, Instant to, const std::string& branch,
+                           const std::string& type);
 
   // Open cases by type and most urgent SLA state (every configured type and state present,
   // zero if none).

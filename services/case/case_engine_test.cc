@@ -220,6 +220,25 @@ TEST_F(CaseEngineTest, DelayNeedsAFutureDateAndIsToldToTheApplicant) {
   auto p = engine_->Lookup(n, c->lookup_code, "zh-TW");
   EXPECT_EQ(p->expected_completion_date, "2026-03-10");
   EXPECT_EQ(p->delay_reason, "設備缺料");
+  // The SLA report lists the declaration with its reason (parentheses in a reason survive).
+  auto again = Await<CaseView>([&](auto done) {
+    engine_->DeclareDelay(n, "E0042", "待台電(配電)施工", "2026-03-12", done);
+  });
+  ASSERT_OK(again.status());
+  auto report = engine_->Report(clock_.Now() - hours(1), clock_.Now() + hours(1), "", "");
+  ASSERT_OK(report.status());
+  ASSERT_EQ(report->delays.size(), 2u);
+  EXPECT_EQ(report->delays[0].acceptance_number, n);
+  EXPECT_EQ(report->delays[0].reason, "設備缺料");
+  EXPECT_EQ(report->delays[0].new_expected_date, "2026-03-10");
+  EXPECT_EQ(report->delays[1].reason, "待台電(配電)施工");
+  EXPECT_EQ(report->delays[1].new_expected_date, "2026-03-12");
+  EXPECT_FALSE(report->delays_truncated);
+  std::int64_t declared = 0;
+  for (const auto& t : report->types) declared += t.delays_declared;
+  EXPECT_EQ(declared, 2);
+  auto none = engine_->Report(clock_.Now() + hours(1), clock_.Now() + hours(2), "", "");
+  EXPECT_TRUE(none->delays.empty());
 }
 
 TEST_F(CaseEngineTest, BadInputIsRefusedByName) {
@@ -490,7 +509,7 @@ TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
   scheduler.RunDue();  // r3's response breach (Mon 23 16:00) fires; the case is breached
   auto report = engine_->Report(Taipei(2026, 2, 1, 0, 0), Taipei(2026, 3, 1, 0, 0), "", "");
   ASSERT_OK(report.status());
-  const auto& r = *std::find_if(report->begin(), report->end(),
+  const auto& r = *std::find_if(report->types.begin(), report->types.end(),
                                 [](const auto& t) { return t.type->code == "application"; });
   EXPECT_EQ(r.closed, 2);
   EXPECT_EQ(r.closed_within_sla, 1);
@@ -501,7 +520,7 @@ TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
   EXPECT_EQ(r.open, 1);
   EXPECT_EQ(r.open_breached, 1);
   auto outside = engine_->Report(Taipei(2026, 3, 1, 0, 0), Taipei(2026, 4, 1, 0, 0), "", "");
-  EXPECT_EQ(outside->front().closed, 0);
+  EXPECT_EQ(outside->types.front().closed, 0);
   EXPECT_EQ(
       engine_->Report(Taipei(2026, 3, 1, 0, 0), Taipei(2026, 3, 1, 0, 0), "", "").status().code(),
       StatusCode::kInvalidArgument);

@@ -40,10 +40,14 @@ pb::SlaState ToProto(SlaState s) {
 
 const char* const kVia[] = {"", "counter", "phone", "web", "app", "mail", "fax"};
 
+std::string DisplayNumber(const std::string& stored) {
+  auto n = ParseAcceptanceNumber(stored);
+  return n.ok() ? n->Display() : stored;
+}
+
 void ToProto(const CaseView& v, pb::Case* out) {
   const CaseRecord& c = v.record;
-  auto n = ParseAcceptanceNumber(c.acceptance_number);
-  out->set_acceptance_number(n.ok() ? n->Display() : c.acceptance_number);
+  out->set_acceptance_number(DisplayNumber(c.acceptance_number));
   out->set_type_code(c.type_code);
   out->set_branch_id(c.branch_id);
   out->set_status(ToProto(c.status));
@@ -230,9 +234,18 @@ ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
   const Instant to = FromProtoTimestamp(req->to());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp, from, to] {
-    using Reports = std::vector<CaseEngine::TypeReport>;
-    Reply<Reports>(reactor, [resp](const Reports& all) {
-      for (const auto& r : all) {
+    Reply<CaseEngine::SlaReport>(reactor, [resp](const CaseEngine::SlaReport& all) {
+      for (const DelayRow& d : all.delays) {
+        auto* o = resp->add_delays();
+        o->set_acceptance_number(DisplayNumber(d.acceptance_number));
+        o->set_type_code(d.type_code);
+        o->set_branch_id(d.branch_id);
+        ToProtoTimestamp(d.declared_at, o->mutable_declared_at());
+        o->set_reason(d.reason);
+        o->set_new_expected_date(d.new_expected_date);
+      }
+      resp->set_delays_truncated(all.delays_truncated);
+      for (const auto& r : all.types) {
         auto* o = resp->add_types();
         o->set_type_code(r.type->code);
         o->set_name_zh_tw(r.type->name_zh_tw);
@@ -248,6 +261,7 @@ ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
         o->set_p90_resolution_business_seconds(r.p90_resolution.count() / 1000.0);
         o->set_open(r.open);
         o->set_open_breached(r.open_breached);
+        o->set_delays_declared(r.delays_declared);
       }
     })(engine_.Report(from, to, req->branch_id(), req->type_code()));
   });

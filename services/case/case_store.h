@@ -98,6 +98,13 @@ struct PendingOutboxRow {
   std::string payload;
 };
 
+// A delay declaration (history kind "delay") with its case's number, type and branch.
+struct DelayRow {
+  std::string acceptance_number, type_code, branch_id;
+  Instant declared_at;
+  std::string reason, new_expected_date;
+};
+
 class CaseTx {
  public:
   virtual ~CaseTx() = default;
@@ -129,6 +136,10 @@ class CaseTx {
   virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
                                                     int limit) = 0;
   // Cases whose closed_at is in [from, to), optionally of one branch / type ("" = any).
+  // Delays declared in [from, to), oldest first, at most `limit`.
+  virtual Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to,
+                                                      const std::string& branch,
+                                                      const std::string& type, int limit) = 0;
   virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
                                                         const std::string& branch,
                                                         const std::string& type) = 0;

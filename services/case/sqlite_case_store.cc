@@ -133,6 +133,9 @@ CREATE INDEX case_create_replies_expiry ON case_create_replies(expires_at);
 -- delivered_at: when the relay handed the row to the notify service (or it was refused).
 ALTER TABLE case_outbox ADD COLUMN relay_error TEXT NOT NULL DEFAULT '';
 CREATE INDEX case_outbox_pending ON case_outbox(id) WHERE delivered_at IS NULL;
+)sql"},
+          {4, "delay declarations by instant (for the SLA report)", R"sql(
+CREATE INDEX case_history_delays ON case_history(at) WHERE kind = 'delay';
 )sql"}};
 }
 
@@ -462,6 +465,34 @@ class SqliteCaseTx final : public CaseTx {
     if (!st.ok()) return st.status();
     st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
     return ReadCases(*st);
+  }
+
+  Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to, const std::string& branch,
+                                              const std::string& type, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT c.acceptance_number, c.type_code, c.branch_id, h.at, h.note FROM case_history h "
+        "JOIN cases c ON c.id = h.case_id WHERE h.kind = 'delay' AND h.at >= ?1 AND h.at < ?2 "
+        "AND (?3 = '' OR c.branch_id = ?3) AND (?4 = '' OR c.type_code = ?4) "
+        "ORDER BY h.at, h.id LIMIT ?5");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
+    st->Bind(5, limit);
+    std::vector<DelayRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      DelayRow d{st->ColumnText(0), st->ColumnText(1),
+                 st->ColumnText(2), FromUnixMillis(st->ColumnInt(3)),
+                 st->ColumnText(4), ""};
+      // The note is "<reason> (<YYYY-MM-DD>)" (CaseEngine::DeclareDelay).
+      auto open = d.reason.rfind(" (");
+      if (open != std::string::npos && d.reason.size() == open + 2 + 10 + 1) {
+        d.new_expected_date = d.reason.substr(open + 2, 10);
+        d.reason.resize(open);
+      }
+      out.push_back(std::move(d));
+    }
   }
 
   Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) override {

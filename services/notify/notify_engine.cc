@@ -281,6 +281,21 @@ Result<NotificationView> NotifyEngine::Get(std::int64_t id) {
   return std::move(*out);
 }
 
+Result<NoticeReport> NotifyEngine::Report(Instant from, Instant to) {
+  if (!(from < to)) return Status::InvalidArgument("to: must be after from");
+  if (to - from > std::chrono::hours(24 * 400))
+    return Status::InvalidArgument("to: a report covers at most 400 days");
+  std::vector<NoticeRow> rows;
+  Status s = store_.Read([&](NotifyTx& tx) {
+    auto got = tx.NoticeRows(from, to);
+    if (!got.ok()) return got.status();
+    rows = std::move(*got);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return BuildNoticeReport(rows);
+}
+
 Result<NotificationView> NotifyEngine::GetByKey(const std::string& key) {
   CSOPS_RETURN_IF_ERROR(CheckKey(key));
   std::optional<NotificationView> out;

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "services/notify/channels/sender.h"
 #include "services/notify/domain/notify_model.h"
+#include "services/notify/notice_report.h"
 #include "services/notify/notify_store.h"
 
 namespace csops::notify {
@@ -109,6 +110,8 @@ class NotifyEngine {
     std::string next_page_token;
   };
   Result<Page> List(const std::string& customer_number, int page_size, const std::string& token);
+  // Notices accepted in [from, to) (at most 400 days): see notice_report.h.
+  Result<NoticeReport> Report(Instant from, Instant to);
 
   // A provider's receipt. Applied to the send it names; when that send is not recorded yet the
   // receipt is kept and applied when it is (done gets false then).

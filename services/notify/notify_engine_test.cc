@@ -222,6 +222,56 @@ TEST_F(NotifyEngineTest, FallbackChainMovesOnOnlyWhenAChannelFailsForGood) {
   EXPECT_EQ(v->attempts[2].provider_message_id, "mitake-77");
 }
 
+TEST_F(NotifyEngineTest, ReportCountsDeliveriesPerChannelWithReachedShareAndLatency) {
+  const Instant start = clock_.Now();
+  auto chain = Send(Bill("r-chain"));  // e-mail fails for good, SMS taken, postcard cancelled
+  ASSERT_OK(chain.status());
+  SendCommand one = Bill("r-sms");
+  one.channels = {Channel::kSms};
+  auto sms = Send(one);  // SMS taken after 10 s, then a receipt confirms it
+  ASSERT_OK(sms.status());
+  auto due = ClaimAll();
+  ASSERT_EQ(due.size(), 2u);
+  clock_.Advance(seconds(10));
+  for (const auto& d : due) {
+    if (d.channel == Channel::kEmail) Complete(d, "mail", SendOutcome::Permanent("550"));
+    if (d.channel == Channel::kSms) Complete(d, "sms_a", SendOutcome::Ok("m-1"));
+  }
+  ASSERT_OK(Await<bool>([&](auto done) {
+              engine_->ReportDelivery("sms_a", "m-1", true, "", done);
+            }).status());
+  clock_.Advance(seconds(20));
+  due = ClaimAll();
+  ASSERT_EQ(due.size(), 1u);  // the chain's SMS, 30 s after acceptance
+  Complete(due[0], "sms_a", SendOutcome::Ok("m-2"));
+
+  auto r = engine_->Report(start, clock_.Now() + seconds(1));
+  ASSERT_OK(r.status());
+  EXPECT_EQ(r->notifications, 2);
+  EXPECT_EQ(r->by_kind.at("bill_unpaid"), 2);
+  ASSERT_EQ(r->channels.size(), 5u);
+  const ChannelNotices& email = r->channels[0];
+  EXPECT_EQ(email.channel, Channel::kEmail);
+  EXPECT_EQ(email.deliveries, 1);
+  EXPECT_EQ(email.failed, 1);
+  EXPECT_EQ(email.taken, 0);
+  EXPECT_DOUBLE_EQ(email.ReachedShare(), 0.0);
+  const ChannelNotices& sms_c = r->channels[1];
+  EXPECT_EQ(sms_c.deliveries, 2);
+  EXPECT_EQ(sms_c.taken, 2);
+  EXPECT_EQ(sms_c.delivered, 1);
+  EXPECT_EQ(sms_c.reached, 2);
+  EXPECT_DOUBLE_EQ(sms_c.ReachedShare(), 1.0);
+  EXPECT_EQ(sms_c.median_latency, seconds(10));
+  EXPECT_EQ(sms_c.p95_latency, seconds(30));
+  const ChannelNotices& post = r->channels[4];
+  EXPECT_EQ(post.channel, Channel::kPostcard);
+  EXPECT_EQ(post.cancelled, 1);
+  // Accepted before the period: not counted.
+  EXPECT_EQ(engine_->Report(start + seconds(1), clock_.Now() + seconds(1))->notifications, 0);
+  EXPECT_EQ(engine_->Report(start, start).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(NotifyEngineTest, TransientFailuresGiveUpAfterMaxAttemptsThenTheChainContinues) {
   auto sent = Send(Bill("tries"));
   for (int i = 0; i < 3; ++i) {

@@ -389,4 +389,37 @@ ServerUnaryReactor* NotifyService::GetPreferences(CallbackServerContext* ctx,
   return reactor;
 }
 
+ServerUnaryReactor* NotifyService::GetNotifyReport(CallbackServerContext* ctx,
+                                                   const pb::GetNotifyReportRequest* req,
+                                                   pb::GetNotifyReportResponse* resp) {
+  if (!req->has_from() || !req->has_to())
+    return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<NoticeReport>(reactor, [resp](const NoticeReport& r) {
+      resp->set_notifications(r.notifications);
+      for (const auto& [kind, n] : r.by_kind) {
+        auto* k = resp->add_kinds();
+        k->set_kind(kind);
+        k->set_notifications(n);
+      }
+      for (const ChannelNotices& c : r.channels) {
+        auto* o = resp->add_channels();
+        o->set_channel(ToProto(c.channel));
+        o->set_deliveries(c.deliveries);
+        o->set_taken(c.taken);
+        o->set_delivered(c.delivered);
+        o->set_failed(c.failed);
+        o->set_cancelled(c.cancelled);
+        o->set_in_progress(c.in_progress);
+        o->set_reached(c.reached);
+        o->set_share_reached(c.ReachedShare());
+        o->set_median_latency_seconds(static_cast<double>(c.median_latency.count()) / 1000.0);
+        o->set_p95_latency_seconds(static_cast<double>(c.p95_latency.count()) / 1000.0);
+      }
+    })(engine_.Report(FromProtoTimestamp(req->from()), FromProtoTimestamp(req->to())));
+  });
+  return reactor;
+}
+
 }  // namespace csops::notify

@@ -41,6 +41,9 @@ class NotifyService final : public pb::NotifyService::CallbackService {
                                       pb::PlanRun*) override;
   grpc::ServerUnaryReactor* StopPlan(grpc::CallbackServerContext*, const pb::StopPlanRequest*,
                                      pb::PlanRun*) override;
+  grpc::ServerUnaryReactor* GetNotifyReport(grpc::CallbackServerContext*,
+                                            const pb::GetNotifyReportRequest*,
+                                            pb::GetNotifyReportResponse*) override;
 
   // Request -> command (no validation beyond the proto's enums; the engine checks the rest).
   static Result<SendCommand> ToCommand(const pb::SendRequest& r);

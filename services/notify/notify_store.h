@@ -58,6 +58,16 @@ struct DeliveryRecord {
   std::optional<Instant> sent_at;
 };
 
+// One delivery with what the notice report needs of its notification.
+struct NoticeRow {
+  std::int64_t notification_id = 0;
+  std::string kind;
+  Channel channel = Channel::kEmail;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  Instant accepted_at;
+  std::optional<Instant> sent_at;
+};
+
 struct AttemptRecord {
   std::int64_t delivery_id = 0;
   Instant at;
@@ -166,6 +176,8 @@ class NotifyTx {
   virtual Result<int> PurgeBefore(Instant cutoff, int limit) = 0;
   // Pending and waiting deliveries per channel name.
   virtual Result<std::map<std::string, std::int64_t>> QueueDepth() = 0;
+  // Deliveries of the notifications accepted in [from, to), by notification.
+  virtual Result<std::vector<NoticeRow>> NoticeRows(Instant from, Instant to) = 0;
 };
 
 class NotifyStore {

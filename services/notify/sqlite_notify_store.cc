@@ -136,6 +136,9 @@ CREATE TABLE pruned_tokens(
   token TEXT PRIMARY KEY,
   pruned_at INTEGER NOT NULL
 );
+)sql"},
+          {2, "notifications by acceptance instant (for the notice report)", R"sql(
+CREATE INDEX notifications_accepted ON notifications(accepted_at);
 )sql"}};
 }
 
@@ -601,6 +604,32 @@ class SqliteNotifyTx final : public NotifyTx {
       }
     }
     return static_cast<int>(ids.size());
+  }
+
+  Result<std::vector<NoticeRow>> NoticeRows(Instant from, Instant to) override {
+    auto st = c_.PrepareCached(
+        "SELECT n.id, n.kind, d.channel, d.status, n.accepted_at, d.sent_at FROM notifications n "
+        "JOIN deliveries d ON d.notification_id = n.id WHERE n.accepted_at >= ? AND "
+        "n.accepted_at < ? ORDER BY n.id, d.position");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
+    std::vector<NoticeRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      NoticeRow r;
+      r.notification_id = st->ColumnInt(0);
+      r.kind = st->ColumnText(1);
+      auto ch = ParseChannel(st->ColumnText(2));
+      auto status = ParseDeliveryStatus(st->ColumnText(3));
+      if (!ch || !status) return Status::Internal("delivery with an unknown channel or status");
+      r.channel = *ch;
+      r.status = *status;
+      r.accepted_at = FromUnixMillis(st->ColumnInt(4));
+      if (!st->ColumnIsNull(5)) r.sent_at = FromUnixMillis(st->ColumnInt(5));
+      out.push_back(std::move(r));
+    }
   }
 
   Result<std::map<std::string, std::int64_t>> QueueDepth() override {

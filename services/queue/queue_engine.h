@@ -178,6 +178,8 @@ class QueueEngine {
   Result<TicketView> GetTicket(const std::string& branch_id, const std::string& ticket_number);
   Result<BranchView> Snapshot(const std::string& branch_id);
   Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch_id, int limit);
+  // Visits in [from, to) of one branch (or every branch when empty); see visit_report.h.
+  Result<VisitReport> Report(Instant from, Instant to, const std::string& branch_id);
 
   const BranchModel* FindBranch(const std::string& id) const;
   std::vector<std::shared_ptr<const BranchModel>> branches() const;

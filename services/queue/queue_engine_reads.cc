@@ -85,4 +85,36 @@ Result<std::vector<NearTurnNotice>> QueueEngine::ListNotices(const std::string& 
   return out;
 }
 
+Result<VisitReport> QueueEngine::Report(Instant from, Instant to, const std::string& branch_id) {
+  if (!(from < to)) return Status::InvalidArgument("to: must be after from");
+  if (to - from > std::chrono::hours(24 * 400))
+    return Status::InvalidArgument("to: a report covers at most 400 days");
+  std::vector<std::pair<std::string, std::string>> listed;
+  if (!branch_id.empty()) {
+    auto branch = Branch(branch_id);
+    if (!branch.ok()) return branch.status();
+    for (const ServiceModel& s : (*branch)->services) listed.emplace_back(branch_id, s.code);
+  } else {
+    for (const auto& b : branches())
+      for (const ServiceModel& s : b->services) listed.emplace_back(b->id, s.code);
+  }
+  // A ticket lives within its business day, so calls and finishes in the period belong to
+  // tickets issued at most a day before it.
+  std::vector<VisitRow> rows;
+  Status s = store_.Read([&](QueueReader& r) {
+    auto got = r.VisitRows(branch_id, from - std::chrono::hours(48), to);
+    if (!got.ok()) return got.status();
+    rows = std::move(*got);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return BuildVisitReport(
+      rows, from, to,
+      [this](const std::string& branch, const std::string& code) -> const ServiceModel* {
+        const BranchModel* b = FindBranch(branch);
+        return b ? b->FindService(code) : nullptr;
+      },
+      listed);
+}
+
 }  // namespace csops::queue

@@ -321,5 +321,61 @@ TEST(QueueEngineTest, SnapshotShowsQueuesAndCounters) {
   EXPECT_EQ(snap->services[0].last_called, "A001");
 }
 
+TEST(QueueEngineTest, ReportCountsVisitsWaitsAgainstTargetNoShowsAndRatings) {
+  QueueFixture f;  // target wait 10 min for every service
+  const Instant day_start = f.clock.Now();
+  ASSERT_OK(f.Open("1", {"A"}).status());
+  f.Issue("A");  // A001: waits 4 min, completed (rating 5)
+  f.Issue("A");  // A002: waits 12 min, over target; a no-show
+  f.Issue("A");  // A003: cancelled while waiting
+  f.Issue("B");  // B001: never called
+  f.clock.Advance(minutes(4));
+  ASSERT_EQ(f.Serve("1"), "A001");  // 2 min of service
+  f.clock.Advance(minutes(6));
+  ASSERT_EQ(f.CallNumber("1"), "A002");
+  ASSERT_OK(f.Act("no_show", "1", "A002").status());
+  ASSERT_OK(f.Act("cancel", "", "A003").status());
+  const Instant end = f.clock.Now() + minutes(1);
+
+  auto r = f.engine->Report(day_start, end, "test");
+  ASSERT_OK(r.status());
+  ASSERT_EQ(r->services.size(), 3u);  // A, B and the idle C are all listed
+  const ServiceVisits& a = r->services[0];
+  EXPECT_EQ(a.code, "A");
+  EXPECT_EQ(a.name_zh_tw, "服務A");
+  EXPECT_EQ(a.target_wait, minutes(10));
+  EXPECT_EQ(a.issued, 3);
+  EXPECT_EQ(a.called, 2);
+  EXPECT_EQ(a.called_within_target, 1);
+  EXPECT_DOUBLE_EQ(a.ShareWithinTarget(), 0.5);
+  EXPECT_EQ(a.median_wait, minutes(4));
+  EXPECT_EQ(a.p90_wait, minutes(12));
+  EXPECT_DOUBLE_EQ(a.mean_wait_ms, static_cast<double>(Duration(minutes(8)).count()));
+  // 4 min falls in the first bucket (<= 5 min), 12 min in the third (<= 15 min).
+  EXPECT_EQ(a.wait_buckets[0], 1);
+  EXPECT_EQ(a.wait_buckets[2], 1);
+  EXPECT_EQ(a.completed, 1);
+  EXPECT_EQ(a.no_shows, 1);
+  EXPECT_EQ(a.cancelled, 1);
+  EXPECT_EQ(a.ratings[4], 1);
+  EXPECT_DOUBLE_EQ(a.MeanRating(), 5.0);
+  EXPECT_EQ(r->services[1].issued, 1);
+  EXPECT_EQ(r->services[1].called, 0);
+  EXPECT_EQ(r->services[2].issued, 0);
+  EXPECT_EQ(r->total.issued, 4);
+  EXPECT_EQ(r->total.called, 2);
+
+  // A period after the first call counts its finish but neither the issue nor the wait.
+  auto later = f.engine->Report(day_start + minutes(5), end, "");
+  ASSERT_OK(later.status());
+  EXPECT_EQ(later->total.issued, 0);
+  EXPECT_EQ(later->total.called, 1);  // A002 first called at +10 min
+  EXPECT_EQ(later->total.completed, 1);
+  EXPECT_EQ(later->total.no_shows, 1);
+
+  EXPECT_EQ(f.engine->Report(end, day_start, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.engine->Report(day_start, end, "nowhere").status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace csops::queue

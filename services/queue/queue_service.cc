@@ -220,6 +220,55 @@ ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx
   return reactor;
 }
 
+namespace {
+
+double Seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
+
+void ToProto(const ServiceVisits& v, v1::ServiceReport* o) {
+  o->set_service_code(v.code);
+  o->set_name_zh_tw(v.name_zh_tw);
+  o->set_name_en(v.name_en);
+  o->set_target_wait_seconds(Seconds(v.target_wait));
+  o->set_issued(v.issued);
+  o->set_called(v.called);
+  o->set_called_within_target(v.called_within_target);
+  o->set_share_within_target(v.ShareWithinTarget());
+  o->set_median_wait_seconds(Seconds(v.median_wait));
+  o->set_p90_wait_seconds(Seconds(v.p90_wait));
+  o->set_mean_wait_seconds(v.mean_wait_ms / 1000.0);
+  const auto& bounds = WaitBucketBounds();
+  for (std::size_t i = 0; i < v.wait_buckets.size(); ++i) {
+    auto* b = o->add_wait_buckets();
+    b->set_le_seconds(i < bounds.size() ? Seconds(bounds[i]) : 0);
+    b->set_count(v.wait_buckets[i]);
+  }
+  o->set_completed(v.completed);
+  o->set_no_shows(v.no_shows);
+  o->set_cancelled(v.cancelled);
+  o->set_expired(v.expired);
+  for (std::int64_t n : v.ratings) o->add_ratings(n);
+  o->set_mean_rating(v.MeanRating());
+}
+
+}  // namespace
+
+ServerUnaryReactor* QueueService::GetQueueReport(CallbackServerContext* ctx,
+                                                 const v1::GetQueueReportRequest* req,
+                                                 v1::GetQueueReportResponse* resp) {
+  if (!req->has_from() || !req->has_to())
+    return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
+  auto* reactor = ctx->DefaultReactor();
+  boost::asio::post(executor_, [this, reactor, req, resp] {
+    Reply<VisitReport>(reactor, finisher_,
+                       [resp](const VisitReport& r) {
+                         for (const ServiceVisits& v : r.services) ToProto(v, resp->add_services());
+                         ToProto(r.total, resp->mutable_total());
+                       })(engine_.Report(FromProtoTimestamp(req->from()),
+                                         FromProtoTimestamp(req->to()), req->branch_id()));
+  });
+  return reactor;
+}
+
 grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
     CallbackServerContext*, const v1::WatchBoardRequest* req) {
   const std::string branch = req->branch_id();

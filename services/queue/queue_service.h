@@ -61,6 +61,9 @@ class QueueService final : public v1::QueueService::CallbackService {
   grpc::ServerUnaryReactor* ListNearTurnNotices(grpc::CallbackServerContext*,
                                                 const v1::ListNearTurnNoticesRequest*,
                                                 v1::ListNearTurnNoticesResponse*) override;
+  grpc::ServerUnaryReactor* GetQueueReport(grpc::CallbackServerContext*,
+                                           const v1::GetQueueReportRequest*,
+                                           v1::GetQueueReportResponse*) override;
 
  private:
   QueueEngine& engine_;

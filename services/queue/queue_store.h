@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "services/queue/domain/selection.h"
 #include "services/queue/domain/types.h"
+#include "services/queue/domain/visit_report.h"
 
 namespace csops::queue {
 
@@ -65,6 +66,10 @@ class QueueReader {
   virtual Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) = 0;
   // Notices of every branch the relay has not handed to the notify service yet, by id.
   virtual Result<std::vector<NearTurnNotice>> PendingNotices(int limit) = 0;
+  // Tickets issued in [issued_from, issued_to), of one branch or (branch empty) of every branch,
+  // in issue order: the rows the visit report aggregates.
+  virtual Result<std::vector<VisitRow>> VisitRows(const std::string& branch, Instant issued_from,
+                                                  Instant issued_to) = 0;
 };
 
 class QueueTx : public QueueReader {

@@ -104,6 +104,9 @@ CREATE TABLE near_turn_outbox(
 -- delivered_at: when the relay handed the notice to the notify service (or it was refused).
 ALTER TABLE near_turn_outbox ADD COLUMN relay_error TEXT NOT NULL DEFAULT '';
 CREATE INDEX near_turn_outbox_pending ON near_turn_outbox(id) WHERE delivered_at IS NULL;
+)sql"},
+          {3, "tickets by issue instant (for the visit report)", R"sql(
+CREATE INDEX tickets_issued ON tickets(issued_at);
 )sql"}};
 }
 
@@ -369,6 +372,34 @@ class SqliteQueueTx final : public QueueTx {
     if (!st.ok()) return st.status();
     st->Bind(1, limit);
     return ReadNotices(*st);
+  }
+
+  Result<std::vector<VisitRow>> VisitRows(const std::string& branch, Instant issued_from,
+                                          Instant issued_to) override {
+    auto st = c_.PrepareCached(
+        "SELECT branch_id, origin_service, service_code, state, issued_at, first_called_at, "
+        "finished_at, rating FROM tickets WHERE issued_at >= ?1 AND issued_at < ?2 AND "
+        "(?3 = '' OR branch_id = ?3) ORDER BY issued_at, id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(issued_from)).Bind(2, ToUnixMillis(issued_to)).Bind(3, branch);
+    std::vector<VisitRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      VisitRow v;
+      v.branch_id = st->ColumnText(0);
+      v.origin_service = st->ColumnText(1);
+      v.service_code = st->ColumnText(2);
+      auto state = ParseState(st->ColumnText(3));
+      if (!state) return Status::Internal("ticket state '" + st->ColumnText(3) + "' unknown");
+      v.state = *state;
+      v.issued_at = FromUnixMillis(st->ColumnInt(4));
+      v.first_called_at = OptInstant(*st, 5);
+      v.finished_at = OptInstant(*st, 6);
+      v.rating = static_cast<int>(st->ColumnInt(7));
+      out.push_back(std::move(v));
+    }
   }
 
   static constexpr char kNoticeColumns[] =
