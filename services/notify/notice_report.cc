@@ -28,9 +28,9 @@ NoticeReport BuildNoticeReport(const std::vector<NoticeRow>& rows) {
   std::map<Channel, ChannelNotices> by_channel;
   std::map<Channel, std::vector<std::int64_t>> latencies;
   for (Channel c : kChannels) by_channel[c].channel = c;
-  std::set<std::int64_t> seen;
+  std::set<std::pair<std::int64_t, Instant>> seen;  // ids of purged rows may come again
   for (const NoticeRow& r : rows) {
-    if (seen.insert(r.notification_id).second) {
+    if (seen.insert({r.notification_id, r.accepted_at}).second) {
       ++out.notifications;
       ++out.by_kind[r.kind];
     }

@@ -437,6 +437,15 @@ TEST_F(NotifyEngineTest, KeysAreKeptForTheRetentionPeriodThenForgotten) {
   auto again = Send(Bill("kept"));
   EXPECT_FALSE(again->duplicate);
   EXPECT_NE(again->id, first->id);
+  // The purged notice still counts in the report of its period, once, without personal data.
+  auto report = engine_->Report(clock_.Now() - hours(24 * 40), clock_.Now() - hours(24 * 30));
+  ASSERT_OK(report.status());
+  EXPECT_EQ(report->notifications, 2);  // "kept" (purged) and "still-pending"
+  EXPECT_EQ(report->channels[0].taken, 1);
+  EXPECT_EQ(report->channels[0].reached, 1);
+  EXPECT_EQ(*engine_->PurgeExpired(100), 0);  // history rows are not purged again
+  EXPECT_EQ(
+      engine_->Report(clock_.Now() - hours(24 * 40), clock_.Now() + seconds(1))->notifications, 3);
 }
 
 TEST_F(NotifyEngineTest, APlanRunsItsStepsOnTimeAndStopsAtOnceWhenPaid) {

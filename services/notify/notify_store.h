@@ -172,11 +172,15 @@ class NotifyTx {
   virtual Result<std::vector<TaskRecord>> PendingTasks(int limit) = 0;
   virtual Status MarkTaskRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Deletes up to `limit` notifications accepted before `cutoff` that have nothing left to do
-  // (with their deliveries and attempts); returns how many.
+  // (with their deliveries and attempts); returns how many. What the notice report needs of
+  // their deliveries (kind, channel, status, instants; no personal data) is kept for
+  // kHistoryDays after `cutoff`, so reports over past half-years stay whole.
+  static constexpr int kHistoryDays = 400;
   virtual Result<int> PurgeBefore(Instant cutoff, int limit) = 0;
   // Pending and waiting deliveries per channel name.
   virtual Result<std::map<std::string, std::int64_t>> QueueDepth() = 0;
-  // Deliveries of the notifications accepted in [from, to), by notification.
+  // Deliveries of the notifications accepted in [from, to), by notification, purged ones
+  // included.
   virtual Result<std::vector<NoticeRow>> NoticeRows(Instant from, Instant to) = 0;
 };
 

@@ -137,8 +137,21 @@ CREATE TABLE pruned_tokens(
   pruned_at INTEGER NOT NULL
 );
 )sql"},
-          {2, "notifications by acceptance instant (for the notice report)", R"sql(
+          {2, "notice report: notifications by acceptance instant, purged deliveries kept", R"sql(
 CREATE INDEX notifications_accepted ON notifications(accepted_at);
+-- What the notice report needs of a delivery whose notification the key retention purged
+-- (no personal data); kept 400 days after acceptance.
+CREATE TABLE delivery_history(
+  notification_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  PRIMARY KEY(notification_id, accepted_at, position)  -- ids of purged rows may come again
+);
+CREATE INDEX delivery_history_accepted ON delivery_history(accepted_at);
 )sql"}};
 }
 
@@ -594,7 +607,11 @@ class SqliteNotifyTx final : public NotifyTx {
     }
     for (std::int64_t id : ids) {
       for (const char* sql :
-           {"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
+           {"INSERT OR IGNORE INTO delivery_history(notification_id, position, kind, channel, "
+            "status, accepted_at, sent_at) SELECT n.id, d.position, n.kind, d.channel, d.status, "
+            "n.accepted_at, d.sent_at FROM notifications n JOIN deliveries d ON "
+            "d.notification_id = n.id WHERE n.id = ?",
+            "DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
             "notification_id = ?)",
             "DELETE FROM deliveries WHERE notification_id = ?",
             "DELETE FROM notifications WHERE id = ?"}) {
@@ -603,14 +620,20 @@ class SqliteNotifyTx final : public NotifyTx {
         CSOPS_RETURN_IF_ERROR(st->Bind(1, id).Run());
       }
     }
+    auto old = c_.PrepareCached("DELETE FROM delivery_history WHERE accepted_at < ?");
+    if (!old.ok()) return old.status();
+    CSOPS_RETURN_IF_ERROR(
+        old->Bind(1, ToUnixMillis(cutoff - std::chrono::hours(24 * kHistoryDays))).Run());
     return static_cast<int>(ids.size());
   }
 
   Result<std::vector<NoticeRow>> NoticeRows(Instant from, Instant to) override {
     auto st = c_.PrepareCached(
-        "SELECT n.id, n.kind, d.channel, d.status, n.accepted_at, d.sent_at FROM notifications n "
-        "JOIN deliveries d ON d.notification_id = n.id WHERE n.accepted_at >= ? AND "
-        "n.accepted_at < ? ORDER BY n.id, d.position");
+        "SELECT n.id, n.kind, d.channel, d.status, n.accepted_at, d.sent_at, d.position FROM "
+        "notifications n JOIN deliveries d ON d.notification_id = n.id WHERE n.accepted_at >= ?1 "
+        "AND n.accepted_at < ?2 UNION ALL SELECT notification_id, kind, channel, status, "
+        "accepted_at, sent_at, position FROM delivery_history WHERE accepted_at >= ?1 AND "
+        "accepted_at < ?2 ORDER BY 1, 7");
     if (!st.ok()) return st.status();
     st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to));
     std::vector<NoticeRow> out;
