@@ -17,6 +17,7 @@ TEST_PACKAGES=(
   python3-grpcio python3-protobuf   # an independent gRPC client, used by /usr/bin/python3
   curl clang-format
   python3-aiosmtpd openssl   # a real SMTP server (STARTTLS with a test certificate)
+  chromium chromium-driver fonts-noto-cjk   # page tests in a real browser (zh-TW glyphs)
 )
 
 case "${1:-build}" in
@@ -24,6 +25,12 @@ case "${1:-build}" in
   test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
   *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
 esac
+
+# Node.js and npm drive Chromium (playwright-core, axe-core from the npm registry). A machine
+# that already has a node (e.g. from NodeSource, which bundles npm) keeps it.
+if [[ "${1:-build}" == test ]] && ! command -v npm >/dev/null; then
+  wanted+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${wanted[@]}"; do
@@ -38,4 +45,15 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The browser tests' npm packages, installed (from the lock file) only when they changed.
+if [[ "${1:-build}" == test ]]; then
+  browser_dir="$(dirname "$0")/../tests/browser"
+  stamp="$browser_dir/node_modules/.csops-lock"
+  if ! cmp -s "$browser_dir/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "installing the browser tests' npm packages" >&2
+    (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$browser_dir/package-lock.json" "$stamp"
+  fi
 fi

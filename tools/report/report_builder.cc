@@ -279,7 +279,8 @@ class Builder {
           complaints.rows.push_back({t.type_code(), Int(t.closed()), Int(target.met()),
                                      Percent(Share(target.met(), t.closed()))});
       }
-      chart.categories.push_back(t.type_code());
+      chart.categories.push_back(lang_ == Lang::kZhTw && !t.name_zh_tw().empty() ? t.name_zh_tw()
+                                                                                 : t.type_code());
       on_time.values.push_back(t.share_within_sla());
     }
     chart.series.push_back(std::move(on_time));
