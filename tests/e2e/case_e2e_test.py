@@ -1,6 +1,7 @@
 """The case service end to end through python3-grpcio against a real csopsd: create, status
 changes with SLA pauses, notes, declared delays, and the public look-up (which must not leak
 personal data and must resist guessing)."""
+import datetime
 import subprocess
 import time
 import unittest
@@ -257,9 +258,15 @@ class CaseCtlTest(unittest.TestCase):
             out, err = watch.communicate(timeout=30)
             self.assertEqual(watch.returncode, 0, err)
             self.assertRegex(out, number + r"\s+resolution\s+met")
-            r = server.ctl("case", "report", "--from=2000-01-01", "--to=2099-01-01")
+            today = datetime.datetime.now(datetime.timezone.utc).date()
+            span = ["--from=%s" % (today - datetime.timedelta(days=200)),
+                    "--to=%s" % (today + datetime.timedelta(days=2))]
+            r = server.ctl("case", "report", *span)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout, r"ownership_transfer\s+1\s+1")
+            wide = server.ctl("case", "report", "--from=2000-01-01", "--to=2099-01-01")
+            self.assertEqual(wide.returncode, 1)  # bounded: a report loads its period's cases
+            self.assertIn("at most 400 days", wide.stderr)
             bad = server.ctl("case", "transition", "--to=waiting_customer", "--staff=E1", number)
             self.assertEqual(bad.returncode, 1)
             self.assertIn("FAILED_PRECONDITION", bad.stderr)
