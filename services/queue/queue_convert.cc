@@ -155,6 +155,13 @@ void ToProto(const BranchView& v, pb::BranchSnapshot* out) {
   }
   for (const CounterView& c : v.counters) ToProto(c, out->add_counters());
   ToProtoTimestamp(v.as_of, out->mutable_as_of());
+  for (const RecentCall& c : v.recent_calls) {
+    auto* o = out->add_recent_calls();
+    o->set_ticket_number(c.ticket_display);
+    o->set_counter_id(c.counter_id);
+    o->set_service_code(c.service_code);
+    ToProtoTimestamp(c.called_at, o->mutable_called_at());
+  }
 }
 
 std::optional<pb::BoardEvent> ToBoardEvent(const QueueChange& c) {

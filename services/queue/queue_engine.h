@@ -57,6 +57,7 @@ struct BranchView {
   std::vector<ServiceView> services;
   std::vector<CounterView> counters;
   Instant as_of;
+  std::vector<RecentCall> recent_calls;  // today's, newest first
 };
 
 enum class ChangeKind {
@@ -176,6 +177,8 @@ class QueueEngine {
 
   // Reads of committed state; they block the caller briefly.
   Result<TicketView> GetTicket(const std::string& branch_id, const std::string& ticket_number);
+  // State of the branch now; with the last kRecentCalls calls of today.
+  static constexpr int kRecentCalls = 10;
   Result<BranchView> Snapshot(const std::string& branch_id);
   Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch_id, int limit);
   // Visits in [from, to) of one branch (or every branch when empty); see visit_report.h.

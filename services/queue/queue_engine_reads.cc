@@ -34,7 +34,7 @@ Result<BranchView> QueueEngine::Snapshot(const std::string& branch_id) {
   Status s = store_.Read([&](QueueReader& r) {
     const Instant now = clock_.Now();
     Ctx ctx{r, nullptr, open_counters_, b, now, FormatDay(b.BusinessDay(now)), none};
-    view = BranchView{b.id, ctx.day, {}, {}, now};
+    view = BranchView{b.id, ctx.day, {}, {}, now, {}};
     auto counters = r.Counters(b.id);
     if (!counters.ok()) return counters.status();
     for (const ServiceModel& sm : b.services) {
@@ -62,6 +62,9 @@ Result<BranchView> QueueEngine::Snapshot(const std::string& branch_id) {
       if (!held.ok()) return held.status();
       view.counters.push_back(ToView(*rec, cm, *held));
     }
+    auto recent = r.RecentCalls(b.id, ctx.day, kRecentCalls);
+    if (!recent.ok()) return recent.status();
+    view.recent_calls = std::move(*recent);
     return Status();
   });
   if (!s.ok()) return s;

@@ -319,6 +319,27 @@ TEST(QueueEngineTest, SnapshotShowsQueuesAndCounters) {
   EXPECT_EQ(snap->counters[0].state, CounterState::kOpen);
   EXPECT_EQ(snap->counters[2].state, CounterState::kClosed);
   EXPECT_EQ(snap->services[0].last_called, "A001");
+  // Recent calls: newest first, a recall moves a number up, at most kRecentCalls.
+  ASSERT_OK(f.Open("2", {"B"}).status());
+  f.clock.Advance(minutes(1));
+  EXPECT_EQ(f.CallNumber("2"), "B001");
+  f.clock.Advance(minutes(1));
+  ASSERT_OK(f.Act("recall", "1", "A001").status());
+  snap = f.engine->Snapshot("test");
+  ASSERT_EQ(snap->recent_calls.size(), 2u);
+  EXPECT_EQ(snap->recent_calls[0].ticket_display, "A001");
+  EXPECT_EQ(snap->recent_calls[0].counter_id, "1");
+  EXPECT_EQ(snap->recent_calls[1].ticket_display, "B001");
+  EXPECT_EQ(snap->recent_calls[1].counter_id, "2");
+  ASSERT_OK(f.Open("3").status());
+  for (int i = 0; i < 12; ++i) {
+    f.Issue("C");
+    f.clock.Advance(seconds(10));
+    f.Serve("3", seconds(5));
+  }
+  snap = f.engine->Snapshot("test");
+  EXPECT_EQ(snap->recent_calls.size(), static_cast<std::size_t>(QueueEngine::kRecentCalls));
+  EXPECT_EQ(snap->recent_calls[0].ticket_display, "C012");
 }
 
 TEST(QueueEngineTest, ReportCountsVisitsWaitsAgainstTargetNoShowsAndRatings) {

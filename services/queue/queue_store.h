@@ -21,6 +21,12 @@
 namespace csops::queue {
 
 // Per business day and service: numbering, the waiting count and the service-time average.
+// A ticket's latest call, as a display board lists it.
+struct RecentCall {
+  std::string ticket_display, counter_id, service_code;
+  Instant called_at;
+};
+
 struct ServiceDay {
   int last_number = 0;        // 0 before the first ticket of the day
   int waiting = 0;            // tickets in state waiting now
@@ -66,6 +72,9 @@ class QueueReader {
   virtual Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) = 0;
   // Notices of every branch the relay has not handed to the notify service yet, by id.
   virtual Result<std::vector<NearTurnNotice>> PendingNotices(int limit) = 0;
+  // The business day's tickets with a call, latest call first, at most `limit`.
+  virtual Result<std::vector<RecentCall>> RecentCalls(const std::string& branch,
+                                                      const std::string& day, int limit) = 0;
   // Tickets issued in [issued_from, issued_to), of one branch or (branch empty) of every branch,
   // in issue order: the rows the visit report aggregates.
   virtual Result<std::vector<VisitRow>> VisitRows(const std::string& branch, Instant issued_from,

@@ -107,6 +107,8 @@ CREATE INDEX near_turn_outbox_pending ON near_turn_outbox(id) WHERE delivered_at
 )sql"},
           {3, "tickets by issue instant (for the visit report)", R"sql(
 CREATE INDEX tickets_issued ON tickets(issued_at);
+CREATE INDEX tickets_called ON tickets(branch_id, business_day, called_at)
+  WHERE called_at IS NOT NULL;
 )sql"}};
 }
 
@@ -372,6 +374,23 @@ class SqliteQueueTx final : public QueueTx {
     if (!st.ok()) return st.status();
     st->Bind(1, limit);
     return ReadNotices(*st);
+  }
+
+  Result<std::vector<RecentCall>> RecentCalls(const std::string& branch, const std::string& day,
+                                              int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT display, counter_id, service_code, called_at FROM tickets WHERE branch_id = ? AND "
+        "business_day = ? AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC LIMIT ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch).Bind(2, day).Bind(3, limit);
+    std::vector<RecentCall> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnText(2),
+                     FromUnixMillis(st->ColumnInt(3))});
+    }
   }
 
   Result<std::vector<VisitRow>> VisitRows(const std::string& branch, Instant issued_from,
