@@ -2,10 +2,14 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -59,6 +63,29 @@ std::map<std::string, std::string> ParseQuery(const std::string& query) {
   return out;
 }
 
+namespace {
+
+class SocketWriter final : public StreamWriter {
+ public:
+  SocketWriter(tcp::socket& socket, const std::atomic<bool>& stopping)
+      : socket_(socket), stopping_(stopping) {}
+  bool Write(const std::string& data) override {
+    if (stopping_ || failed_) return false;
+    beast::error_code ec;
+    asio::write(socket_, asio::buffer(data), ec);
+    failed_ = static_cast<bool>(ec);
+    return !failed_;
+  }
+  bool Stopping() const override { return stopping_; }
+
+ private:
+  tcp::socket& socket_;
+  const std::atomic<bool>& stopping_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
 struct HttpServer::Impl {
   asio::io_context io;
   tcp::acceptor acceptor{io};
@@ -70,11 +97,37 @@ struct HttpServer::Impl {
   std::atomic<int> live{0};
   std::thread accept_thread;
 
+  // The handler for method and path, with its route pattern; a null handler with a pattern
+  // means the path exists for another method (405); both empty: no such path (404).
+  std::pair<const Handler*, std::string> Find(const std::string& method,
+                                              const std::string& path) const {
+    const Handler* best = nullptr;
+    std::string best_pattern, other_method;
+    for (const auto& [key, handler] : routes) {
+      const std::size_t space = key.find(' ');
+      const std::string route_path = key.substr(space + 1);
+      const bool prefix = route_path.size() > 1 && route_path.back() == '/';
+      const bool match = prefix ? path.size() > route_path.size() &&
+                                      path.compare(0, route_path.size(), route_path) == 0
+                                : path == route_path;
+      if (!match) continue;
+      if (key.compare(0, space, method) != 0) {
+        other_method = key;
+        continue;
+      }
+      if (!best || key.size() > best_pattern.size()) {
+        best = &handler;
+        best_pattern = key;
+      }
+    }
+    return {best, best ? best_pattern : other_method};
+  }
+
   void Serve(tcp::socket socket) {
     beast::error_code peer_ec;  // a peer gone already must not throw on this thread
     const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
-    const std::string peer =
-        peer_ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    const std::string peer_ip = peer_ec ? "?" : remote.address().to_string();
+    const std::string peer = peer_ec ? "?" : peer_ip + ":" + std::to_string(remote.port());
     timeval tv{10, 0};  // idle and slow clients give their thread back after 10 s
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -82,9 +135,11 @@ struct HttpServer::Impl {
     beast::error_code ec;
     while (!stopping) {
       bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(8 * 1024);
       parser.body_limit(64 * 1024);
       bhttp::read(socket, buffer, parser, ec);
       if (ec) break;
+      const auto started = std::chrono::steady_clock::now();
       const auto& req = parser.get();
       Request r;
       r.method = std::string(req.method_string());
@@ -92,30 +147,62 @@ struct HttpServer::Impl {
       const std::size_t q = target.find('?');
       r.path = target.substr(0, q);
       if (q != std::string::npos) r.query = ParseQuery(target.substr(q + 1));
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        r.headers[name] = std::string(field.value());
+      }
       r.body = req.body();
       r.peer = peer;
-      Response out{404, "text/plain; charset=utf-8", "not found\n"};
-      auto route = routes.find(r.method + " " + r.path);
-      if (route != routes.end()) {
+      r.peer_ip = peer_ip;
+      Response out{404, "text/plain; charset=utf-8", "not found\n", {}, {}};
+      const auto [route, pattern] = Find(r.method, r.path);
+      if (route) {
         try {
-          out = route->second(r);
+          out = (*route)(r);
         } catch (const std::exception& e) {  // a handler's bug must not take csopsd down
-          CSOPS_LOG(kError, "http_handler_failed").Kv("path", r.path).Kv("error", e.what());
-          out = {500, "text/plain; charset=utf-8", "internal error\n"};
+          CSOPS_LOG(kError, "http_handler_failed").Kv("route", pattern).Kv("error", e.what());
+          out = {500, "text/plain; charset=utf-8", "internal error\n", {}, {}};
         }
-      } else if (std::any_of(routes.begin(), routes.end(), [&](const auto& kv) {
-                   return kv.first.substr(kv.first.find(' ') + 1) == r.path;
-                 })) {
-        out = {405, "text/plain; charset=utf-8", "method not allowed\n"};
+      } else if (!pattern.empty()) {
+        out = {405, "text/plain; charset=utf-8", "method not allowed\n", {}, {}};
       }
+      const bool streamed = static_cast<bool>(out.stream);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status),
                                               req.version()};
       res.set(bhttp::field::content_type, out.content_type);
       res.set(bhttp::field::server, "csopsd");
-      res.keep_alive(req.keep_alive());
-      res.body() = std::move(out.body);
-      res.prepare_payload();
-      bhttp::write(socket, res, ec);
+      res.set("X-Content-Type-Options", "nosniff");
+      res.set("Referrer-Policy", "no-referrer");
+      for (const auto& [name, value] : out.headers) res.set(name, value);
+      if (streamed) {
+        // No length: the body is what the stream writes until the connection closes.
+        res.set(bhttp::field::connection, "close");
+        bhttp::response_serializer<bhttp::string_body> sr{res};
+        bhttp::write_header(socket, sr, ec);
+      } else {
+        res.keep_alive(req.keep_alive());
+        res.body() = std::move(out.body);
+        res.prepare_payload();
+        bhttp::write(socket, res, ec);
+      }
+      CSOPS_LOG(kInfo, "http_request")
+          .Kv("method", r.method)
+          .Kv("route", pattern.empty() ? std::string("(none)") : pattern)
+          .Kv("status", out.status)
+          .Kv("ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+      if (streamed && !ec) {
+        SocketWriter writer(socket, stopping);
+        try {
+          out.stream(writer);
+        } catch (const std::exception& e) {
+          CSOPS_LOG(kError, "http_stream_failed").Kv("route", pattern).Kv("error", e.what());
+        }
+        break;
+      }
       if (ec || !req.keep_alive()) break;
     }
     socket.shutdown(tcp::socket::shutdown_both, ec);
