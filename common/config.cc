@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/calendar/calendar_file.h"
+#include "common/cidr.h"
 #include "common/textproto_file.h"
 
 namespace csops {
@@ -17,7 +18,7 @@ void ApplyDefaults(Config& c) {
   if (s->metrics_listen().empty()) s->set_metrics_listen("127.0.0.1:9464");
   if (s->data_dir().empty()) s->set_data_dir("var");
   if (s->http_listen().empty()) s->set_http_listen("127.0.0.1:8080");
-  if (s->public_lookup_url().empty()) s->set_public_lookup_url("http://127.0.0.1:8080/lookup");
+  if (s->public_base_url().empty()) s->set_public_base_url("http://127.0.0.1:8080");
   if (!s->has_shutdown_grace_seconds()) s->set_shutdown_grace_seconds(10);
   auto* st = c.mutable_storage();
   if (st->synchronous() == config::v1::SYNCHRONOUS_UNSPECIFIED)
@@ -27,6 +28,13 @@ void ApplyDefaults(Config& c) {
   if (!st->has_busy_timeout_ms()) st->set_busy_timeout_ms(5000);
   auto* l = c.mutable_log();
   if (l->level() == config::v1::LOG_LEVEL_UNSPECIFIED) l->set_level(config::v1::INFO);
+  auto* w = c.mutable_web();
+  if (w->staff_networks().empty()) {
+    w->add_staff_networks("127.0.0.0/8");
+    w->add_staff_networks("::1/128");
+  }
+  if (!w->has_board_recent_calls()) w->set_board_recent_calls(8);
+  if (!w->has_board_highlight_seconds()) w->set_board_highlight_seconds(8);
 }
 
 Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo, int hi) {
@@ -87,6 +95,20 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
   if (c.server().http_listen() == c.server().listen() ||
       c.server().http_listen() == c.server().metrics_listen())
     return file->Error("server.http_listen", "must differ from server.listen and metrics_listen");
+  {
+    const std::string& base = c.server().public_base_url();
+    if ((base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) || base.back() == '/' ||
+        base.find_first_of(" ?#") != std::string::npos)
+      return file->Error("server.public_base_url",
+                         "'" + base + "' must be an http(s) address without a trailing '/'");
+  }
+  for (int i = 0; i < c.web().staff_networks_size(); ++i)
+    if (auto n = ParseCidr(c.web().staff_networks(i)); !n.ok())
+      return file->Error("web.staff_networks", n.status().message());
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(*file, "web.board_recent_calls", c.web().board_recent_calls(), 3, 10));
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(*file, "web.board_highlight_seconds", c.web().board_highlight_seconds(), 3, 60));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.shutdown_grace_seconds",
                                    c.server().shutdown_grace_seconds(), 1, 300));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "storage.max_batch", c.storage().max_batch(), 1, 4096));

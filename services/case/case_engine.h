@@ -104,9 +104,9 @@ using AfterCommit = CaseCommit;
 
 class CaseEngine {
  public:
-  // `lookup_base_url` starts the look-up link printed as a QR code, e.g.
-  // "https://csops.example/lookup".
-  CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store, std::string lookup_base_url);
+  // `public_base_url` starts the look-up link printed as a QR code, e.g.
+  // "https://csops.example" (see LookupUrl).
+  CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store, std::string public_base_url);
 
   void Create(CreateCaseCommand cmd, Done<CreatedCase> done);
   void Transition(std::string number, CaseStatus to, std::string staff_id, std::string note,
@@ -197,9 +197,10 @@ class CaseEngine {
   // their acceptance instant and pauses under the new rules the next time they are computed;
   // the caller re-arms the timers. Events that already fired are never repeated.
   void Reload(CaseConfig config);
-  // The public look-up link for the receipt's QR code.
+  // The public look-up link for the receipt's QR code: <base>/progress/<number>?code=<code>
+  // (numbers and codes are URL-safe as they are).
   std::string LookupUrl(const std::string& display_number, const std::string& code) const {
-    return lookup_base_url_ + "?n=" + display_number + "&c=" + code;
+    return lookup_base_url_ + "/progress/" + display_number + "?code=" + code;
   }
 
  private:

@@ -54,7 +54,7 @@ class CaseEngineTest : public ::testing::Test {
     db_ = std::move(*db);
     store_ = std::make_unique<SqliteCaseStore>(*db_);
     engine_ = std::make_unique<CaseEngine>(clock_, std::move(config), *store_,
-                                           "https://csops.example/lookup");
+                                           "https://csops.example");
   }
 
   Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter",
@@ -382,7 +382,7 @@ TEST(SlaTimerWallClockTest, AWarningFiresWithinASecondOfItsInstant) {
   auto db = sqlite::Database::Open(o);
   ASSERT_OK(db.status());
   SqliteCaseStore store(**db);
-  CaseEngine engine(RealClock::Get(), config, store, "http://x/lookup");
+  CaseEngine engine(RealClock::Get(), config, store, "http://x");
   SlaScheduler scheduler(RealClock::Get(), engine);
   std::promise<SlaEvent> fired;
   std::atomic<bool> once{false};

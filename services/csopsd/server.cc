@@ -131,7 +131,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (Runs(flags, Target::kCase)) {
     auto c =
         cases::CaseModule::Start(StorageOptions(config, data_dir, "case"), std::move(cases),
-                                 RealClock::Get(), server_cfg.public_lookup_url(), *st->registry);
+                                 RealClock::Get(), server_cfg.public_base_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
     st->exposer->RegisterCollectable(st->cases->open_collector());

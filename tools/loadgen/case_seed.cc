@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   cases::SqliteCaseStore store(**db);
   const Instant real_now = csops::RealClock::Get().Now();
   csops::FakeClock clock(real_now);
-  cases::CaseEngine engine(clock, *config, store, "https://csops.example/lookup");
+  cases::CaseEngine engine(clock, *config, store, "https://csops.example");
 
   Inflight inflight(4096);
   const auto started = std::chrono::steady_clock::now();
