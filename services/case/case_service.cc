@@ -287,8 +287,15 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
                                                 const pb::LookupProgressRequest* req,
                                                 pb::LookupProgressResponse* resp) {
   // The peer's address without the port: one client, however many connections it opens.
+  // csopsd's own pages call from this machine on behalf of browsers and name the browser in
+  // x-csops-client-ip; only a loopback peer is believed.
   std::string peer = ctx->peer();
   if (auto colon = peer.rfind(':'); colon != std::string::npos) peer = peer.substr(0, colon);
+  const bool loopback =
+      peer.rfind("ipv4:127.", 0) == 0 || peer == "ipv6:[::1]" || peer.rfind("unix:", 0) == 0;
+  if (auto it = ctx->client_metadata().find("x-csops-client-ip");
+      loopback && it != ctx->client_metadata().end() && it->second.size() <= 64)
+    peer = "web:" + std::string(it->second.data(), it->second.size());
   if (!LookupAllowed(peer))
     return Fail(ctx, Status::ResourceExhausted(
                          "too many failed look-ups from this address; try again in a minute"));

@@ -1,6 +1,7 @@
 // gRPC adapter of csops.case.v1.CaseService: converts and delegates to CaseEngine. Reads run on
 // the executor. LookupProgress is public: repeated failures from one peer are rate-limited
-// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force.
+// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force; a loopback
+// peer (csopsd's own pages) may name the browser it asks for in x-csops-client-ip metadata.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>

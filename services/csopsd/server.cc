@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/cidr.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
@@ -20,6 +21,7 @@
 #include "services/notify/notify_module.h"
 #include "services/notify/receipt_routes.h"
 #include "services/queue/queue_module.h"
+#include "services/web/web_routes.h"
 
 namespace csops::csopsd {
 
@@ -77,6 +79,32 @@ sqlite::DatabaseOptions StorageOptions(const LoadedConfig& config, const std::st
 
 bool Runs(const Flags& flags, Target t) {
   return std::find(flags.targets.begin(), flags.targets.end(), t) != flags.targets.end();
+}
+
+// What the pages need from the config.
+web::WebOptions PageOptions(const LoadedConfig& config, bool queue, bool cases) {
+  const auto& c = config.proto;
+  web::WebOptions o;
+  o.public_base_url = c.server().public_base_url();
+  o.marquee.assign(c.web().marquee().begin(), c.web().marquee().end());
+  for (const std::string& n : c.web().staff_networks())
+    if (auto cidr = ParseCidr(n); cidr.ok()) o.staff_networks.push_back(*cidr);  // validated
+  o.recent_calls = c.web().board_recent_calls();
+  o.highlight_seconds = c.web().board_highlight_seconds();
+  for (const auto& b : c.branches())
+    o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone()};
+  if (c.branches_size() > 0 && !c.branches(0).time_zone().empty())
+    o.time_zone = c.branches(0).time_zone();
+  o.queue = queue;
+  o.cases = cases;
+  return o;
+}
+
+// The address this process reaches its own gRPC server at ("0.0.0.0" listens everywhere).
+std::string LoopbackFor(const std::string& host) {
+  if (host == "0.0.0.0" || host.empty()) return "127.0.0.1";
+  if (host == "[::]" || host == "::") return "[::1]";
+  return host;
 }
 
 }  // namespace
@@ -146,13 +174,17 @@ Result<std::unique_ptr<Server>> Server::Start(
     st->exposer->RegisterCollectable(st->notify->queue_collector());
   }
 
-  // Web endpoints: provider receipts for the notify service (pages come later).
+  // Web endpoints: provider receipts for the notify service, and the pages (which call this
+  // process's gRPC API once it listens).
+  auto pages = std::make_shared<web::ServiceChannel>();
   {
     std::map<std::string, http::Handler> routes;
     routes["GET /healthz"] = [](const http::Request&) {
-      return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
+      return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}, {}};
     };
     if (st->notify) routes.merge(st->notify->receipt_routes());
+    routes.merge(
+        web::WebRoutes(PageOptions(config, st->queue != nullptr, st->cases != nullptr), pages));
     const std::string http_listen = flags.http_listen.value_or(server_cfg.http_listen());
     auto web = http::HttpServer::Start(http_listen, std::move(routes));
     if (!web.ok()) return web.status();
@@ -176,6 +208,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (!st->grpc_server || port == 0)
     return Status::Unavailable("listen " + listen + ": cannot listen (address in use?)");
   st->grpc_address = HostOf(listen) + ":" + std::to_string(port);
+  pages->Set(LoopbackFor(HostOf(listen)) + ":" + std::to_string(port));
 
   // Outbox relays start once this process's gRPC server answers (notify may be in it).
   const std::string notify_target = relay_target.empty() ? st->grpc_address : relay_target;
@@ -206,9 +239,10 @@ void Server::Shutdown(std::chrono::seconds grace) {
   state_->stopped = true;
   // Load balancers and csopsctl see NOT_SERVING while in-flight calls drain.
   state_->grpc_server->GetHealthCheckService()->Shutdown();
+  // Pages first: their board streams are WatchBoard calls that would hold the grace period.
+  if (state_->web) state_->web->Stop();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
-  if (state_->web) state_->web->Stop();
   if (state_->cases) state_->exposer->RemoveCollectable(state_->cases->open_collector());
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's

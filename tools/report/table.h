@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/html.h"
+
 namespace csops::report {
 
 enum class Lang { kZhTw, kEn };
@@ -31,8 +33,7 @@ std::string ToCsv(const Table& t, Lang lang);
 // <table> with a <caption>, header cells with scope="col", numbers right-aligned.
 std::string ToHtml(const Table& t, Lang lang);
 
-// &, <, >, " and ' escaped for HTML text and attribute values.
-std::string EscapeHtml(const std::string& s);
+using csops::EscapeHtml;  // common/html.h
 
 // Number formatting used by every table and chart: fixed decimals, "85.0%" for shares.
 std::string Fixed(double v, int decimals);

@@ -1,0 +1,2 @@
+// The receipt's print button (no inline script: the page's policy forbids it).
+document.getElementById('print')?.addEventListener('click', () => window.print());
