@@ -11,6 +11,7 @@ BUILD_PACKAGES=(
   prometheus-cpp-dev libsqlite3-dev libboost-dev libabsl-dev libssl-dev tzdata
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev   # notify: SMTP and HTTPS provider calls, JSON
+  libqrencode-dev       # QR codes on acceptance receipts
 )
 TEST_PACKAGES=(
   prometheus            # promtool checks /metrics, rules and configs
@@ -18,6 +19,7 @@ TEST_PACKAGES=(
   curl clang-format
   python3-aiosmtpd openssl   # a real SMTP server (STARTTLS with a test certificate)
   chromium chromium-driver fonts-noto-cjk   # page tests in a real browser (zh-TW glyphs)
+  zbar-tools            # zbarimg decodes the receipt QR code in the page tests
 )
 
 case "${1:-build}" in

@@ -126,9 +126,11 @@ std::string ProgressHtml(const Outcome& o, const std::string& locale, const std:
                          const std::string& code, bool asked, const absl::TimeZone& zone) {
   const Words& w = locale == "en" ? kEn : kZh;
   const std::string other = locale == "en" ? "zh-TW" : "en";
+  // Only an answered look-up links to itself: a failed one must not echo what was typed, so a
+  // wrong code and an unknown number give byte-identical pages.
   std::string self = "/progress";
-  if (asked)
-    self += "/" + number + "?code=" + code + "&amp;lang=" + other;
+  if (asked && o.http == 200)
+    self += "/" + EscapeHtml(number) + "?code=" + EscapeHtml(code) + "&amp;lang=" + other;
   else
     self += "?lang=" + other;
   std::string main;
@@ -159,7 +161,7 @@ std::string ProgressHtml(const Outcome& o, const std::string& locale, const std:
   } else {
     const char* message = o.http == 429 ? w.too_many : o.http == 404 ? w.not_found : w.unavailable;
     main = "<p class=\"problem\" role=\"alert\">" + EscapeHtml(message) + "</p>\n" +
-           Form(w, locale, o.http == 404 ? "" : number);
+           Form(w, locale, "");
   }
   const std::string body = "<header class=\"site\">\n<p class=\"brand\">" + EscapeHtml(w.office) +
                            "</p>\n<a class=\"lang-switch\" lang=\"" + other + "\" hreflang=\"" +

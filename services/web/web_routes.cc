@@ -38,7 +38,9 @@ std::string Page(const std::string& lang, const std::string& title, const std::s
   return "<!DOCTYPE html>\n<html lang=\"" + EscapeHtml(lang) +
          "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
          "content=\"width=device-width, initial-scale=1\">\n<title>" +
-         EscapeHtml(title) + "</title>\n<link rel=\"stylesheet\" href=\"/static/page.css\">\n" +
+         EscapeHtml(title) +
+         "</title>\n<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n"
+         "<link rel=\"stylesheet\" href=\"/static/page.css\">\n" +
          head_extra + "</head>\n<body" + body_attrs + ">\n" + body + "</body>\n</html>\n";
 }
 
