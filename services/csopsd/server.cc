@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
 #include "common/metrics/grpc_metrics_interceptor.h"
+#include "common/metrics/metrics_route.h"
 #include "services/case/case_module.h"
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
@@ -183,6 +184,11 @@ Result<std::unique_ptr<Server>> Server::Start(
       return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}, {}};
     };
     if (st->notify) routes.merge(st->notify->receipt_routes());
+    // The same metrics as on metrics_listen, so one port can serve everything HTTP.
+    std::vector<std::weak_ptr<prometheus::Collectable>> collectables = {st->registry};
+    if (st->cases) collectables.push_back(st->cases->open_collector());
+    if (st->notify) collectables.push_back(st->notify->queue_collector());
+    routes["GET /metrics"] = metrics::MetricsRoute(std::move(collectables));
     routes.merge(
         web::WebRoutes(PageOptions(config, st->queue != nullptr, st->cases != nullptr), pages));
     const std::string http_listen = flags.http_listen.value_or(server_cfg.http_listen());

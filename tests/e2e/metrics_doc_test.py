@@ -3,6 +3,7 @@ on /metrics that the document does not list fails, and so does one it lists that
 import os
 import re
 import unittest
+import urllib.request
 
 from csopsd_harness import SOURCE_DIR, Csopsd
 
@@ -32,6 +33,24 @@ class MetricsDocTest(unittest.TestCase):
         self.assertEqual(sorted(set(doc) - set(exported)), [], "documented but not exported")
         wrong = {k: (doc[k], exported[k]) for k in doc if doc[k] != exported.get(k, doc[k])}
         self.assertEqual(wrong, {}, "documented type differs")
+
+    def test_the_web_listener_serves_the_same_metrics(self):
+        server = Csopsd().wait_serving()
+        try:
+            server.health("")
+            with urllib.request.urlopen(server.web_url + "/metrics", timeout=10) as r:
+                self.assertTrue(r.headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+                web = set(re.findall(r"^# TYPE (\S+) ", r.read().decode(), re.M))
+            exposer = set(re.findall(r"^# TYPE (\S+) ", server.scrape(), re.M))
+        finally:
+            server.close()
+        self.assertGreater(len(web), 30)
+        self.assertIn("csops_queue_tickets_issued_total", web)
+        self.assertIn("csops_case_open", web)           # a module's own collector
+        self.assertIn("csops_notify_queue_depth", web)  # and the other
+        # Only the exposer's accounting of its own scrapes is not on the web listener.
+        self.assertEqual(sorted(exposer - web), sorted(f for f in exposer if f.startswith("exposer_")))
+        self.assertEqual(web - exposer, set())
 
     def test_recording_rules_in_the_document_are_the_ones_shipped(self):
         with open(os.path.join(SOURCE_DIR, "deploy", "prometheus", "csops-rules.yml")) as f:
