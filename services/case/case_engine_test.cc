@@ -53,8 +53,8 @@ class CaseEngineTest : public ::testing::Test {
     EXPECT_OK(db.status());
     db_ = std::move(*db);
     store_ = std::make_unique<SqliteCaseStore>(*db_);
-    engine_ = std::make_unique<CaseEngine>(clock_, std::move(config), *store_,
-                                           "https://csops.example");
+    engine_ =
+        std::make_unique<CaseEngine>(clock_, std::move(config), *store_, "https://csops.example");
   }
 
   Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter",
