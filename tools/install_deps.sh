@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages csops needs, only those that are missing.
 #   tools/install_deps.sh build   # compilers, libraries, protoc: enough to build and run csopsd
 #   tools/install_deps.sh test    # build + what the tests start (promtool, python3-grpcio, ...)
+#   tools/install_deps.sh fuzz    # build + clang and libFuzzer (tools/fuzz.sh)
 # Idempotent: when everything is present it makes no network call and takes well under a second.
 set -euo pipefail
 
@@ -22,10 +23,15 @@ TEST_PACKAGES=(
   zbar-tools            # zbarimg decodes the receipt QR code in the page tests
 )
 
+FUZZ_PACKAGES=(
+  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang
+)
+
 case "${1:-build}" in
   build) wanted=("${BUILD_PACKAGES[@]}") ;;
-  test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  test) wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
+  fuzz) wanted=("${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [build|test|fuzz]" >&2; exit 2 ;;
 esac
 
 # Node.js and npm drive Chromium (playwright-core, axe-core from the npm registry). A machine

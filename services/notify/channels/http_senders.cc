@@ -22,10 +22,7 @@ bool Ok(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
 
 SendOutcome JsonIdReply(const HttpResponse& r) {
   if (!Ok(r)) return Failure(r);
-  const Json j = Json::parse(r.body, nullptr, false);
-  if (!j.is_object() || !j.contains("id") || !(j["id"].is_string() || j["id"].is_number()))
-    return SendOutcome::Transient("malformed reply (no id)");
-  return SendOutcome::Ok(j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump());
+  return ParseJsonIdReply(r.body);
 }
 
 HttpRequest JsonPost(const ProviderModel& p, const Json& body) {
@@ -41,6 +38,13 @@ HttpRequest JsonPost(const ProviderModel& p, const Json& body) {
 
 }  // namespace
 
+SendOutcome ParseJsonIdReply(const std::string& body) {
+  const Json j = Json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("id") || !(j["id"].is_string() || j["id"].is_number()))
+    return SendOutcome::Transient("malformed reply (no id)");
+  return SendOutcome::Ok(j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump());
+}
+
 SendOutcome MitakeSmsSender::Send(const OutgoingMessage& m) {
   if (m.recipient.mobile.empty()) return SendOutcome::Permanent("no mobile number");
   HttpRequest req;
@@ -55,8 +59,12 @@ SendOutcome MitakeSmsSender::Send(const OutgoingMessage& m) {
   req.ca_file = p_.ca_file;
   const HttpResponse r = HttpCall(req);
   if (!Ok(r)) return Failure(r);
+  return ParseMitakeReply(r.body);
+}
+
+SendOutcome ParseMitakeReply(const std::string& body) {
   std::string status, msgid, error;
-  std::istringstream in(r.body);
+  std::istringstream in(body);
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto eq = line.find('=');

@@ -17,6 +17,11 @@
 
 namespace csops::notify {
 
+// The body of a 2xx answer: a Mitake-style key=value reply, and a JSON {"id": ...} reply.
+// Any bytes give an outcome (fuzzed in tests/fuzz/).
+SendOutcome ParseMitakeReply(const std::string& body);
+SendOutcome ParseJsonIdReply(const std::string& body);
+
 class MitakeSmsSender final : public ChannelSender {
  public:
   explicit MitakeSmsSender(ProviderModel p) : p_(std::move(p)) {}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz/ with clang (ASan+UBSan) in build-fuzz/ and runs
+# each for a bounded time. Crash inputs land in build-fuzz/test-artifacts/; copy one into
+# tests/fuzz/corpus/<target>/ with the fix so the ordinary suite replays it from then on.
+#   tools/fuzz.sh [SECONDS_PER_TARGET]   # default 30
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-30}"
+tools/install_deps.sh fuzz
+dir=build-fuzz
+if [[ ! -f "$dir/build.ninja" ]]; then
+  CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCSOPS_FUZZ=ON >/dev/null
+fi
+cmake -S . -B "$dir" -DCSOPS_FUZZ_SECONDS="$seconds" >/dev/null
+targets=$(sed -n 's/^csops_fuzz(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt)
+# shellcheck disable=SC2086
+ninja -C "$dir" $targets
+cd "$dir"
+# One target at a time: each already uses a core, and a noisy neighbour only slows it.
+ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+  ctest --output-on-failure -R '^fuzz_' -E '_replay$' --timeout $((seconds * 3 + 120))
