@@ -42,7 +42,10 @@ SendOutcome ParseJsonIdReply(const std::string& body) {
   const Json j = Json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("id") || !(j["id"].is_string() || j["id"].is_number()))
     return SendOutcome::Transient("malformed reply (no id)");
-  return SendOutcome::Ok(j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump());
+  std::string id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
+  // An empty id could never be matched by a receipt (found by fuzz_provider_replies).
+  if (id.empty()) return SendOutcome::Transient("malformed reply (empty id)");
+  return SendOutcome::Ok(std::move(id));
 }
 
 SendOutcome MitakeSmsSender::Send(const OutgoingMessage& m) {
