@@ -18,5 +18,11 @@ targets=$(sed -n 's/^csops_fuzz(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.t
 ninja -C "$dir" $targets
 cd "$dir"
 # One target at a time: each already uses a core, and a noisy neighbour only slows it.
+status=0
 ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-  ctest --output-on-failure -R '^fuzz_' -E '_replay$' --timeout $((seconds * 3 + 120))
+  ctest --output-on-failure -R '^fuzz_' -E '_replay$' --timeout $((seconds * 3 + 120)) || status=$?
+# Figures for docs: executions and new inputs per target (libFuzzer's final stats).
+awk '/^[0-9]+\/[0-9]+ Testing: / {name=$3} /stat::number_of_executed_units/ {runs=$2}
+     /stat::new_units_added/ {printf "%-24s %10d executions %6d new inputs\n", name, runs, $2}' \
+  Testing/Temporary/LastTest.log
+exit $status
