@@ -20,6 +20,8 @@ void ApplyDefaults(Config& c) {
   if (s->http_listen().empty()) s->set_http_listen("127.0.0.1:8080");
   if (s->public_base_url().empty()) s->set_public_base_url("http://127.0.0.1:8080");
   if (!s->has_shutdown_grace_seconds()) s->set_shutdown_grace_seconds(10);
+  if (!s->has_max_message_bytes()) s->set_max_message_bytes(4 << 20);
+  if (!s->has_max_streams_per_client()) s->set_max_streams_per_client(16);
   auto* st = c.mutable_storage();
   if (st->synchronous() == config::v1::SYNCHRONOUS_UNSPECIFIED)
     st->set_synchronous(config::v1::FULL);
@@ -35,6 +37,7 @@ void ApplyDefaults(Config& c) {
   }
   if (!w->has_board_recent_calls()) w->set_board_recent_calls(8);
   if (!w->has_board_highlight_seconds()) w->set_board_highlight_seconds(8);
+  if (!w->has_public_requests_per_minute()) w->set_public_requests_per_minute(120);
 }
 
 Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo, int hi) {
@@ -109,6 +112,12 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
       CheckRange(*file, "web.board_recent_calls", c.web().board_recent_calls(), 3, 10));
   CSOPS_RETURN_IF_ERROR(
       CheckRange(*file, "web.board_highlight_seconds", c.web().board_highlight_seconds(), 3, 60));
+  CSOPS_RETURN_IF_ERROR(CheckRange(*file, "web.public_requests_per_minute",
+                                   c.web().public_requests_per_minute(), 10, 100000));
+  CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.max_message_bytes",
+                                   c.server().max_message_bytes(), 1024, 64 << 20));
+  CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.max_streams_per_client",
+                                   c.server().max_streams_per_client(), 1, 1000));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "server.shutdown_grace_seconds",
                                    c.server().shutdown_grace_seconds(), 1, 300));
   CSOPS_RETURN_IF_ERROR(CheckRange(*file, "storage.max_batch", c.storage().max_batch(), 1, 4096));

@@ -24,6 +24,9 @@ class CaseModule {
                                                    prometheus::Registry& registry);
   ~CaseModule();
   grpc::Service* service() { return service_.get(); }
+  void LimitStreams(std::shared_ptr<StreamQuota> quota) {
+    service_->LimitStreams(std::move(quota));
+  }
   // Scrape-time metrics to register with the /metrics exposer.
   std::shared_ptr<prometheus::Collectable> open_collector() { return open_collector_; }
   void Stop();

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/client_quota.h"
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/proto_time.h"
@@ -221,8 +222,21 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
 }
 
 grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
-    CallbackServerContext*, const pb::WatchSlaEventsRequest* req) {
-  return new SlaWatchReactor(hub_, req->branch_id(), req->type_code());
+    CallbackServerContext* ctx, const pb::WatchSlaEventsRequest* req) {
+  const std::string client = ClientKey(*ctx);
+  if (streams_ && !streams_->Acquire(client)) {
+    class Refuse final : public grpc::ServerWriteReactor<pb::SlaEventNotice> {
+     public:
+      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
+        "this client already has " + std::to_string(streams_->max()) +
+        " open WatchBoard/WatchSlaEvents streams (server.max_streams_per_client)")));
+  }
+  std::function<void()> release;
+  if (streams_) release = [q = streams_, client] { q->Release(client); };
+  return new SlaWatchReactor(hub_, req->branch_id(), req->type_code(), std::move(release));
 }
 
 ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
@@ -286,16 +300,8 @@ void CaseService::LookupFailed(const std::string& peer) {
 ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
                                                 const pb::LookupProgressRequest* req,
                                                 pb::LookupProgressResponse* resp) {
-  // The peer's address without the port: one client, however many connections it opens.
-  // csopsd's own pages call from this machine on behalf of browsers and name the browser in
-  // x-csops-client-ip; only a loopback peer is believed.
-  std::string peer = ctx->peer();
-  if (auto colon = peer.rfind(':'); colon != std::string::npos) peer = peer.substr(0, colon);
-  const bool loopback =
-      peer.rfind("ipv4:127.", 0) == 0 || peer == "ipv6:[::1]" || peer.rfind("unix:", 0) == 0;
-  if (auto it = ctx->client_metadata().find("x-csops-client-ip");
-      loopback && it != ctx->client_metadata().end() && it->second.size() <= 64)
-    peer = "web:" + std::string(it->second.data(), it->second.size());
+  // One client however many connections it opens; a page's browser by its own address.
+  const std::string peer = ClientKey(*ctx);
   if (!LookupAllowed(peer))
     return Fail(ctx, Status::ResourceExhausted(
                          "too many failed look-ups from this address; try again in a minute"));

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "common/client_quota.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/case/case_engine.h"
 #include "services/case/sla_watch.h"
@@ -48,6 +49,9 @@ class CaseService final : public pb::CaseService::CallbackService {
                                            const pb::LookupProgressRequest*,
                                            pb::LookupProgressResponse*) override;
 
+  // Caps WatchSlaEvents streams per client (unlimited until set); set before serving.
+  void LimitStreams(std::shared_ptr<StreamQuota> quota) { streams_ = std::move(quota); }
+
  private:
   // True if `peer` may try a look-up now; failures count against it for a minute.
   bool LookupAllowed(const std::string& peer);
@@ -55,6 +59,7 @@ class CaseService final : public pb::CaseService::CallbackService {
 
   CaseEngine& engine_;
   SlaEventHub& hub_;
+  std::shared_ptr<StreamQuota> streams_;
   boost::asio::thread_pool& executor_;
   const Clock& clock_;
   std::mutex mu_;

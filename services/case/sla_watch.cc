@@ -47,8 +47,12 @@ std::size_t SlaEventHub::watchers() const {
   return watchers_.size();
 }
 
-SlaWatchReactor::SlaWatchReactor(SlaEventHub& hub, std::string branch_id, std::string type_code)
-    : hub_(hub), branch_id_(std::move(branch_id)), type_code_(std::move(type_code)) {
+SlaWatchReactor::SlaWatchReactor(SlaEventHub& hub, std::string branch_id, std::string type_code,
+                                 std::function<void()> on_done)
+    : hub_(hub),
+      branch_id_(std::move(branch_id)),
+      type_code_(std::move(type_code)),
+      on_done_(std::move(on_done)) {
   hub_.Subscribe(this);
 }
 
@@ -102,6 +106,7 @@ void SlaWatchReactor::FinishLocked(grpc::Status status) {
 
 void SlaWatchReactor::OnDone() {
   hub_.Unsubscribe(this);
+  if (on_done_) on_done_();
   delete this;
 }
 

@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -36,7 +37,9 @@ class SlaEventHub {
 class SlaWatchReactor final : public grpc::ServerWriteReactor<::csops::case_::v1::SlaEventNotice> {
  public:
   static constexpr std::size_t kMaxQueued = 1024;
-  SlaWatchReactor(SlaEventHub& hub, std::string branch_id, std::string type_code);
+  // `on_done` runs once the stream has ended (e.g. to give back a per-client stream slot).
+  SlaWatchReactor(SlaEventHub& hub, std::string branch_id, std::string type_code,
+                  std::function<void()> on_done = {});
 
   bool Matches(const SlaEvent& e) const;
   // Called by the hub with its lock held.
@@ -52,6 +55,7 @@ class SlaWatchReactor final : public grpc::ServerWriteReactor<::csops::case_::v1
   SlaEventHub& hub_;
   const std::string branch_id_;
   const std::string type_code_;
+  std::function<void()> on_done_;
   std::recursive_mutex mu_;  // recursive: gRPC may run OnWriteDone inline
   std::deque<std::shared_ptr<const ::csops::case_::v1::SlaEventNotice>> queue_;
   std::shared_ptr<const ::csops::case_::v1::SlaEventNotice> in_flight_;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/client_quota.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
@@ -92,6 +93,7 @@ web::WebOptions PageOptions(const LoadedConfig& config, bool queue, bool cases) 
     if (auto cidr = ParseCidr(n); cidr.ok()) o.staff_networks.push_back(*cidr);  // validated
   o.recent_calls = c.web().board_recent_calls();
   o.highlight_seconds = c.web().board_highlight_seconds();
+  o.public_requests_per_minute = c.web().public_requests_per_minute();
   for (const auto& b : c.branches())
     o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone()};
   if (c.branches_size() > 0 && !c.branches(0).time_zone().empty())
@@ -203,6 +205,10 @@ Result<std::unique_ptr<Server>> Server::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(server_cfg.max_message_bytes());
+  auto streams = std::make_shared<StreamQuota>(server_cfg.max_streams_per_client());
+  if (st->queue) st->queue->LimitStreams(streams);
+  if (st->cases) st->cases->LimitStreams(streams);
   builder.RegisterService(st->admin.get());
   if (st->queue) builder.RegisterService(st->queue->service());
   if (st->cases) builder.RegisterService(st->cases->service());

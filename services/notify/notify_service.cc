@@ -113,6 +113,15 @@ class BatchReactor final : public grpc::ServerReadReactor<pb::SendRequest> {
       return;
     }
     const std::int64_t index = next_index_++;
+    if (index >= engine_.config().max_batch_items) {
+      RejectLocked(index, item_.idempotency_key(),
+                   "batch: at most " + std::to_string(engine_.config().max_batch_items) +
+                       " items per SendBatch (notify.max_batch_items); send the rest in another "
+                       "call");
+      lock.unlock();
+      StartRead(&item_);
+      return;
+    }
     auto cmd = NotifyService::ToCommand(item_);
     Result<PreparedSend> prepared =
         cmd.ok() ? engine_.Prepare(std::move(*cmd)) : Result<PreparedSend>(cmd.status());

@@ -10,12 +10,13 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 
 BoardWatchReactor::BoardWatchReactor(BoardHub& hub, boost::asio::thread_pool& executor,
                                      std::string branch_id, SnapshotFn snapshot,
-                                     std::size_t max_queued)
+                                     std::size_t max_queued, std::function<void()> on_done)
     : hub_(hub),
       executor_(executor),
       branch_id_(std::move(branch_id)),
       snapshot_(std::move(snapshot)),
-      max_queued_(max_queued) {
+      max_queued_(max_queued),
+      on_done_(std::move(on_done)) {
   // Lock order is hub -> watcher (the hub calls Deliver under its lock), so the hub is never
   // called while mu_ is held.
   last_sequence_ = hub_.LastSequence(branch_id_);
@@ -130,6 +131,7 @@ void BoardWatchReactor::OnDone() {
     }
     std::this_thread::yield();
   }
+  if (on_done_) on_done_();
   delete this;
 }
 

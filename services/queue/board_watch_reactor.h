@@ -25,8 +25,10 @@ class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>,
   static constexpr std::size_t kDefaultMaxQueued = 1024;
   using SnapshotFn = std::function<Result<v1::BranchSnapshot>()>;
 
+  // `on_done` runs once the stream has ended (e.g. to give back a per-client stream slot).
   BoardWatchReactor(BoardHub& hub, boost::asio::thread_pool& executor, std::string branch_id,
-                    SnapshotFn snapshot, std::size_t max_queued = kDefaultMaxQueued);
+                    SnapshotFn snapshot, std::size_t max_queued = kDefaultMaxQueued,
+                    std::function<void()> on_done = {});
 
   void Deliver(std::shared_ptr<const v1::BoardEvent> event) override;
   void OnWriteDone(bool ok) override;
@@ -46,6 +48,7 @@ class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>,
   const std::string branch_id_;
   SnapshotFn snapshot_;
   const std::size_t max_queued_;
+  std::function<void()> on_done_;
 
   std::recursive_mutex mu_;
   std::deque<std::shared_ptr<const v1::BoardEvent>> queue_;    // guarded by mu_

@@ -31,6 +31,9 @@ class QueueModule {
   ~QueueModule();
 
   grpc::Service* service() { return service_.get(); }
+  void LimitStreams(std::shared_ptr<StreamQuota> quota) {
+    service_->LimitStreams(std::move(quota));
+  }
   QueueEngine& engine() { return *engine_; }
   void Stop();
   // Starts relaying "your turn is near" notices to the notify service at `notify_target`.

@@ -270,19 +270,26 @@ ServerUnaryReactor* QueueService::GetQueueReport(CallbackServerContext* ctx,
 }
 
 grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
-    CallbackServerContext*, const v1::WatchBoardRequest* req) {
+    CallbackServerContext* ctx, const v1::WatchBoardRequest* req) {
+  // A reactor that only reports the error.
+  class Refuse final : public grpc::ServerWriteReactor<v1::BoardEvent> {
+   public:
+    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
   const std::string branch = req->branch_id();
   if (branch.empty() || !engine_.FindBranch(branch)) {
-    // A reactor that only reports the error.
-    class Refuse final : public grpc::ServerWriteReactor<v1::BoardEvent> {
-     public:
-      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
-      void OnDone() override { delete this; }
-    };
     return new Refuse(ToGrpcStatus(
         branch.empty() ? Status::InvalidArgument("branch_id: must not be empty")
                        : Status::NotFound("branch '" + branch + "' is not configured")));
   }
+  const std::string client = ClientKey(*ctx);
+  if (streams_ && !streams_->Acquire(client))
+    return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
+        "this client already has " + std::to_string(streams_->max()) +
+        " open WatchBoard/WatchSlaEvents streams (server.max_streams_per_client)")));
+  std::function<void()> release;
+  if (streams_) release = [q = streams_, client] { q->Release(client); };
   return new BoardWatchReactor(
       hub_, executor_, branch,
       [this, branch]() -> Result<v1::BranchSnapshot> {
@@ -292,7 +299,7 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
         ToProto(*view, &snap);
         return snap;
       },
-      board_queue_limit_);
+      board_queue_limit_, std::move(release));
 }
 
 }  // namespace csops::queue

@@ -6,6 +6,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/client_quota.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "services/queue/board_hub.h"
 #include "services/queue/queue_engine.h"
@@ -65,12 +66,16 @@ class QueueService final : public v1::QueueService::CallbackService {
                                            const v1::GetQueueReportRequest*,
                                            v1::GetQueueReportResponse*) override;
 
+  // Caps WatchBoard streams per client (unlimited until set); set before serving.
+  void LimitStreams(std::shared_ptr<StreamQuota> quota) { streams_ = std::move(quota); }
+
  private:
   QueueEngine& engine_;
   BoardHub& hub_;
   boost::asio::thread_pool& executor_;
   boost::asio::thread_pool& finisher_;
   const std::size_t board_queue_limit_;
+  std::shared_ptr<StreamQuota> streams_;
 };
 
 }  // namespace csops::queue

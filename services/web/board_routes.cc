@@ -61,8 +61,9 @@ struct Feed {
 };
 
 void ReadWatch(std::shared_ptr<grpc::Channel> ch, std::shared_ptr<grpc::ClientContext> ctx,
-               std::string branch, std::shared_ptr<Feed> feed) {
+               std::string branch, std::string client_ip, std::shared_ptr<Feed> feed) {
   auto stub = qpb::QueueService::NewStub(ch);
+  ctx->AddMetadata("x-csops-client-ip", client_ip);  // its stream counts for the browser
   qpb::WatchBoardRequest req;
   req.set_branch_id(branch);
   auto reader = stub->WatchBoard(ctx.get(), req);
@@ -90,7 +91,8 @@ void ReadWatch(std::shared_ptr<grpc::Channel> ch, std::shared_ptr<grpc::ClientCo
   feed->cv.notify_one();
 }
 
-http::Response Events(std::shared_ptr<ServiceChannel> channel, const std::string& branch) {
+http::Response Events(std::shared_ptr<ServiceChannel> channel, const std::string& branch,
+                      const std::string& client_ip) {
   auto ch = channel->Get();
   if (!ch) return Json(503, "{\"error\":\"starting\"}");
   http::Response r{200,
@@ -98,10 +100,10 @@ http::Response Events(std::shared_ptr<ServiceChannel> channel, const std::string
                    "",
                    {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}},
                    {}};
-  r.stream = [ch, branch](http::StreamWriter& w) {
+  r.stream = [ch, branch, client_ip](http::StreamWriter& w) {
     auto feed = std::make_shared<Feed>();
     auto ctx = std::make_shared<grpc::ClientContext>();
-    std::thread reader(ReadWatch, ch, ctx, branch, feed);
+    std::thread reader(ReadWatch, ch, ctx, branch, client_ip, feed);
     // The browser retries 2 s after the stream ends (csopsd restarting, a backlog).
     bool open = w.Write("retry: 2000\n\n");
     auto last = std::chrono::steady_clock::now();
@@ -149,7 +151,7 @@ std::map<std::string, http::Handler> BoardRoutes(const WebOptions& o,
       return Html(404, Page("zh-TW", "查無此服務所 Not found",
                             "<main><h1>查無此服務所 <span lang=\"en\">No such branch</span></h1>"
                             "</main>\n"));
-    if (events) return Events(channel, rest);
+    if (events) return Events(channel, rest, r.peer_ip);
     return Html(200, BoardPage(o, rest, b->second));
   };
   return routes;

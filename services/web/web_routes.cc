@@ -68,6 +68,39 @@ std::string Tail(const std::string& path, const std::string& prefix) {
 
 }  // namespace internal
 
+bool RequestRate::Allow(const std::string& client) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto minute_ago = now - std::chrono::minutes(1);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (now - last_sweep_ > std::chrono::minutes(1)) {  // forget clients gone quiet
+    for (auto it = seen_.begin(); it != seen_.end();)
+      it = it->second.empty() || it->second.back() < minute_ago ? seen_.erase(it) : std::next(it);
+    last_sweep_ = now;
+  }
+  auto& times = seen_[client];
+  while (!times.empty() && times.front() < minute_ago) times.pop_front();
+  if (static_cast<int>(times.size()) >= per_minute_) return false;
+  times.push_back(now);
+  return true;
+}
+
+namespace {
+
+// Public routes answer 429 to a client over its per-minute budget.
+http::Handler Limited(std::shared_ptr<RequestRate> rate, http::Handler h) {
+  return [rate, h = std::move(h)](const http::Request& r) {
+    if (!rate->Allow(r.peer_ip))
+      return http::Response{429,
+                            "text/plain; charset=utf-8",
+                            "too many requests from this address; try again in a minute\n",
+                            {{"Retry-After", "60"}},
+                            {}};
+    return h(r);
+  };
+}
+
+}  // namespace
+
 std::map<std::string, http::Handler> WebRoutes(const WebOptions& options,
                                                std::shared_ptr<ServiceChannel> channel) {
   std::map<std::string, http::Handler> routes;
@@ -82,11 +115,12 @@ std::map<std::string, http::Handler> WebRoutes(const WebOptions& options,
                           {{"Cache-Control", "public, max-age=3600"}},
                           {}};
   };
-  if (options.queue) routes.merge(internal::BoardRoutes(options, channel));
-  if (options.cases) {
-    routes.merge(internal::ProgressRoutes(options, channel));
-    routes.merge(internal::ReceiptRoutes(options, channel));
-  }
+  std::map<std::string, http::Handler> pages;
+  if (options.queue) pages.merge(internal::BoardRoutes(options, channel));
+  if (options.cases) pages.merge(internal::ProgressRoutes(options, channel));
+  auto rate = std::make_shared<RequestRate>(options.public_requests_per_minute);
+  for (auto& [route, handler] : pages) routes[route] = Limited(rate, std::move(handler));
+  if (options.cases) routes.merge(internal::ReceiptRoutes(options, channel));  // staff only
   return routes;
 }
 

@@ -15,6 +15,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +38,7 @@ struct WebOptions {
   std::vector<Cidr> staff_networks;
   int recent_calls = 8;
   int highlight_seconds = 8;
+  int public_requests_per_minute = 120;        // per client address, on public page routes
   std::map<std::string, BranchInfo> branches;  // by id
   std::string time_zone = "Asia/Taipei";       // for times shown on pages
   bool queue = false;                          // board routes: the queue service is reachable
@@ -56,6 +59,20 @@ class ServiceChannel {
 
 std::map<std::string, http::Handler> WebRoutes(const WebOptions& options,
                                                std::shared_ptr<ServiceChannel> channel);
+
+// Requests per client address in a sliding minute; a client over `per_minute` is refused until
+// its oldest request in the window is a minute old. Thread-safe.
+class RequestRate {
+ public:
+  explicit RequestRate(int per_minute) : per_minute_(per_minute) {}
+  bool Allow(const std::string& client);
+
+ private:
+  const int per_minute_;
+  std::mutex mu_;
+  std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> seen_;  // by mu_
+  std::chrono::steady_clock::time_point last_sweep_{};                             // by mu_
+};
 
 // Parts shared by the route files.
 namespace internal {

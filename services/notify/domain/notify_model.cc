@@ -186,6 +186,8 @@ Result<NotifyConfig> BuildNotifyConfig(const LoadedConfig& config) {
       SetInt(file, "notify.workers", n.has_workers(), n.workers(), 1, 256, out.workers));
   CSOPS_RETURN_IF_ERROR(SetInt(file, "notify.key_retention_days", n.has_key_retention_days(),
                                n.key_retention_days(), 30, 3650, out.key_retention_days));
+  CSOPS_RETURN_IF_ERROR(SetInt(file, "notify.max_batch_items", n.has_max_batch_items(),
+                               n.max_batch_items(), 1, 10000000, out.max_batch_items));
   out.retry_base = std::chrono::seconds(base);
   out.retry_max = std::chrono::seconds(max);
   out.ttl = std::chrono::hours(ttl_hours);

@@ -74,6 +74,7 @@ struct NotifyConfig {
   Duration ttl = std::chrono::hours(72);
   int workers = 16;
   int key_retention_days = 30;
+  int max_batch_items = 1000000;
   std::map<std::string, PlanModel> plans;                // by name
   std::string relay_target;                              // "" = this process
   std::map<std::string, std::string> supervisor_emails;  // by branch id

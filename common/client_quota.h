@@ -1,0 +1,35 @@
+// Per-client limits for gRPC services.
+//
+// A client is the peer's address without its port, so one machine counts once however many
+// connections it opens. csopsd's own pages call from this machine on behalf of browsers and name
+// the browser in x-csops-client-ip metadata; that is believed only from a loopback peer.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace csops {
+
+// "ipv4:10.0.0.7" (port dropped), or "web:<address>" for a page's browser.
+std::string ClientKey(const grpc::ServerContextBase& ctx);
+
+// Open long-lived streams per client, at most `max` each.
+// Thread safety: all methods are thread-safe.
+class StreamQuota {
+ public:
+  explicit StreamQuota(int max) : max_(max) {}
+  // False (and nothing counted) when the client already holds `max` streams.
+  bool Acquire(const std::string& client);
+  void Release(const std::string& client);
+  int max() const { return max_; }
+
+ private:
+  const int max_;
+  std::mutex mu_;
+  std::map<std::string, int> open_;  // guarded by mu_
+};
+
+}  // namespace csops
