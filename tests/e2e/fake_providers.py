@@ -24,6 +24,7 @@ class ProviderServer:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = []          # (path, parsed body) in arrival order
+        self.taken = []             # (path, destination) of the sends it accepted (2xx + id)
         self.modes = {}             # destination -> behaviour
         self.seen = {}              # destination -> requests so far
         self.counter = 0
@@ -75,6 +76,9 @@ class ProviderServer:
                     return self.reply(503, '{"error":"unavailable"}')
                 if mode == "busy":
                     return self.reply(429, '{"error":"slow down"}')
+                if mode not in ("malformed", "reject"):
+                    with outer.lock:
+                        outer.taken.append((path, dest))
                 if path == "/mitake":
                     if mode == "malformed":
                         return self.reply(200, "<html>gateway error</html>", "text/html")
