@@ -115,6 +115,22 @@ std::map<std::string, http::Handler> WebRoutes(const WebOptions& options,
                           {{"Cache-Control", "public, max-age=3600"}},
                           {}};
   };
+  // An index for whoever opens the address csopsd prints at start-up.
+  routes["GET /"] = [options](const http::Request&) {
+    std::string list;
+    if (options.queue)
+      for (const auto& [id, b] : options.branches)
+        list += "<li><a href=\"/board/" + EscapeHtml(id) + "\">" + EscapeHtml(b.name_zh_tw) +
+                " 叫號看板</a> <span lang=\"en\">" + EscapeHtml(b.name_en) +
+                " display board</span></li>\n";
+    if (options.cases)
+      list +=
+          "<li><a href=\"/progress\">案件進度查詢</a> <span lang=\"en\">Case progress "
+          "look-up</span></li>\n";
+    return internal::Html(
+        200, internal::Page("zh-TW", "csops",
+                            "<main>\n<h1>csops</h1>\n<ul>\n" + list + "</ul>\n</main>\n"));
+  };
   std::map<std::string, http::Handler> pages;
   if (options.queue) pages.merge(internal::BoardRoutes(options, channel));
   if (options.cases) pages.merge(internal::ProgressRoutes(options, channel));

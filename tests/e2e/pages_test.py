@@ -262,6 +262,12 @@ class PagesTest(unittest.TestCase):
         self.assertEqual(get(url.replace(code, "WRONGCODE"))[0], 404)
         cases.close()
 
+    def test_0_index_links_every_board_and_the_look_up(self):
+        status, _, body = get(self.base + "/")
+        self.assertEqual(status, 200)
+        self.assertIn('href="/board/taipei-south"', body)
+        self.assertIn('href="/progress"', body)
+
     def test_5_failed_look_ups_are_rate_limited_per_browser(self):
         # From 127.0.0.3, a browser of its own (the other tests' failures count for 127.0.0.1).
         statuses = [get("%s/api/v1/progress/TS-260101-0001-1?code=GUESS%d" % (self.base, i),
