@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <regex>
 
 #include "common/proto_time.h"
 #include "tools/report/period.h"
@@ -129,7 +128,7 @@ TEST(ReportBuilderTest, EverySectionIsFilledFromTheAnswersAndTextIsEscaped) {
   // Summary: complaints 2 of 4 within 72 h, notices 9 of 10 reached.
   EXPECT_NE(out.html.find("<dd>50.0%</dd>"), std::string::npos);
   EXPECT_NE(out.html.find("<dd>90.0%</dd>"), std::string::npos);
-  EXPECT_EQ(std::regex_search(out.html, std::regex("class=\"bar\" data-value=\"6\\.0000\"")), true);
+  EXPECT_NE(out.html.find("class=\"bar\" data-value=\"6.0000\""), std::string::npos);
 }
 
 }  // namespace
