@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-
 #include "common/proto_time.h"
 #include "tools/report/period.h"
 #include "tools/report/report_builder.h"
