@@ -29,40 +29,41 @@ ReportClient::ReportClient(const Targets& targets, std::string branch,
       branch_(std::move(branch)),
       deadline_(deadline) {}
 
+// One report RPC for `period`: its request carries from, to and (if it has one) the branch.
+template <typename Request, typename Response, typename Rpc>
+Status ReportClient::Call(const Period& period, Rpc rpc, Request req, Response* resp,
+                          const std::string& name, const std::string& target) {
+  ToProtoTimestamp(period.from, req.mutable_from());
+  ToProtoTimestamp(period.to, req.mutable_to());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  return Check(rpc(&ctx, req, resp), name, target);
+}
+
 Status ReportClient::Fetch(Slice* out) {
-  auto deadline = [this](grpc::ClientContext& ctx) {
-    ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
-  };
-  {
-    csops::queue::v1::GetQueueReportRequest req;
-    ToProtoTimestamp(out->period.from, req.mutable_from());
-    ToProtoTimestamp(out->period.to, req.mutable_to());
-    req.set_branch_id(branch_);
-    grpc::ClientContext ctx;
-    deadline(ctx);
-    CSOPS_RETURN_IF_ERROR(
-        Check(queue_->GetQueueReport(&ctx, req, &out->queue), "GetQueueReport", targets_.queue));
-  }
-  {
-    csops::case_::v1::GetSlaReportRequest req;
-    ToProtoTimestamp(out->period.from, req.mutable_from());
-    ToProtoTimestamp(out->period.to, req.mutable_to());
-    req.set_branch_id(branch_);
-    grpc::ClientContext ctx;
-    deadline(ctx);
-    CSOPS_RETURN_IF_ERROR(
-        Check(cases_->GetSlaReport(&ctx, req, &out->cases), "GetSlaReport", targets_.cases));
-  }
-  {
-    csops::notify::v1::GetNotifyReportRequest req;
-    ToProtoTimestamp(out->period.from, req.mutable_from());
-    ToProtoTimestamp(out->period.to, req.mutable_to());
-    grpc::ClientContext ctx;
-    deadline(ctx);
-    CSOPS_RETURN_IF_ERROR(Check(notify_->GetNotifyReport(&ctx, req, &out->notify),
-                                "GetNotifyReport", targets_.notify));
-  }
-  return Status();
+  csops::queue::v1::GetQueueReportRequest queue_req;
+  queue_req.set_branch_id(branch_);
+  CSOPS_RETURN_IF_ERROR(Call(
+      out->period,
+      [this](grpc::ClientContext* c, const auto& r, auto* o) {
+        return queue_->GetQueueReport(c, r, o);
+      },
+      queue_req, &out->queue, "GetQueueReport", targets_.queue));
+  csops::case_::v1::GetSlaReportRequest case_req;
+  case_req.set_branch_id(branch_);
+  CSOPS_RETURN_IF_ERROR(Call(
+      out->period,
+      [this](grpc::ClientContext* c, const auto& r, auto* o) {
+        return cases_->GetSlaReport(c, r, o);
+      },
+      case_req, &out->cases, "GetSlaReport", targets_.cases));
+  return Call(
+      out->period,
+      [this](grpc::ClientContext* c, const auto& r, auto* o) {
+        return notify_->GetNotifyReport(c, r, o);
+      },
+      csops::notify::v1::GetNotifyReportRequest(), &out->notify, "GetNotifyReport",
+      targets_.notify);
 }
 
 }  // namespace csops::report

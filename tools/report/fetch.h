@@ -37,6 +37,10 @@ class ReportClient {
   Status Fetch(Slice* out);
 
  private:
+  template <typename Request, typename Response, typename Rpc>
+  Status Call(const Period& period, Rpc rpc, Request req, Response* resp, const std::string& name,
+              const std::string& target);
+
   std::unique_ptr<csops::queue::v1::QueueService::Stub> queue_;
   std::unique_ptr<csops::case_::v1::CaseService::Stub> cases_;
   std::unique_ptr<csops::notify::v1::NotifyService::Stub> notify_;

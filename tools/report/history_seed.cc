@@ -36,6 +36,7 @@
 #include "services/notify/sqlite_notify_store.h"
 #include "services/queue/queue_engine.h"
 #include "services/queue/sqlite_queue_store.h"
+#include "tools/report/flags.h"
 #include "tools/report/period.h"
 
 namespace {
@@ -373,29 +374,22 @@ int Usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto eq = a.find('=');
-    const std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--config")
-      o.config = v;
-    else if (k == "--data-dir")
-      o.data_dir = v;
-    else if (k == "--from")
-      o.from = v;
-    else if (k == "--to")
-      o.to = v;
-    else if (k == "--visitors")
-      o.visitors = std::atoi(v.c_str());
-    else if (k == "--cases")
-      o.cases = std::atoi(v.c_str());
-    else if (k == "--notices")
-      o.notices = std::atoi(v.c_str());
-    else if (k == "--seed")
-      o.seed = static_cast<unsigned>(std::atol(v.c_str()));
-    else
-      return Usage("unknown option " + k);
-  }
+  auto text = [](std::string& field) { return [&field](const std::string& v) { field = v; }; };
+  auto number = [](int& field) {
+    return [&field](const std::string& v) { field = std::atoi(v.c_str()); };
+  };
+  const std::string bad = csops::report::ParseFlags(
+      argc, argv,
+      {{"config", text(o.config)},
+       {"data-dir", text(o.data_dir)},
+       {"from", text(o.from)},
+       {"to", text(o.to)},
+       {"visitors", number(o.visitors)},
+       {"cases", number(o.cases)},
+       {"notices", number(o.notices)},
+       {"seed",
+        [&o](const std::string& v) { o.seed = static_cast<unsigned>(std::atol(v.c_str())); }}});
+  if (!bad.empty()) return Usage(bad);
   if (o.config.empty() || o.data_dir.empty()) return Usage("--config and --data-dir are required");
   auto first = csops::report::ParseDay("--from", o.from);
   auto last = csops::report::ParseDay("--to", o.to);

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "tools/report/fetch.h"
+#include "tools/report/flags.h"
 #include "tools/report/period.h"
 #include "tools/report/report_builder.h"
 
@@ -54,36 +55,21 @@ bool WriteFile(const std::string& path, const std::string& content) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto eq = a.find('=');
-    if (a.rfind("--", 0) != 0 || eq == std::string::npos) return Usage("bad argument '" + a + "'");
-    const std::string k = a.substr(2, eq - 2), v = a.substr(eq + 1);
-    if (k == "from")
-      o.from = v;
-    else if (k == "to")
-      o.to = v;
-    else if (k == "branch")
-      o.branch = v;
-    else if (k == "out")
-      o.out = v;
-    else if (k == "lang")
-      o.lang = v;
-    else if (k == "zone")
-      o.zone = v;
-    else if (k == "target")
-      o.target = v;
-    else if (k == "queue-target")
-      o.queue_target = v;
-    else if (k == "case-target")
-      o.case_target = v;
-    else if (k == "notify-target")
-      o.notify_target = v;
-    else if (k == "deadline")
-      o.deadline = std::atoi(v.c_str());
-    else
-      return Usage("unknown option --" + k);
-  }
+  auto text = [](std::string& field) { return [&field](const std::string& v) { field = v; }; };
+  const std::string bad =
+      ParseFlags(argc, argv,
+                 {{"from", text(o.from)},
+                  {"to", text(o.to)},
+                  {"branch", text(o.branch)},
+                  {"out", text(o.out)},
+                  {"lang", text(o.lang)},
+                  {"zone", text(o.zone)},
+                  {"target", text(o.target)},
+                  {"queue-target", text(o.queue_target)},
+                  {"case-target", text(o.case_target)},
+                  {"notify-target", text(o.notify_target)},
+                  {"deadline", [&o](const std::string& v) { o.deadline = std::atoi(v.c_str()); }}});
+  if (!bad.empty()) return Usage(bad);
   if (o.from.empty() || o.to.empty()) return Usage("--from and --to are required");
   auto first = ParseDay("--from", o.from);
   if (!first.ok()) return Usage(first.status().message());
