@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <set>
 
 #include "common/calendar/calendar_file.h"
 #include "common/cidr.h"
@@ -47,6 +48,54 @@ Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo,
   return Status();
 }
 
+// Paths stay as written; server.cc resolves them against the config file's directory.
+Status CheckTls(const TextProtoFile& file, const config::v1::TlsConfig& tls, bool metrics_off) {
+  const bool any = !tls.cert_file().empty() || !tls.key_file().empty() ||
+                   !tls.client_ca_file().empty() || !tls.ca_file().empty();
+  if (!any) return Status();
+  if (tls.cert_file().empty()) return file.Error("server.tls.cert_file", "is required for TLS");
+  if (tls.key_file().empty()) return file.Error("server.tls.key_file", "is required for TLS");
+  if (!metrics_off)
+    return file.Error("server.metrics_listen",
+                      "must be \"off\" with server.tls: scrape https://<http_listen>/metrics");
+  return Status();
+}
+
+bool IsKeyName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
+      return false;
+  return true;
+}
+
+Status CheckAuth(const TextProtoFile& file, const Config& c) {
+  std::set<std::string> digests, branches;
+  for (const auto& b : c.branches()) branches.insert(b.id());
+  for (int i = 0; i < c.auth().keys_size(); ++i) {
+    const auto& k = c.auth().keys(i);
+    const std::string at = "auth.keys[" + std::to_string(i) + "]";
+    if (!IsKeyName(k.name()))
+      return file.Error(at + ".name", "'" + k.name() + "' must be 1-64 of [A-Za-z0-9._-]");
+    if (k.role() == config::v1::ROLE_UNSPECIFIED) return file.Error(at + ".role", "is required");
+    bool hex = k.sha256().size() == 64;
+    for (char ch : k.sha256()) hex = hex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+    if (!hex)
+      return file.Error(at + ".sha256",
+                        "must be the key's SHA-256 as 64 lower-case hex digits (csopsctl keygen)");
+    if (!digests.insert(k.sha256()).second) return file.Error(at + ".sha256", "is listed twice");
+    if (k.role() == config::v1::COUNTER && k.branch().empty())
+      return file.Error(at + ".branch", "is required for a counter key");
+    if (!k.branch().empty() && k.role() != config::v1::COUNTER && k.role() != config::v1::KIOSK)
+      return file.Error(at + ".branch", "binds only counter and kiosk keys");
+    if (!k.branch().empty() && !branches.count(k.branch()))
+      return file.Error(at + ".branch", "'" + k.branch() + "' is not a configured branch");
+  }
+  if (!c.auth().service_key_file().empty() && c.auth().keys_size() == 0)
+    return file.Error("auth.service_key_file", "needs auth.keys (access control is off)");
+  return Status();
+}
+
 }  // namespace
 
 std::string CheckListenAddress(const std::string& address) {
@@ -89,8 +138,11 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
 
   if (auto e = CheckListenAddress(c.server().listen()); !e.empty())
     return file->Error("server.listen", e);
-  if (auto e = CheckListenAddress(c.server().metrics_listen()); !e.empty())
+  const bool metrics_off = c.server().metrics_listen() == "off";
+  if (auto e = CheckListenAddress(c.server().metrics_listen()); !metrics_off && !e.empty())
     return file->Error("server.metrics_listen", e);
+  CSOPS_RETURN_IF_ERROR(CheckTls(*file, c.server().tls(), metrics_off));
+  CSOPS_RETURN_IF_ERROR(CheckAuth(*file, c));
   if (c.server().listen() == c.server().metrics_listen())
     return file->Error("server.metrics_listen", "must differ from server.listen");
   if (auto e = CheckListenAddress(c.server().http_listen()); !e.empty())

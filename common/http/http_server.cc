@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -65,9 +67,10 @@ std::map<std::string, std::string> ParseQuery(const std::string& query) {
 
 namespace {
 
+template <typename Stream>
 class SocketWriter final : public StreamWriter {
  public:
-  SocketWriter(tcp::socket& socket, const std::atomic<bool>& stopping)
+  SocketWriter(Stream& socket, const std::atomic<bool>& stopping)
       : socket_(socket), stopping_(stopping) {}
   bool Write(const std::string& data) override {
     if (stopping_ || failed_) return false;
@@ -79,7 +82,7 @@ class SocketWriter final : public StreamWriter {
   bool Stopping() const override { return stopping_; }
 
  private:
-  tcp::socket& socket_;
+  Stream& socket_;
   const std::atomic<bool>& stopping_;
   bool failed_ = false;
 };
@@ -96,6 +99,7 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> live{0};
   std::thread accept_thread;
+  std::unique_ptr<asio::ssl::context> tls;  // set: every connection is TLS
 
   // The handler for method and path, with its route pattern; a null handler with a pattern
   // means the path exists for another method (405); both empty: no such path (404).
@@ -131,6 +135,31 @@ struct HttpServer::Impl {
     timeval tv{10, 0};  // idle and slow clients give their thread back after 10 s
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    beast::error_code ec;
+    if (tls) {
+      asio::ssl::stream<tcp::socket&> stream(socket, *tls);
+      stream.handshake(asio::ssl::stream_base::server, ec);
+      if (ec) {
+        CSOPS_LOG(kInfo, "tls_handshake_failed").Kv("error", ec.message());
+      } else {
+        Exchange(stream, peer, peer_ip);
+        stream.shutdown(ec);
+      }
+    } else {
+      Exchange(socket, peer, peer_ip);
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      open.erase(socket.native_handle());
+    }
+    socket.close(ec);
+    --live;
+  }
+
+  // Requests and responses on one connection until it closes, errs or the server stops.
+  template <typename Stream>
+  void Exchange(Stream& socket, const std::string& peer, const std::string& peer_ip) {
     beast::flat_buffer buffer;
     beast::error_code ec;
     while (!stopping) {
@@ -195,7 +224,7 @@ struct HttpServer::Impl {
                         std::chrono::steady_clock::now() - started)
                         .count());
       if (streamed && !ec) {
-        SocketWriter writer(socket, stopping);
+        SocketWriter<Stream> writer(socket, stopping);
         try {
           out.stream(writer);
         } catch (const std::exception& e) {
@@ -205,20 +234,25 @@ struct HttpServer::Impl {
       }
       if (ec || !req.keep_alive()) break;
     }
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      open.erase(socket.native_handle());
-    }
-    socket.close(ec);
-    --live;
   }
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
                                                       std::map<std::string, Handler> routes,
-                                                      int max_connections) {
+                                                      int max_connections, const TlsFiles* tls) {
   auto impl = std::make_unique<Impl>();
+  if (tls) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    beast::error_code tec;
+    ctx->use_certificate_chain(asio::buffer(tls->cert_pem), tec);
+    if (tec) return Status::InvalidArgument("server.tls.cert_file: " + tec.message());
+    ctx->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem, tec);
+    if (tec) return Status::InvalidArgument("server.tls.key_file: " + tec.message());
+    impl->tls = std::move(ctx);
+  }
   impl->routes = std::move(routes);
   impl->max_connections = max_connections;
   const std::size_t colon = listen.rfind(':');

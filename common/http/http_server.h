@@ -59,12 +59,21 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A certificate chain and its private key, PEM.
+struct TlsFiles {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
 class HttpServer {
  public:
-  // Binds `listen` ("host:port"; port 0 picks one) and starts accepting.
+  // Binds `listen` ("host:port"; port 0 picks one) and starts accepting. With `tls`, every
+  // connection is HTTPS (TLS 1.2 or later); a failed handshake closes it. InvalidArgument naming
+  // server.tls.cert_file/key_file when the PEM is unusable.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen,
                                                    std::map<std::string, Handler> routes,
-                                                   int max_connections = 256);
+                                                   int max_connections = 256,
+                                                   const TlsFiles* tls = nullptr);
   ~HttpServer();
   int port() const { return port_; }
   // Stops accepting and closes idle connections; in-flight handlers finish.

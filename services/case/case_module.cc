@@ -51,7 +51,7 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
 
 CaseModule::~CaseModule() { Stop(); }
 
-void CaseModule::StartRelay(const std::string& notify_target,
+void CaseModule::StartRelay(const auth::ServiceTarget& notify_target,
                             std::map<std::string, std::string> supervisor_emails,
                             prometheus::Registry& registry) {
   outbox_source_ =

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
+#include "common/auth/client_auth.h"
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
 #include "services/case/case_metrics.h"
@@ -34,7 +35,7 @@ class CaseModule {
   Status Reload(CaseConfig config);
   // Starts relaying the outbox to the notify service at `notify_target` (once the gRPC server
   // is up, so a notify service in the same process can answer).
-  void StartRelay(const std::string& notify_target,
+  void StartRelay(const auth::ServiceTarget& notify_target,
                   std::map<std::string, std::string> supervisor_emails,
                   prometheus::Registry& registry);
 

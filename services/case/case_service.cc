@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/auth/grpc_access.h"
 #include "common/client_quota.h"
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
@@ -96,6 +97,8 @@ void ToProto(const CaseView& v, pb::Case* out) {
 ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
                                             const pb::CreateCaseRequest* req,
                                             pb::CreateCaseResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   const int via = req->received_via();
   if (via < 1 || via > 6) return Fail(ctx, Status::InvalidArgument("received_via: must be set"));
   CreateCaseCommand cmd;
@@ -110,7 +113,7 @@ ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
   }
   cmd.received_via = kVia[via];
   cmd.summary = req->summary();
-  cmd.staff_id = req->staff_id();
+  cmd.staff_id = auth::ActorName(*who, req->staff_id());
   cmd.idempotency_key = req->idempotency_key();
   auto* reactor = ctx->DefaultReactor();
   engine_.Create(
@@ -124,6 +127,8 @@ ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
 
 ServerUnaryReactor* CaseService::GetCase(CallbackServerContext* ctx, const pb::GetCaseRequest* req,
                                          pb::GetCaseResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); })(
@@ -135,20 +140,24 @@ ServerUnaryReactor* CaseService::GetCase(CallbackServerContext* ctx, const pb::G
 ServerUnaryReactor* CaseService::Transition(CallbackServerContext* ctx,
                                             const pb::TransitionRequest* req,
                                             pb::TransitionResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto to = FromProto(req->to_status());
   if (!to) return Fail(ctx, Status::InvalidArgument("to_status: must be set"));
   auto* reactor = ctx->DefaultReactor();
   engine_.Transition(
-      req->acceptance_number(), *to, req->staff_id(), req->note(),
+      req->acceptance_number(), *to, auth::ActorName(*who, req->staff_id()), req->note(),
       Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
   return reactor;
 }
 
 ServerUnaryReactor* CaseService::AddNote(CallbackServerContext* ctx, const pb::AddNoteRequest* req,
                                          pb::AddNoteResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.AddNote(
-      req->acceptance_number(), req->staff_id(), req->note(),
+      req->acceptance_number(), auth::ActorName(*who, req->staff_id()), req->note(),
       Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
   return reactor;
 }
@@ -156,18 +165,24 @@ ServerUnaryReactor* CaseService::AddNote(CallbackServerContext* ctx, const pb::A
 ServerUnaryReactor* CaseService::DeclareDelay(CallbackServerContext* ctx,
                                               const pb::DeclareDelayRequest* req,
                                               pb::DeclareDelayResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.DeclareDelay(
-      req->acceptance_number(), req->staff_id(), req->reason(), req->new_expected_date(),
+      req->acceptance_number(), auth::ActorName(*who, req->staff_id()), req->reason(),
+      req->new_expected_date(),
       Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
   return reactor;
 }
 
 ServerUnaryReactor* CaseService::Assign(CallbackServerContext* ctx, const pb::AssignRequest* req,
                                         pb::AssignResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Assign(
-      req->acceptance_number(), req->staff_id(), req->department(), req->assignee(),
+      req->acceptance_number(), auth::ActorName(*who, req->staff_id()), req->department(),
+      req->assignee(),
       Reply<CaseView>(reactor, [resp](const CaseView& v) { ToProto(v, resp->mutable_case_()); }));
   return reactor;
 }
@@ -175,6 +190,8 @@ ServerUnaryReactor* CaseService::Assign(CallbackServerContext* ctx, const pb::As
 ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
                                            const pb::ListCasesRequest* req,
                                            pb::ListCasesResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   CaseEngine::ListQuery q;
   if (req->status() != pb::CASE_STATUS_UNSPECIFIED) {
     auto s = FromProto(req->status());
@@ -223,13 +240,14 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
 
 grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
     CallbackServerContext* ctx, const pb::WatchSlaEventsRequest* req) {
+  class Refuse final : public grpc::ServerWriteReactor<pb::SlaEventNotice> {
+   public:
+    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   const std::string client = ClientKey(*ctx);
   if (streams_ && !streams_->Acquire(client)) {
-    class Refuse final : public grpc::ServerWriteReactor<pb::SlaEventNotice> {
-     public:
-      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
-      void OnDone() override { delete this; }
-    };
     return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
         "this client already has " + std::to_string(streams_->max()) +
         " open WatchBoard/WatchSlaEvents streams (server.max_streams_per_client)")));
@@ -242,6 +260,8 @@ grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
 ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
                                               const pb::GetSlaReportRequest* req,
                                               pb::GetSlaReportResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
   const Instant from = FromProtoTimestamp(req->from());
@@ -300,6 +320,8 @@ void CaseService::LookupFailed(const std::string& peer) {
 ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
                                                 const pb::LookupProgressRequest* req,
                                                 pb::LookupProgressResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   // One client however many connections it opens; a page's browser by its own address.
   const std::string peer = ClientKey(*ctx);
   if (!LookupAllowed(peer))

@@ -1,5 +1,8 @@
 #include "services/csopsd/admin_service.h"
 
+#include "common/auth/grpc_access.h"
+#include "common/grpc_reply.h"
+
 namespace csops::csopsd {
 namespace {
 
@@ -20,6 +23,7 @@ admin::v1::Target ToProto(Target t) {
 grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* ctx,
                                                       const admin::v1::GetServerInfoRequest*,
                                                       admin::v1::GetServerInfoResponse* response) {
+  if (auto who = auth::Caller(ctx); !who.ok()) return Fail(ctx, who.status());
   response->set_version(info_.version);
   for (Target t : info_.targets) {
     response->add_targets(ToProto(t));

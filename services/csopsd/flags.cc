@@ -7,14 +7,15 @@ namespace csops::csopsd {
 const char kUsage[] =
     "usage: csopsd [--config=FILE] [--target=all|queue,case,notify] [--listen=HOST:PORT]\n"
     "              [--metrics-listen=HOST:PORT] [--http-listen=HOST:PORT] [--data-dir=DIR]\n"
-    "              [--version] [--help]\n"
+    "              [--print-policy] [--version] [--help]\n"
     "\n"
     "  --config          config file (protobuf text format); default deploy/csopsd.textproto\n"
     "  --target          services to run: 'all' (default) or a comma list of queue, case, notify\n"
     "  --listen          gRPC address, overrides server.listen\n"
-    "  --metrics-listen  /metrics address, overrides server.metrics_listen\n"
+    "  --metrics-listen  /metrics address or 'off', overrides server.metrics_listen\n"
     "  --http-listen     web address (receipts, pages), overrides server.http_listen\n"
     "  --data-dir        directory of the SQLite files, overrides server.data_dir\n"
+    "  --print-policy    print the access table (every RPC and HTTP route, roles allowed)\n"
     "\n"
     "Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.\n";
 
@@ -28,6 +29,10 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
     }
     if (arg == "--version") {
       f.version = true;
+      continue;
+    }
+    if (arg == "--print-policy") {
+      f.print_policy = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0)
@@ -55,7 +60,8 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
       if (!t.ok()) return t.status();
       f.targets = *t;
     } else if (name == "--listen" || name == "--metrics-listen" || name == "--http-listen") {
-      if (auto e = CheckListenAddress(value); !e.empty())
+      const bool off = name == "--metrics-listen" && value == "off";
+      if (auto e = CheckListenAddress(value); !off && !e.empty())
         return Status::InvalidArgument(name + ": " + e);
       (name == "--listen"           ? f.listen
        : name == "--metrics-listen" ? f.metrics_listen

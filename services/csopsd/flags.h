@@ -20,6 +20,7 @@ struct Flags {
   std::optional<std::string> data_dir;        // --data-dir overrides server.data_dir
   bool help = false;                          // --help
   bool version = false;                       // --version
+  bool print_policy = false;                  // --print-policy: the access table as JSON
 };
 
 // Accepts "--name=value" and "--name value". Unknown flags, missing values and positional

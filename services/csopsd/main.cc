@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/auth/policy.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "services/case/domain/case_model.h"
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
     std::printf("csopsd %s\n", csopsd::kVersion);
     return 0;
   }
+  if (flags->print_policy) {
+    std::fputs(auth::AccessTableJson().c_str(), stdout);
+    return 0;
+  }
   auto config = LoadConfig(flags->config);
   if (!config.ok()) {
     std::fprintf(stderr, "csopsd: config error: %s\n", config.status().message().c_str());
@@ -100,12 +105,12 @@ int main(int argc, char** argv) {
       .Kv("version", csopsd::kVersion)
       .Kv("targets", targets)
       .Kv("grpc", (*server)->grpc_address())
-      .Kv("metrics", "http://" + (*server)->metrics_address() + "/metrics")
+      .Kv("metrics", (*server)->metrics_url())
       .Kv("config", flags->config);
   std::cout << "csopsd " << csopsd::kVersion << " serving " << targets << "\n"
             << "  gRPC API : " << (*server)->grpc_address() << "\n"
-            << "  metrics  : http://" << (*server)->metrics_address() << "/metrics\n"
-            << "  web      : http://" << (*server)->http_address() << "/\n"
+            << "  metrics  : " << (*server)->metrics_url() << "\n"
+            << "  web      : " << (*server)->web_url() << "/\n"
             << "  stop with Ctrl-C or SIGTERM" << std::endl;
 
   // SIGHUP re-reads the config file and puts new case types and calendars in force; a bad file

@@ -8,8 +8,14 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
+#include "common/auth/access_control.h"
+#include "common/auth/api_key.h"
+#include "common/auth/client_auth.h"
+#include "common/auth/grpc_access.h"
+#include "common/auth/http_access.h"
 #include "common/cidr.h"
 #include "common/client_quota.h"
 #include "common/http/http_server.h"
@@ -39,7 +45,8 @@ struct Server::State {
   std::string http_address;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
-  std::string metrics_address;
+  std::string metrics_address;  // "" when metrics_listen is "off"
+  std::string scheme = "http";  // of the web listener: "https" with server.tls
   bool stopped = false;
 };
 
@@ -62,6 +69,11 @@ Server::~Server() {
 const std::string& Server::grpc_address() const { return state_->grpc_address; }
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
 const std::string& Server::http_address() const { return state_->http_address; }
+std::string Server::web_url() const { return state_->scheme + "://" + state_->http_address; }
+std::string Server::metrics_url() const {
+  return state_->metrics_address.empty() ? web_url() + "/metrics"
+                                         : "http://" + state_->metrics_address + "/metrics";
+}
 
 namespace {
 
@@ -110,6 +122,67 @@ std::string LoopbackFor(const std::string& host) {
   return host;
 }
 
+std::string ConfigRelative(const LoadedConfig& config, const std::string& path) {
+  std::filesystem::path p = path;
+  if (p.is_relative()) p = std::filesystem::path(config.path).parent_path() / p;
+  return p.string();
+}
+
+// This process's own key for calls to csops services: auth.service_key_file (listed in
+// auth.keys as a SERVICE key), else a fresh key accepted by this process only.
+Result<std::string> ServiceKey(const LoadedConfig& config, auth::AccessControl& access) {
+  const auto& a = config.proto.auth();
+  if (a.service_key_file().empty()) {
+    std::string key = auth::NewApiKey();
+    access.AddKey(key, "system", config::v1::SERVICE);
+    return key;
+  }
+  auto key =
+      auth::ReadKeyFile(ConfigRelative(config, a.service_key_file()), "auth.service_key_file");
+  if (!key.ok()) return key.status();
+  const std::string digest = auth::Sha256Hex(*key);
+  for (const auto& k : a.keys())
+    if (k.sha256() == digest && k.role() == config::v1::SERVICE) return key;
+  return Status::InvalidArgument(
+      "auth.service_key_file: its key is not listed in auth.keys with role SERVICE");
+}
+
+// TLS material from server.tls, read once at start-up.
+struct TlsMaterial {
+  bool on = false;
+  std::string cert, key, client_ca, ca;
+};
+
+Result<TlsMaterial> ReadTls(const LoadedConfig& config) {
+  const auto& t = config.proto.server().tls();
+  TlsMaterial m;
+  if (t.cert_file().empty()) return m;
+  m.on = true;
+  auto read = [&](const std::string& file, const char* key, std::string* out) -> Status {
+    if (file.empty()) return Status();
+    auto text = auth::ReadSecretFile(ConfigRelative(config, file), key);
+    if (!text.ok()) return text.status();
+    *out = std::move(*text);
+    return Status();
+  };
+  CSOPS_RETURN_IF_ERROR(read(t.cert_file(), "server.tls.cert_file", &m.cert));
+  CSOPS_RETURN_IF_ERROR(read(t.key_file(), "server.tls.key_file", &m.key));
+  CSOPS_RETURN_IF_ERROR(read(t.client_ca_file(), "server.tls.client_ca_file", &m.client_ca));
+  CSOPS_RETURN_IF_ERROR(read(t.ca_file(), "server.tls.ca_file", &m.ca));
+  if (m.ca.empty()) m.ca = m.cert;
+  return m;
+}
+
+std::shared_ptr<grpc::ServerCredentials> GrpcCredentials(const TlsMaterial& tls) {
+  if (!tls.on) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions o(
+      tls.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  o.pem_root_certs = tls.client_ca;
+  o.pem_key_cert_pairs.push_back({tls.key, tls.cert});
+  return grpc::SslServerCredentials(o);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Start(
@@ -128,16 +201,52 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (!lock.ok()) return lock.status();
   st->lock = std::move(*lock);
 
-  // /metrics first: a port clash is reported before any service starts.
-  try {
-    st->exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
-  } catch (const std::exception& e) {
-    return Status::Unavailable("metrics_listen " + metrics_listen + ": cannot listen: " + e.what());
+  auto tls = ReadTls(config);
+  if (!tls.ok()) return tls.status();
+  if (tls->on) st->scheme = "https";
+  if (tls->on && metrics_listen != "off")
+    return Status::InvalidArgument("--metrics-listen must be off with server.tls");
+  auto access_rw = std::make_shared<auth::AccessControl>(config.proto.auth(), *st->registry);
+  // How this process calls csops services: its own gRPC server (pages, relays) and others.
+  auth::ClientAuth self_auth;
+  if (access_rw->enabled()) {
+    auto key = ServiceKey(config, *access_rw);
+    if (!key.ok()) return key.status();
+    self_auth.api_key = *key;
+  } else {
+    CSOPS_LOG(kWarning, "access_control_off")
+        .Kv("why", "auth.keys is empty: every caller may do everything (development only)");
   }
-  auto ports = st->exposer->GetListeningPorts();
-  st->metrics_address =
-      HostOf(metrics_listen) + ":" + (ports.empty() ? std::string("?") : std::to_string(ports[0]));
-  st->exposer->RegisterCollectable(st->registry);
+  if (tls->on) {
+    self_auth.tls = true;
+    self_auth.ca_pem = tls->ca;
+    if (!tls->client_ca.empty()) {  // mutual TLS: this process presents its own certificate
+      self_auth.cert_pem = tls->cert;
+      self_auth.key_pem = tls->key;
+    }
+  }
+  std::shared_ptr<const auth::AccessControl> access = access_rw;
+
+  // /metrics first: a port clash is reported before any service starts.
+  if (metrics_listen != "off") {
+    try {
+      st->exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
+    } catch (const std::exception& e) {
+      return Status::Unavailable("metrics_listen " + metrics_listen +
+                                 ": cannot listen: " + e.what());
+    }
+    auto ports = st->exposer->GetListeningPorts();
+    st->metrics_address = HostOf(metrics_listen) + ":" +
+                          (ports.empty() ? std::string("?") : std::to_string(ports[0]));
+    st->exposer->RegisterCollectable(st->registry);
+    if (access->enabled()) {
+      st->exposer->RegisterAuth(
+          [access](const std::string&, const std::string& password) {
+            return access->Decide(auth::Surface::kHttp, "GET /metrics", "Bearer " + password).ok();
+          },
+          "csops", "/metrics");
+    }
+  }
   metrics::ExportCalendarCoverage(*st->registry, config.calendars);
   prometheus::BuildGauge()
       .Name("csops_build_info")
@@ -165,7 +274,7 @@ Result<std::unique_ptr<Server>> Server::Start(
                                  RealClock::Get(), server_cfg.public_base_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
-    st->exposer->RegisterCollectable(st->cases->open_collector());
+    if (st->exposer) st->exposer->RegisterCollectable(st->cases->open_collector());
   }
 
   if (Runs(flags, Target::kNotify)) {
@@ -174,7 +283,7 @@ Result<std::unique_ptr<Server>> Server::Start(
                                     RealClock::Get(), data_dir, *st->registry);
     if (!n.ok()) return n.status().WithContext("notify");
     st->notify = std::move(*n);
-    st->exposer->RegisterCollectable(st->notify->queue_collector());
+    if (st->exposer) st->exposer->RegisterCollectable(st->notify->queue_collector());
   }
 
   // Web endpoints: provider receipts for the notify service, and the pages (which call this
@@ -193,8 +302,12 @@ Result<std::unique_ptr<Server>> Server::Start(
     routes["GET /metrics"] = metrics::MetricsRoute(std::move(collectables));
     routes.merge(
         web::WebRoutes(PageOptions(config, st->queue != nullptr, st->cases != nullptr), pages));
+    auto guarded = auth::GuardRoutes(std::move(routes), access);
+    if (!guarded.ok()) return guarded.status();
     const std::string http_listen = flags.http_listen.value_or(server_cfg.http_listen());
-    auto web = http::HttpServer::Start(http_listen, std::move(routes));
+    http::TlsFiles web_tls{tls->cert, tls->key};
+    auto web = http::HttpServer::Start(http_listen, std::move(*guarded), 256,
+                                       tls->on ? &web_tls : nullptr);
     if (!web.ok()) return web.status();
     st->web = std::move(*web);
     st->http_address = HostOf(http_listen) + ":" + std::to_string(st->web->port());
@@ -204,7 +317,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, GrpcCredentials(*tls), &port);
   builder.SetMaxReceiveMessageSize(server_cfg.max_message_bytes());
   auto streams = std::make_shared<StreamQuota>(server_cfg.max_streams_per_client());
   if (st->queue) st->queue->LimitStreams(streams);
@@ -214,16 +327,20 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (st->cases) builder.RegisterService(st->cases->service());
   if (st->notify) builder.RegisterService(st->notify->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<auth::GrpcAccessInterceptorFactory>(access));
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   st->grpc_server = builder.BuildAndStart();
   if (!st->grpc_server || port == 0)
     return Status::Unavailable("listen " + listen + ": cannot listen (address in use?)");
   st->grpc_address = HostOf(listen) + ":" + std::to_string(port);
-  pages->Set(LoopbackFor(HostOf(listen)) + ":" + std::to_string(port));
+  pages->Set({LoopbackFor(HostOf(listen)) + ":" + std::to_string(port), self_auth});
 
   // Outbox relays start once this process's gRPC server answers (notify may be in it).
-  const std::string notify_target = relay_target.empty() ? st->grpc_address : relay_target;
+  const auth::ServiceTarget notify_target{
+      relay_target.empty() ? LoopbackFor(HostOf(listen)) + ":" + std::to_string(port)
+                           : relay_target,
+      self_auth};
   if (relay_target.empty() && !st->notify && (st->queue || st->cases)) {
     // Rows wait in the outboxes (nothing is lost) until a process relays them.
     CSOPS_LOG(kWarning, "outbox_relay_off")
@@ -255,11 +372,12 @@ void Server::Shutdown(std::chrono::seconds grace) {
   if (state_->web) state_->web->Stop();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
-  if (state_->cases) state_->exposer->RemoveCollectable(state_->cases->open_collector());
+  if (state_->cases && state_->exposer)
+    state_->exposer->RemoveCollectable(state_->cases->open_collector());
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's
   if (state_->notify) {
-    state_->exposer->RemoveCollectable(state_->notify->queue_collector());
+    if (state_->exposer) state_->exposer->RemoveCollectable(state_->notify->queue_collector());
     state_->notify->Stop();  // dispatch stops; calls in flight are recorded; notify.db flushed
   }
   state_->exposer.reset();

@@ -35,6 +35,9 @@ class Server {
   const std::string& grpc_address() const;
   const std::string& metrics_address() const;
   const std::string& http_address() const;
+  // "http(s)://<http_address>", and where /metrics is scraped (metrics_listen, else the web).
+  std::string web_url() const;
+  std::string metrics_url() const;
   void Shutdown(std::chrono::seconds grace);
   // SIGHUP: puts new case types and calendars in force (no-op without the case target).
   Status ReloadCases(cases::CaseConfig cases);

@@ -71,7 +71,7 @@ std::map<std::string, http::Handler> NotifyModule::receipt_routes() {
   return ReceiptRoutes(*engine_);
 }
 
-void NotifyModule::StartTaskRelay(const std::string& case_target) {
+void NotifyModule::StartTaskRelay(const auth::ServiceTarget& case_target) {
   task_relay_ = std::make_unique<TaskRelay>(*engine_, case_target);
   engine_->SetTaskHook([relay = task_relay_.get()] { relay->Wake(); });
   task_relay_->Start();

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
+#include "common/auth/client_auth.h"
 #include "common/http/http_server.h"
 #include "common/sqlite/database.h"
 #include "services/notify/dispatcher.h"
@@ -32,7 +33,7 @@ class NotifyModule {
   void Stop();
   // Starts handing plan tasks to the case service at `case_target` (once the gRPC server is
   // up, so a case service in the same process can answer).
-  void StartTaskRelay(const std::string& case_target);
+  void StartTaskRelay(const auth::ServiceTarget& case_target);
 
  private:
   NotifyModule() = default;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <deque>
 
+#include "common/auth/grpc_access.h"
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/mask.h"
@@ -251,6 +252,8 @@ RecipientRecord NotifyService::ToRecipient(const pb::Recipient& rc) {
 
 ServerUnaryReactor* NotifyService::StartPlan(CallbackServerContext* ctx,
                                              const pb::StartPlanRequest* req, pb::PlanRun* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   StartPlanCommand cmd;
   cmd.plan = req->plan();
   cmd.key = req->key();
@@ -265,6 +268,8 @@ ServerUnaryReactor* NotifyService::StartPlan(CallbackServerContext* ctx,
 
 ServerUnaryReactor* NotifyService::StopPlan(CallbackServerContext* ctx,
                                             const pb::StopPlanRequest* req, pb::PlanRun* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.StopPlan(req->plan(), req->key(), req->reason(),
                    Reply<PlanView>(reactor, [resp](const PlanView& v) { ToProto(v, resp); }));
@@ -304,6 +309,8 @@ Result<SendCommand> NotifyService::ToCommand(const pb::SendRequest& r) {
 
 ServerUnaryReactor* NotifyService::Send(CallbackServerContext* ctx, const pb::SendRequest* req,
                                         pb::SendResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto cmd = ToCommand(*req);
   if (!cmd.ok()) return Fail(ctx, cmd.status());
   auto* reactor = ctx->DefaultReactor();
@@ -314,14 +321,22 @@ ServerUnaryReactor* NotifyService::Send(CallbackServerContext* ctx, const pb::Se
   return reactor;
 }
 
-grpc::ServerReadReactor<pb::SendRequest>* NotifyService::SendBatch(CallbackServerContext*,
+grpc::ServerReadReactor<pb::SendRequest>* NotifyService::SendBatch(CallbackServerContext* ctx,
                                                                    pb::SendBatchSummary* summary) {
+  class Refuse final : public grpc::ServerReadReactor<pb::SendRequest> {
+   public:
+    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  if (auto who = auth::Caller(ctx); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   return new BatchReactor(engine_, summary);
 }
 
 ServerUnaryReactor* NotifyService::GetNotification(CallbackServerContext* ctx,
                                                    const pb::GetNotificationRequest* req,
                                                    pb::Notification* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   if (req->by_case() == pb::GetNotificationRequest::BY_NOT_SET)
     return Fail(ctx, Status::InvalidArgument("id or idempotency_key: set one"));
   auto* reactor = ctx->DefaultReactor();
@@ -343,6 +358,8 @@ ServerUnaryReactor* NotifyService::GetNotification(CallbackServerContext* ctx,
 ServerUnaryReactor* NotifyService::ListNotifications(CallbackServerContext* ctx,
                                                      const pb::ListNotificationsRequest* req,
                                                      pb::ListNotificationsResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     Reply<NotifyEngine::Page>(reactor, [resp](const NotifyEngine::Page& p) {
@@ -356,6 +373,8 @@ ServerUnaryReactor* NotifyService::ListNotifications(CallbackServerContext* ctx,
 ServerUnaryReactor* NotifyService::ReportDelivery(CallbackServerContext* ctx,
                                                   const pb::ReportDeliveryRequest* req,
                                                   pb::ReportDeliveryResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.ReportDelivery(
       req->provider(), req->provider_message_id(), req->delivered(), req->detail(),
@@ -366,6 +385,8 @@ ServerUnaryReactor* NotifyService::ReportDelivery(CallbackServerContext* ctx,
 ServerUnaryReactor* NotifyService::SetPreferences(CallbackServerContext* ctx,
                                                   const pb::SetPreferencesRequest* req,
                                                   pb::Preferences* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   const auto& p = req->preferences();
   PreferencesRecord rec;
   rec.customer_number = p.customer_number();
@@ -390,6 +411,8 @@ ServerUnaryReactor* NotifyService::SetPreferences(CallbackServerContext* ctx,
 ServerUnaryReactor* NotifyService::GetPreferences(CallbackServerContext* ctx,
                                                   const pb::GetPreferencesRequest* req,
                                                   pb::Preferences* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     Reply<PreferencesRecord>(reactor, [resp](const PreferencesRecord& p) { ToProto(p, resp); })(
@@ -401,6 +424,8 @@ ServerUnaryReactor* NotifyService::GetPreferences(CallbackServerContext* ctx,
 ServerUnaryReactor* NotifyService::GetNotifyReport(CallbackServerContext* ctx,
                                                    const pb::GetNotifyReportRequest* req,
                                                    pb::GetNotifyReportResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
   auto* reactor = ctx->DefaultReactor();

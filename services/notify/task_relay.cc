@@ -8,12 +8,11 @@ namespace csops::notify {
 
 namespace cpb = csops::case_::v1;
 
-TaskRelay::TaskRelay(NotifyEngine& engine, std::string case_target)
+TaskRelay::TaskRelay(NotifyEngine& engine, auth::ServiceTarget case_target)
     : engine_(engine), target_(std::move(case_target)) {}
 
 void TaskRelay::Start() {
-  stub_ =
-      cpb::CaseService::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  stub_ = cpb::CaseService::NewStub(target_.auth.Connect(target_.address));
   loop_.Start();
 }
 
@@ -38,6 +37,7 @@ bool TaskRelay::RelayPending() {
       req.set_staff_id("NOTIFY");
       req.set_idempotency_key(t.idempotency_key);
       grpc::ClientContext ctx;
+      target_.auth.Apply(&ctx);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       cpb::CreateCaseResponse resp;
       const grpc::Status s = stub_->CreateCase(&ctx, req, &resp);

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "common/auth/client_auth.h"
 #include "common/wake_loop.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/notify/notify_engine.h"
@@ -15,7 +16,7 @@ namespace csops::notify {
 
 class TaskRelay {
  public:
-  TaskRelay(NotifyEngine& engine, std::string case_target);
+  TaskRelay(NotifyEngine& engine, auth::ServiceTarget case_target);
   ~TaskRelay() { Stop(); }
   void Start();
   void Stop();
@@ -24,7 +25,7 @@ class TaskRelay {
  private:
   bool RelayPending();
   NotifyEngine& engine_;
-  const std::string target_;
+  const auth::ServiceTarget target_;
   std::unique_ptr<csops::case_::v1::CaseService::Stub> stub_;
   WakeLoop loop_{[this] { return RelayPending(); }};
 };

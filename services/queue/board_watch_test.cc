@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <thread>
 
+#include "common/auth/grpc_access.h"
 #include "services/queue/board_hub.h"
 #include "services/queue/queue_service.h"
 #include "services/queue/queue_test_util.h"
@@ -70,6 +71,11 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  prometheus::Registry registry;  // access control off: the stream is public anyway
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> access;
+  access.push_back(std::make_unique<auth::GrpcAccessInterceptorFactory>(
+      std::make_shared<auth::AccessControl>(config::v1::AuthConfig(), registry)));
+  builder.experimental().SetInterceptorCreators(std::move(access));
   auto server = builder.BuildAndStart();
   ASSERT_TRUE(server);
   const std::string addr = "127.0.0.1:" + std::to_string(port);

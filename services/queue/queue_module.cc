@@ -33,7 +33,8 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
 
 QueueModule::~QueueModule() { Stop(); }
 
-void QueueModule::StartRelay(const std::string& notify_target, prometheus::Registry& registry) {
+void QueueModule::StartRelay(const auth::ServiceTarget& notify_target,
+                             prometheus::Registry& registry) {
   outbox_source_ = std::make_unique<QueueOutboxSource>(*store_, *clock_, branches_);
   relay_ = std::make_unique<notify::OutboxRelay>("queue", *outbox_source_, notify_target, registry);
   relay_->Start();

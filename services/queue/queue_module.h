@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/auth/client_auth.h"
 #include "common/clock.h"
 #include "common/sqlite/database.h"
 #include "services/queue/board_hub.h"
@@ -37,7 +38,7 @@ class QueueModule {
   QueueEngine& engine() { return *engine_; }
   void Stop();
   // Starts relaying "your turn is near" notices to the notify service at `notify_target`.
-  void StartRelay(const std::string& notify_target, prometheus::Registry& registry);
+  void StartRelay(const auth::ServiceTarget& notify_target, prometheus::Registry& registry);
 
  private:
   QueueModule() = default;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/auth/grpc_access.h"
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
@@ -55,6 +56,8 @@ Done<CounterView> ReplyCounter(ServerUnaryReactor* reactor, boost::asio::thread_
 ServerUnaryReactor* QueueService::IssueTicket(CallbackServerContext* ctx,
                                               const v1::IssueTicketRequest* req,
                                               v1::IssueTicketResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto priority = FromProto(req->priority(), "priority");
   if (!priority.ok()) return Fail(ctx, priority.status());
   auto channel = FromProto(req->channel(), "channel");
@@ -71,6 +74,8 @@ ServerUnaryReactor* QueueService::IssueTicket(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::CallNext(CallbackServerContext* ctx,
                                            const v1::CallNextRequest* req,
                                            v1::CallNextResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.CallNext(req->branch_id(), req->counter_id(),
                    Reply<CallResult>(reactor, finisher_, [resp](const CallResult& r) {
@@ -82,6 +87,8 @@ ServerUnaryReactor* QueueService::CallNext(CallbackServerContext* ctx,
 
 ServerUnaryReactor* QueueService::Recall(CallbackServerContext* ctx, const v1::RecallRequest* req,
                                          v1::RecallResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Recall({req->branch_id(), req->counter_id(), req->ticket_number()},
                  ReplyTicket(reactor, finisher_, resp));
@@ -91,6 +98,8 @@ ServerUnaryReactor* QueueService::Recall(CallbackServerContext* ctx, const v1::R
 ServerUnaryReactor* QueueService::StartServing(CallbackServerContext* ctx,
                                                const v1::StartServingRequest* req,
                                                v1::StartServingResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.StartServing({req->branch_id(), req->counter_id(), req->ticket_number()},
                        ReplyTicket(reactor, finisher_, resp));
@@ -100,6 +109,8 @@ ServerUnaryReactor* QueueService::StartServing(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::Complete(CallbackServerContext* ctx,
                                            const v1::CompleteRequest* req,
                                            v1::CompleteResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto outcome = FromProto(req->outcome(), "outcome");
   if (!outcome.ok()) return Fail(ctx, outcome.status());
   auto* reactor = ctx->DefaultReactor();
@@ -111,6 +122,8 @@ ServerUnaryReactor* QueueService::Complete(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::MarkNoShow(CallbackServerContext* ctx,
                                              const v1::MarkNoShowRequest* req,
                                              v1::MarkNoShowResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.MarkNoShow({req->branch_id(), req->counter_id(), req->ticket_number()},
                      ReplyTicket(reactor, finisher_, resp));
@@ -119,6 +132,8 @@ ServerUnaryReactor* QueueService::MarkNoShow(CallbackServerContext* ctx,
 
 ServerUnaryReactor* QueueService::Cancel(CallbackServerContext* ctx, const v1::CancelRequest* req,
                                          v1::CancelResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Cancel({req->branch_id(), req->counter_id(), req->ticket_number()},
                  ReplyTicket(reactor, finisher_, resp));
@@ -127,6 +142,8 @@ ServerUnaryReactor* QueueService::Cancel(CallbackServerContext* ctx, const v1::C
 
 ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx, const v1::RequeueRequest* req,
                                           v1::RequeueResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Requeue({req->branch_id(), req->counter_id(), req->ticket_number()},
                   ReplyTicket(reactor, finisher_, resp));
@@ -136,6 +153,8 @@ ServerUnaryReactor* QueueService::Requeue(CallbackServerContext* ctx, const v1::
 ServerUnaryReactor* QueueService::Transfer(CallbackServerContext* ctx,
                                            const v1::TransferRequest* req,
                                            v1::TransferResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.Transfer({{req->branch_id(), req->counter_id(), req->ticket_number()},
                     req->to_service_code(),
@@ -148,6 +167,8 @@ ServerUnaryReactor* QueueService::Transfer(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::OpenCounter(CallbackServerContext* ctx,
                                               const v1::OpenCounterRequest* req,
                                               v1::OpenCounterResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.OpenCounter(req->branch_id(), req->counter_id(), req->staff_id(),
                       {req->service_codes().begin(), req->service_codes().end()},
@@ -158,6 +179,8 @@ ServerUnaryReactor* QueueService::OpenCounter(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::PauseCounter(CallbackServerContext* ctx,
                                                const v1::PauseCounterRequest* req,
                                                v1::PauseCounterResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.PauseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, finisher_, resp));
   return reactor;
@@ -166,6 +189,8 @@ ServerUnaryReactor* QueueService::PauseCounter(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::CloseCounter(CallbackServerContext* ctx,
                                                const v1::CloseCounterRequest* req,
                                                v1::CloseCounterResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   engine_.CloseCounter(req->branch_id(), req->counter_id(), ReplyCounter(reactor, finisher_, resp));
   return reactor;
@@ -174,6 +199,8 @@ ServerUnaryReactor* QueueService::CloseCounter(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::GetTicket(CallbackServerContext* ctx,
                                             const v1::GetTicketRequest* req,
                                             v1::GetTicketResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     ReplyTicket(reactor, finisher_,
@@ -185,6 +212,8 @@ ServerUnaryReactor* QueueService::GetTicket(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::GetBranchSnapshot(CallbackServerContext* ctx,
                                                     const v1::GetBranchSnapshotRequest* req,
                                                     v1::GetBranchSnapshotResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     Reply<BranchView>(reactor, finisher_, [resp](const BranchView& v) {
@@ -197,6 +226,8 @@ ServerUnaryReactor* QueueService::GetBranchSnapshot(CallbackServerContext* ctx,
 ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx,
                                                       const v1::ListNearTurnNoticesRequest* req,
                                                       v1::ListNearTurnNoticesResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp] {
     Reply<std::vector<NearTurnNotice>>(
@@ -255,6 +286,8 @@ void ToProto(const ServiceVisits& v, v1::ServiceReport* o) {
 ServerUnaryReactor* QueueService::GetQueueReport(CallbackServerContext* ctx,
                                                  const v1::GetQueueReportRequest* req,
                                                  v1::GetQueueReportResponse* resp) {
+  auto who = auth::Caller(ctx, *req);
+  if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
   auto* reactor = ctx->DefaultReactor();
@@ -277,6 +310,7 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
     explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
     void OnDone() override { delete this; }
   };
+  if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   const std::string branch = req->branch_id();
   if (branch.empty() || !engine_.FindBranch(branch)) {
     return new Refuse(ToGrpcStatus(

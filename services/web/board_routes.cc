@@ -100,9 +100,10 @@ http::Response Events(std::shared_ptr<ServiceChannel> channel, const std::string
                    "",
                    {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}},
                    {}};
-  r.stream = [ch, branch, client_ip](http::StreamWriter& w) {
+  r.stream = [ch, channel, branch, client_ip](http::StreamWriter& w) {
     auto feed = std::make_shared<Feed>();
     auto ctx = std::make_shared<grpc::ClientContext>();
+    channel->Prepare(ctx.get());
     std::thread reader(ReadWatch, ch, ctx, branch, client_ip, feed);
     // The browser retries 2 s after the stream ends (csopsd restarting, a backlog).
     bool open = w.Write("retry: 2000\n\n");

@@ -72,6 +72,7 @@ Outcome Lookup(ServiceChannel& channel, const std::string& number, const std::st
     return {404, grpc::StatusCode::NOT_FOUND, {}};
   auto stub = cpb::CaseService::NewStub(ch);
   grpc::ClientContext ctx;
+  channel.Prepare(&ctx);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   ctx.AddMetadata("x-csops-client-ip", client_ip);
   cpb::LookupProgressRequest req;

@@ -48,6 +48,7 @@ std::map<std::string, http::Handler> ReceiptRoutes(const WebOptions& o,
     cpb::LookupProgressResponse progress;
     {
       grpc::ClientContext ctx;
+      channel->Prepare(&ctx);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
       ctx.AddMetadata("x-csops-client-ip", r.peer_ip);
       cpb::LookupProgressRequest req;
@@ -62,6 +63,7 @@ std::map<std::string, http::Handler> ReceiptRoutes(const WebOptions& o,
     cpb::Case c;
     {
       grpc::ClientContext ctx;
+      channel->Prepare(&ctx);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
       cpb::GetCaseRequest req;
       req.set_acceptance_number(number);

@@ -5,10 +5,16 @@
 
 namespace csops::web {
 
-void ServiceChannel::Set(const std::string& target) {
-  auto ch = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+void ServiceChannel::Set(const auth::ServiceTarget& target) {
+  auto ch = target.auth.Connect(target.address);
   std::lock_guard<std::mutex> lock(mu_);
   channel_ = std::move(ch);
+  auth_ = target.auth;
+}
+
+void ServiceChannel::Prepare(grpc::ClientContext* ctx) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auth_.Apply(ctx);
 }
 
 std::shared_ptr<grpc::Channel> ServiceChannel::Get() const {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth/client_auth.h"
 #include "common/cidr.h"
 #include "common/http/http_server.h"
 
@@ -49,11 +50,14 @@ struct WebOptions {
 // until then).
 class ServiceChannel {
  public:
-  void Set(const std::string& target);
+  void Set(const auth::ServiceTarget& target);
   std::shared_ptr<grpc::Channel> Get() const;
+  // Adds this process's credentials to a call the pages make.
+  void Prepare(grpc::ClientContext* ctx) const;
 
  private:
   mutable std::mutex mu_;
+  auth::ClientAuth auth_;                   // guarded by mu_
   std::shared_ptr<grpc::Channel> channel_;  // guarded by mu_
 };
 

@@ -130,6 +130,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_branch_id(a.Get("branch"));
     r.set_type_code(a.Get("type"));
     grpc::ClientContext wctx;
+    o.auth.Apply(&wctx);
     wctx.set_deadline(
         std::chrono::system_clock::now() +
         std::chrono::milliseconds(static_cast<long>(std::stod(a.Get("for", "3600")) * 1000)));

@@ -9,11 +9,12 @@ namespace csops::ctl {
 std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + options.timeout);
+  options.auth.Apply(ctx.get());
   return ctx;
 }
 
 std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options) {
-  return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
+  return options.auth.Connect(options.addr);
 }
 
 std::string Describe(const grpc::Status& status) {

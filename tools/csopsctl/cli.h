@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "common/auth/client_auth.h"
+
 namespace csops::ctl {
 
 struct GlobalOptions {
   std::string addr = "127.0.0.1:50051";     // --addr
   std::chrono::milliseconds timeout{5000};  // --timeout (seconds, may be fractional)
+  auth::ClientAuth auth;                    // $CSOPS_API_KEY..., --api-key-file, $CSOPS_TLS_CA
 };
 
 // Context with the deadline every call must carry.
@@ -43,5 +46,7 @@ int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunQueue(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunCase(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunNotify(const GlobalOptions& options, const std::vector<std::string>& args);
+// Makes an API key: prints it once, with the auth.keys stanza holding its SHA-256.
+int RunKeygen(const std::vector<std::string>& args);
 
 }  // namespace csops::ctl

@@ -19,9 +19,14 @@ constexpr char kUsage[] =
     "  queue ...          tickets, counters and boards (csopsctl queue for details)\n"
     "  case ...           applications and complaints (csopsctl case for details)\n"
     "  notify ...         notices, campaigns, escalation plans (csopsctl notify for details)\n"
+    "  keygen --name=N --role=R [--branch=B]\n"
+    "                     make an API key; prints it once and its auth.keys stanza\n"
     "\n"
-    "  --addr     csopsd gRPC address (default 127.0.0.1:50051, or $CSOPS_ADDR)\n"
-    "  --timeout  deadline of each call in seconds (default 5)\n"
+    "  --addr          csopsd gRPC address (default 127.0.0.1:50051, or $CSOPS_ADDR)\n"
+    "  --timeout       deadline of each call in seconds (default 5)\n"
+    "  --api-key-file  file holding the API key (or $CSOPS_API_KEY / $CSOPS_API_KEY_FILE)\n"
+    "  TLS: $CSOPS_TLS_CA (trusted CAs; set = use TLS), $CSOPS_TLS_CERT and $CSOPS_TLS_KEY\n"
+    "       (client certificate for mutual TLS), $CSOPS_TLS_SERVER_NAME\n"
     "exit codes: 0 ok, 1 not serving or the call failed, 2 usage error\n";
 
 int Usage(const std::string& why) {
@@ -35,6 +40,9 @@ int Usage(const std::string& why) {
 int main(int argc, char** argv) {
   csops::ctl::GlobalOptions options;
   if (const char* env = std::getenv("CSOPS_ADDR"); env && *env) options.addr = env;
+  auto auth = csops::auth::ClientAuthFromEnvironment();
+  if (!auth.ok()) return Usage(auth.status().message());
+  options.auth = *auth;
   int i = 1;
   for (; i < argc; ++i) {
     std::string arg = argv[i];
@@ -55,6 +63,10 @@ int main(int argc, char** argv) {
       if (value.empty() || *end != '\0' || !(secs > 0) || secs > 3600)
         return Usage("--timeout: '" + value + "' is not a number of seconds in (0, 3600]");
       options.timeout = std::chrono::milliseconds(static_cast<long>(secs * 1000));
+    } else if (name == "--api-key-file") {
+      auto key = csops::auth::ReadKeyFile(value, "--api-key-file");
+      if (!key.ok()) return Usage(key.status().message());
+      options.auth.api_key = *key;
     } else {
       return Usage("unknown flag " + name);
     }
@@ -67,5 +79,6 @@ int main(int argc, char** argv) {
   if (command == "queue") return csops::ctl::RunQueue(options, args);
   if (command == "case") return csops::ctl::RunCase(options, args);
   if (command == "notify") return csops::ctl::RunNotify(options, args);
+  if (command == "keygen") return csops::ctl::RunKeygen(args);
   return Usage("unknown command '" + command + "'");
 }

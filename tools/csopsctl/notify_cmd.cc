@@ -190,6 +190,7 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
     std::ifstream in(a.positional[0]);
     if (!in) return Usage("cannot read " + a.positional[0]);
     auto batch_ctx = std::make_unique<grpc::ClientContext>();  // no deadline: campaigns are long
+    o.auth.Apply(batch_ctx.get());
     pb::SendBatchSummary summary;
     auto writer = stub->SendBatch(batch_ctx.get(), &summary);
     long line_no = 0, unreadable = 0;

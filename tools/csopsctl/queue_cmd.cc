@@ -91,7 +91,7 @@ int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const CommandArg
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(static_cast<long>(secs * 1000)));
-  (void)o;
+  o.auth.Apply(&ctx);
   pb::WatchBoardRequest req;
   req.set_branch_id(a.Get("branch"));
   auto reader = stub.WatchBoard(&ctx, req);

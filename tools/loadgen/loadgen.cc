@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/auth/client_auth.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
@@ -71,6 +72,13 @@ class Slot {
 
 // One unary RPC kept in flight. `prepare(request, n)` fills the request of call number n
 // (a fresh idempotency key each time; null for requests that never change); `call` starts it.
+// The key and TLS settings every call uses (CSOPS_API_KEY, CSOPS_TLS_CA...; see client_auth.h),
+// set once in main() before any call.
+csops::auth::ClientAuth& ClientCredentials() {
+  static csops::auth::ClientAuth credentials;
+  return credentials;
+}
+
 template <typename Req, typename Resp>
 class UnarySlot final : public Slot {
  public:
@@ -82,6 +90,7 @@ class UnarySlot final : public Slot {
   void Start(grpc::CompletionQueue* cq) override {
     ctx_ = std::make_unique<grpc::ClientContext>();
     ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ClientCredentials().Apply(ctx_.get());
     if (prepare_) prepare_(&req_, seq_->fetch_add(1));
     started = SteadyClock::now();
     rpc_ = call_(ctx_.get(), req_, cq);
@@ -132,6 +141,7 @@ void FillNotice(npb::SendRequest* r, const std::string& key, long i, long delay_
 int RunSendBatch(const std::shared_ptr<grpc::Channel>& channel, const Options& o) {
   auto stub = npb::NotifyService::NewStub(channel);
   grpc::ClientContext ctx;
+  ClientCredentials().Apply(&ctx);
   npb::SendBatchSummary summary;
   const std::string prefix = "batch-" + KeyPrefix();
   const auto start = SteadyClock::now();
@@ -249,7 +259,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: --rpc must be issue_ticket, create_case, send or send_batch\n");
     return 2;
   }
-  auto channel = grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
+  auto client_auth = csops::auth::ClientAuthFromEnvironment();
+  if (!client_auth.ok()) {
+    std::fprintf(stderr, "loadgen: %s\n", client_auth.status().message().c_str());
+    return 2;
+  }
+  ClientCredentials() = *client_auth;
+  auto channel = ClientCredentials().Connect(o.addr);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     std::fprintf(stderr, "loadgen: cannot connect to %s\n", o.addr.c_str());
     return 1;

@@ -5,10 +5,6 @@
 namespace csops::report {
 namespace {
 
-std::shared_ptr<grpc::Channel> Channel(const std::string& addr) {
-  return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
-}
-
 Status Check(const grpc::Status& s, const std::string& rpc, const std::string& addr) {
   if (s.ok()) return Status();
   std::string hint;
@@ -22,9 +18,9 @@ Status Check(const grpc::Status& s, const std::string& rpc, const std::string& a
 
 ReportClient::ReportClient(const Targets& targets, std::string branch,
                            std::chrono::seconds deadline)
-    : queue_(csops::queue::v1::QueueService::NewStub(Channel(targets.queue))),
-      cases_(csops::case_::v1::CaseService::NewStub(Channel(targets.cases))),
-      notify_(csops::notify::v1::NotifyService::NewStub(Channel(targets.notify))),
+    : queue_(csops::queue::v1::QueueService::NewStub(targets.auth.Connect(targets.queue))),
+      cases_(csops::case_::v1::CaseService::NewStub(targets.auth.Connect(targets.cases))),
+      notify_(csops::notify::v1::NotifyService::NewStub(targets.auth.Connect(targets.notify))),
       targets_(targets),
       branch_(std::move(branch)),
       deadline_(deadline) {}
@@ -37,6 +33,7 @@ Status ReportClient::Call(const Period& period, Rpc rpc, Request req, Response* 
   ToProtoTimestamp(period.to, req.mutable_to());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  targets_.auth.Apply(&ctx);
   return Check(rpc(&ctx, req, resp), name, target);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/auth/client_auth.h"
 #include "common/status.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
@@ -26,6 +27,7 @@ struct Slice {
 
 struct Targets {
   std::string queue, cases, notify;  // host:port of each service (the same for --target=all)
+  auth::ClientAuth auth;             // key (a SUPERVISOR's) and TLS, from the environment
 };
 
 class ReportClient {

@@ -32,12 +32,15 @@ struct Options {
 };
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "csops-report: %s\nusage: csops-report --from=YYYY-MM-DD --to=YYYY-MM-DD "
-               "[--branch=ID] [--out=DIR] [--lang=zh-TW|en] [--target=HOST:PORT] "
-               "[--queue-target=…] [--case-target=…] [--notify-target=…] [--zone=TZ] "
-               "[--deadline=SECONDS]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "csops-report: %s\nusage: csops-report --from=YYYY-MM-DD --to=YYYY-MM-DD "
+      "[--branch=ID] [--out=DIR] [--lang=zh-TW|en] [--target=HOST:PORT] "
+      "[--queue-target=…] [--case-target=…] [--notify-target=…] [--zone=TZ] "
+      "[--deadline=SECONDS]\n"
+      "With access control on, set CSOPS_API_KEY (or CSOPS_API_KEY_FILE) to a supervisor's "
+      "key; CSOPS_TLS_CA for TLS (see csopsctl --help).\n",
+      why.c_str());
   return 2;
 }
 
@@ -87,7 +90,11 @@ int main(int argc, char** argv) {
 
   Targets targets{o.queue_target.empty() ? o.target : o.queue_target,
                   o.case_target.empty() ? o.target : o.case_target,
-                  o.notify_target.empty() ? o.target : o.notify_target};
+                  o.notify_target.empty() ? o.target : o.notify_target,
+                  {}};
+  auto client_auth = csops::auth::ClientAuthFromEnvironment();
+  if (!client_auth.ok()) return Usage(client_auth.status().message());
+  targets.auth = *client_auth;
   ReportClient client(targets, o.branch, std::chrono::seconds(o.deadline));
   in.branch = o.branch;
   in.lang = o.lang == "en" ? Lang::kEn : Lang::kZhTw;

@@ -6,7 +6,7 @@
 
 namespace csops::notify {
 
-OutboxRelay::OutboxRelay(std::string name, OutboxSource& source, std::string target,
+OutboxRelay::OutboxRelay(std::string name, OutboxSource& source, auth::ServiceTarget target,
                          prometheus::Registry& registry)
     : name_(std::move(name)),
       source_(source),
@@ -21,8 +21,7 @@ OutboxRelay::OutboxRelay(std::string name, OutboxSource& source, std::string tar
 }
 
 void OutboxRelay::Start() {
-  stub_ =
-      v1::NotifyService::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  stub_ = v1::NotifyService::NewStub(target_.auth.Connect(target_.address));
   loop_.Start();
 }
 
@@ -52,6 +51,7 @@ bool OutboxRelay::RelayPending() {
         continue;
       }
       grpc::ClientContext ctx;
+      target_.auth.Apply(&ctx);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       v1::SendResponse resp;
       const grpc::Status s = stub_->Send(&ctx, item.request, &resp);
@@ -72,7 +72,7 @@ bool OutboxRelay::RelayPending() {
       } else {
         CSOPS_LOG(kWarning, "outbox_relay_unavailable")
             .Kv("source", name_)
-            .Kv("target", target_)
+            .Kv("target", target_.address)
             .Kv("error", s.error_message());
         return false;
       }

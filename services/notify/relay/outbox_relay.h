@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth/client_auth.h"
 #include "common/status.h"
 #include "common/wake_loop.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
@@ -42,8 +43,8 @@ class OutboxSource {
 
 class OutboxRelay {
  public:
-  // `name` labels metrics and logs ("case", "queue"); `target` is notify's gRPC address.
-  OutboxRelay(std::string name, OutboxSource& source, std::string target,
+  // `name` labels metrics and logs ("case", "queue"); `target` is the notify service.
+  OutboxRelay(std::string name, OutboxSource& source, auth::ServiceTarget target,
               prometheus::Registry& registry);
   ~OutboxRelay() { Stop(); }
   void Start();
@@ -57,7 +58,7 @@ class OutboxRelay {
 
   const std::string name_;
   OutboxSource& source_;
-  const std::string target_;
+  const auth::ServiceTarget target_;
   std::unique_ptr<v1::NotifyService::Stub> stub_;
   prometheus::Family<prometheus::Counter>& relayed_;
   WakeLoop loop_{[this] { return RelayPending(); }};

@@ -1,0 +1,74 @@
+#include "common/auth/access_control.h"
+
+#include <prometheus/gauge.h>
+
+#include "common/auth/api_key.h"
+
+namespace csops::auth {
+
+AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry)
+    : denied_(prometheus::BuildCounter()
+                  .Name("csops_auth_denied_total")
+                  .Help("Calls refused by access control, by surface, code and route")
+                  .Register(registry)) {
+  for (const auto& k : config.keys())
+    keys_[k.sha256()] = Identity{k.name(), k.role(), k.branch(), true};
+  prometheus::BuildGauge()
+      .Name("csops_auth_enabled")
+      .Help("1 when API keys are configured and every non-public call needs one")
+      .Register(registry)
+      .Add({})
+      .Set(enabled() ? 1 : 0);
+}
+
+void AccessControl::AddKey(const std::string& raw_key, const std::string& name, Role role) {
+  keys_[Sha256Hex(raw_key)] = Identity{name, role, "", true};
+}
+
+Status AccessControl::Deny(Surface surface, const std::string& route, Status status) const {
+  const AccessRule* rule = FindRule(route);
+  denied_
+      .Add({{"surface", surface == Surface::kGrpc ? "grpc" : "http"},
+            {"code", status.code() == StatusCode::kUnauthenticated ? "unauthenticated"
+                                                                   : "permission_denied"},
+            {"route", rule ? rule->route : "(none)"}})
+      .Increment();
+  return status;
+}
+
+Result<Identity> AccessControl::Decide(Surface surface, const std::string& route,
+                                       const std::string& authorization) const {
+  const AccessRule* rule = FindRule(route);
+  if (!rule)
+    return Deny(surface, route, Status::PermissionDenied(route + ": not in the access table"));
+  if (!enabled()) return Identity{"", config::v1::ADMIN, "", false};
+  auto key = KeyFromAuthorization(authorization);
+  const Identity* who = nullptr;
+  if (key.ok()) {
+    auto it = keys_.find(Sha256Hex(*key));
+    if (it != keys_.end()) who = &it->second;
+  }
+  if (rule->is_public) return who ? *who : Identity{};
+  if (!key.ok()) {
+    return Deny(surface, route,
+                key.status().code() == StatusCode::kNotFound
+                    ? Status::Unauthenticated("authorization: an API key is required")
+                    : key.status());
+  }
+  if (!who) return Deny(surface, route, Status::Unauthenticated("authorization: unknown API key"));
+  if (!Allows(*rule, who->role))
+    return Deny(
+        surface, route,
+        Status::PermissionDenied("role " + RoleName(who->role) + " may not call " + rule->route));
+  return *who;
+}
+
+Status AccessControl::CheckBranch(Surface surface, const std::string& route, const Identity& who,
+                                  const std::string& branch) const {
+  if (who.branch.empty() || branch.empty() || who.branch == branch) return Status();
+  return Deny(
+      surface, route,
+      Status::PermissionDenied("branch_id: this key acts for branch " + who.branch + " only"));
+}
+
+}  // namespace csops::auth

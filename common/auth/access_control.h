@@ -1,0 +1,63 @@
+// Who is calling, and may they: API keys (by SHA-256) mapped to identities, decisions against
+// the access table (policy.h), and the denial metric.
+//
+//   csops_auth_denied_total{surface="grpc"|"http", code="unauthenticated"|"permission_denied",
+//                           route}   route is a table entry (bounded), "(none)" when unknown
+//   csops_auth_enabled            1 when keys are configured
+//
+// With no keys configured access control is off: every caller of a table entry is an
+// unauthenticated ADMIN (development only; csopsd warns). Routes outside the table are refused
+// either way. Thread-safe after construction (AddKey only before serving).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/auth/policy.h"
+#include "common/status.h"
+#include "csops/config/v1/config.pb.h"
+
+namespace csops::auth {
+
+struct Identity {
+  std::string name;  // the key's holder, e.g. "E0042"; "" when access control is off
+  Role role = config::v1::ROLE_UNSPECIFIED;
+  std::string branch;  // the branch a key is bound to; "" for any
+  bool authenticated = false;
+};
+
+enum class Surface { kGrpc, kHttp };
+
+class AccessControl {
+ public:
+  // REQUIRES: `config` passed LoadConfig's validation.
+  AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry);
+
+  bool enabled() const { return !keys_.empty(); }
+  // Accepts `raw_key` as `name` with `role` (this process's own service key). Before serving.
+  void AddKey(const std::string& raw_key, const std::string& name, Role role);
+
+  // The caller of `route` (gRPC method path or HTTP route pattern) presenting `authorization`
+  // ("Bearer <key>", "Basic ...", or ""). Unauthenticated: no key or an unknown key on a
+  // non-public route; PermissionDenied: the key's role is not allowed there, or the route is not
+  // in the table. A public route answers an anonymous identity for a missing or bad key.
+  Result<Identity> Decide(Surface surface, const std::string& route,
+                          const std::string& authorization) const;
+
+  // PermissionDenied when `who` is bound to a branch other than `branch` (counts a denial).
+  // An empty `branch` passes: the request's own validation reports the missing field.
+  Status CheckBranch(Surface surface, const std::string& route, const Identity& who,
+                     const std::string& branch) const;
+
+ private:
+  Status Deny(Surface surface, const std::string& route, Status status) const;
+
+  std::map<std::string, Identity> keys_;  // by SHA-256 hex
+  prometheus::Family<prometheus::Counter>& denied_;
+};
+
+}  // namespace csops::auth

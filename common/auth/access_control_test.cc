@@ -1,0 +1,159 @@
+// The access core: key hashing and parsing, decisions against the table, branch binding, the
+// denial metric, and that the table covers every method of every csops gRPC service.
+#include "common/auth/access_control.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include <set>
+
+#include "common/auth/api_key.h"
+#include "common/auth/policy.h"
+#include "csops/admin/v1/admin_service.pb.h"
+#include "csops/case/v1/case_service.pb.h"
+#include "csops/notify/v1/notify_service.pb.h"
+#include "csops/queue/v1/queue_service.pb.h"
+
+namespace csops::auth {
+namespace {
+
+using config::v1::AuthConfig;
+
+const std::string kIssue = "/csops.queue.v1.QueueService/IssueTicket";
+const std::string kCallNext = "/csops.queue.v1.QueueService/CallNext";
+const std::string kLookup = "/csops.case.v1.CaseService/LookupProgress";
+
+void AddKey(AuthConfig& c, const std::string& key, const std::string& name, Role role,
+            const std::string& branch = "") {
+  auto* k = c.add_keys();
+  k->set_name(name);
+  k->set_role(role);
+  k->set_sha256(Sha256Hex(key));
+  k->set_branch(branch);
+}
+
+double Denied(prometheus::Registry& registry, const std::string& code) {
+  double total = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "csops_auth_denied_total") continue;
+    for (const auto& m : family.metric)
+      for (const auto& l : m.label)
+        if (l.name == "code" && l.value == code) total += m.counter.value;
+  }
+  return total;
+}
+
+TEST(ApiKey, Sha256MatchesTheStandardVector) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(ApiKey, NewKeysAreLongAndDistinct) {
+  const std::string a = NewApiKey(), b = NewApiKey();
+  EXPECT_EQ(a.size(), 4u + 43u);
+  EXPECT_EQ(a.rfind("csk_", 0), 0u);
+  EXPECT_NE(a, b);
+}
+
+TEST(ApiKey, ReadsBearerAndBasic) {
+  EXPECT_EQ(*KeyFromAuthorization("Bearer csk_x"), "csk_x");
+  EXPECT_EQ(*KeyFromAuthorization("bearer   csk_x"), "csk_x");
+  // base64("prometheus:csk_x")
+  EXPECT_EQ(*KeyFromAuthorization("Basic cHJvbWV0aGV1czpjc2tfeA=="), "csk_x");
+  EXPECT_EQ(KeyFromAuthorization("").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(KeyFromAuthorization("csk_x").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(KeyFromAuthorization("Digest abc").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(KeyFromAuthorization("Basic !!!").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(KeyFromAuthorization("Basic dXNlcg==").status().code(),  // "user": no key
+            StatusCode::kUnauthenticated);
+}
+
+TEST(AccessControl, OffWithoutKeysButStillOnlyForTableEntries) {
+  prometheus::Registry registry;
+  AccessControl access(AuthConfig(), registry);
+  EXPECT_FALSE(access.enabled());
+  auto who = access.Decide(Surface::kGrpc, kCallNext, "");
+  ASSERT_TRUE(who.ok());
+  EXPECT_FALSE(who->authenticated);
+  auto unknown = access.Decide(Surface::kGrpc, "/csops.queue.v1.QueueService/Nope", "");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(Denied(registry, "permission_denied"), 1);
+}
+
+TEST(AccessControl, DecidesByRole) {
+  prometheus::Registry registry;
+  AuthConfig c;
+  AddKey(c, "kiosk-key", "kiosk-1", config::v1::KIOSK, "b1");
+  AddKey(c, "counter-key", "counter-3", config::v1::COUNTER, "b1");
+  AddKey(c, "admin-key", "root", config::v1::ADMIN);
+  AccessControl access(c, registry);
+  ASSERT_TRUE(access.enabled());
+
+  auto kiosk = access.Decide(Surface::kGrpc, kIssue, "Bearer kiosk-key");
+  ASSERT_TRUE(kiosk.ok());
+  EXPECT_EQ(kiosk->name, "kiosk-1");
+  EXPECT_TRUE(kiosk->authenticated);
+  EXPECT_EQ(access.Decide(Surface::kGrpc, kCallNext, "Bearer kiosk-key").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, kCallNext, "Bearer counter-key").ok());
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, kCallNext, "Bearer admin-key").ok());
+  EXPECT_EQ(access.Decide(Surface::kGrpc, kCallNext, "").status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(access.Decide(Surface::kGrpc, kCallNext, "Bearer wrong").status().code(),
+            StatusCode::kUnauthenticated);
+  // Public: no key, or a bad one, is an anonymous caller.
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, kLookup, "").ok());
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, kLookup, "Bearer wrong").ok());
+  EXPECT_TRUE(access.Decide(Surface::kHttp, "GET /board/", "").ok());
+  EXPECT_EQ(access.Decide(Surface::kHttp, "GET /metrics", "").status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(Denied(registry, "unauthenticated"), 3);
+  EXPECT_EQ(Denied(registry, "permission_denied"), 1);
+
+  // The counter's key acts for its own branch only.
+  EXPECT_TRUE(access.CheckBranch(Surface::kGrpc, kCallNext, *kiosk, "b1").ok());
+  EXPECT_EQ(access.CheckBranch(Surface::kGrpc, kCallNext, *kiosk, "b2").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(Denied(registry, "permission_denied"), 2);
+}
+
+TEST(AccessControl, AddedServiceKeyIsAccepted) {
+  prometheus::Registry registry;
+  AuthConfig c;
+  AddKey(c, "admin-key", "root", config::v1::ADMIN);
+  AccessControl access(c, registry);
+  const std::string own = NewApiKey();
+  access.AddKey(own, "system", config::v1::SERVICE);
+  auto who = access.Decide(Surface::kGrpc, "/csops.notify.v1.NotifyService/Send", "Bearer " + own);
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->name, "system");
+}
+
+TEST(AccessTable, CoversEveryMethodOfEveryCsopsService) {
+  std::set<std::string> methods;
+  for (const auto* service : {queue::v1::IssueTicketRequest::descriptor()->file()->service(0),
+                              case_::v1::CreateCaseRequest::descriptor()->file()->service(0),
+                              notify::v1::SendRequest::descriptor()->file()->service(0),
+                              admin::v1::GetServerInfoRequest::descriptor()->file()->service(0)}) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string path = "/" + service->full_name() + "/" + service->method(i)->name();
+      methods.insert(path);
+      EXPECT_NE(FindRule(path), nullptr) << path << " has no access table entry";
+    }
+  }
+  for (const AccessRule& r : AccessTable()) {
+    if (r.route.rfind("/csops.", 0) == 0) {
+      EXPECT_TRUE(methods.count(r.route)) << r.route << " is not a method";
+    }
+    EXPECT_TRUE(r.is_public != !r.roles.empty()) << r.route;
+  }
+}
+
+TEST(AccessTable, PrefixRoutesCoverTheirPathsOnly) {
+  ASSERT_NE(FindRule("GET /receipts/mitake"), nullptr);
+  EXPECT_EQ(FindRule("GET /receipts/mitake")->route, "GET /receipts/");
+  EXPECT_EQ(FindRule("GET /elsewhere"), nullptr);  // "GET /" is exact
+  EXPECT_EQ(FindRule("/csops.queue.v1.QueueService/"), nullptr);
+}
+
+}  // namespace
+}  // namespace csops::auth
