@@ -11,6 +11,10 @@ AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::R
                   .Name("csops_auth_denied_total")
                   .Help("Calls refused by access control, by surface, code and route")
                   .Register(registry)) {
+  // Zero series from the start, so rate() and alerts see the first denial.
+  for (const char* surface : {"grpc", "http"})
+    for (const char* code : {"unauthenticated", "permission_denied"})
+      denied_.Add({{"surface", surface}, {"code", code}, {"route", "(none)"}});
   for (const auto& k : config.keys())
     keys_[k.sha256()] = Identity{k.name(), k.role(), k.branch(), true};
   prometheus::BuildGauge()

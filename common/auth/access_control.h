@@ -3,6 +3,7 @@
 //
 //   csops_auth_denied_total{surface="grpc"|"http", code="unauthenticated"|"permission_denied",
 //                           route}   route is a table entry (bounded), "(none)" when unknown
+//                                    (every surface and code starts at zero with "(none)")
 //   csops_auth_enabled            1 when keys are configured
 //
 // With no keys configured access control is off: every caller of a table entry is an

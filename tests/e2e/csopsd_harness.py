@@ -50,6 +50,44 @@ health_pb2 = _load_generated("health_pb2", "grpc/health/v1/health_pb2.py")
 reflection_pb2 = _load_generated("reflection_pb2", "grpc/reflection/v1alpha/reflection_pb2.py")
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
+
+
+class _BearerKey(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                 grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds "authorization: Bearer <key>" to every call of a channel."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def _with_key(self, details):
+        metadata = list(details.metadata or []) + [("authorization", "Bearer " + self.key)]
+        return details._replace(metadata=metadata)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._with_key(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._with_key(details), request)
+
+    def intercept_stream_unary(self, continuation, details, requests):
+        return continuation(self._with_key(details), requests)
+
+    def intercept_stream_stream(self, continuation, details, requests):
+        return continuation(self._with_key(details), requests)
+
+
+def open_channel(addr, key=None, tls=None):
+    """A channel to csopsd at `addr`: plain, or TLS when `tls` is a dict with "ca" (PEM bytes)
+    and optionally "cert"/"key" (client certificate for mutual TLS); with `key`, every call
+    carries that API key."""
+    if tls:
+        creds = grpc.ssl_channel_credentials(root_certificates=tls["ca"],
+                                             private_key=tls.get("key"),
+                                             certificate_chain=tls.get("cert"))
+        channel = grpc.secure_channel(addr, creds)
+    else:
+        channel = grpc.insecure_channel(addr)
+    return grpc.intercept_channel(channel, _BearerKey(key)) if key else channel
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 CSOPS_SERVICES = {
     "queue": "csops.queue.v1.QueueService",
@@ -143,6 +181,29 @@ class Csopsd:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def descriptor_names(addr, service):
+    """The method names of `service` as the server at `addr` describes it by reflection; for
+    gRPC's own health service (which the server lists but cannot describe), grpc-proto's."""
+    from google.protobuf import descriptor_pb2  # pylint: disable=C0415
+    with grpc.insecure_channel(addr) as ch:
+        info = ch.stream_stream(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
+        request = reflection_pb2.ServerReflectionRequest(file_containing_symbol=service)
+        for r in info(iter([request]), timeout=5):
+            for raw in r.file_descriptor_response.file_descriptor_proto:
+                fd = descriptor_pb2.FileDescriptorProto.FromString(raw)
+                for s in fd.service:
+                    if fd.package + "." + s.name == service:
+                        return [m.name for m in s.method]
+    for module in (health_pb2, reflection_pb2):
+        for s in module.DESCRIPTOR.services_by_name.values():
+            if s.full_name == service:
+                return [m.name for m in s.methods]
+    raise AssertionError("cannot describe " + service)
+
+
 def run_csopsd(*args, timeout=30):
     """Runs csopsd to completion (for start-up failures) and returns the CompletedProcess."""
     return subprocess.run([CSOPSD, *args], capture_output=True, text=True, timeout=timeout)
@@ -170,8 +231,8 @@ class QueueClient:
         "ListNearTurnNotices": ("ListNearTurnNoticesRequest", "ListNearTurnNoticesResponse"),
     }
 
-    def __init__(self, addr):
-        self.channel = grpc.insecure_channel(addr)
+    def __init__(self, addr, key=None, tls=None):
+        self.channel = open_channel(addr, key, tls)
         for name, (req, resp) in self.RPCS.items():
             req_cls = getattr(queue_pb2, req)
             stub = self.channel.unary_unary(
@@ -199,8 +260,8 @@ class QueueClient:
 class CaseClient:
     """csops.case.v1.CaseService over python3-grpcio."""
 
-    def __init__(self, addr):
-        self.channel = grpc.insecure_channel(addr)
+    def __init__(self, addr, key=None, tls=None):
+        self.channel = open_channel(addr, key, tls)
         for name in ("CreateCase", "GetCase", "Transition", "AddNote", "DeclareDelay",
                      "LookupProgress", "Assign", "ListCases", "GetSlaReport"):
             req = getattr(case_pb2, name + "Request")
@@ -232,8 +293,8 @@ class NotifyClient:
         "GetPreferences": ("GetPreferencesRequest", "Preferences"),
     }
 
-    def __init__(self, addr):
-        self.channel = grpc.insecure_channel(addr)
+    def __init__(self, addr, key=None, tls=None):
+        self.channel = open_channel(addr, key, tls)
         for name, (req, resp) in self.RPCS.items():
             req_cls = getattr(notify_pb2, req)
             stub = self.channel.unary_unary(
