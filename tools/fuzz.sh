@@ -5,14 +5,24 @@
 #   tools/fuzz.sh [SECONDS_PER_TARGET]   # default 30
 set -euo pipefail
 cd "$(dirname "$0")/.."
+#   tools/fuzz.sh --configure            # only configure build-fuzz/ (tools/sanitize.sh)
+# build-fuzz/ is also the ASan+UBSan build of tools/sanitize.sh: -O1 with line tables.
+dir=build-fuzz
+configure() {
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCSOPS_FUZZ=ON >/dev/null
+  fi
+  cmake -S . -B "$dir" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DCSOPS_FUZZ_SECONDS="$1" >/dev/null
+}
+if [[ "${1:-}" == --configure ]]; then
+  configure 30
+  exit 0
+fi
 seconds="${1:-30}"
 tools/install_deps.sh fuzz
-dir=build-fuzz
-if [[ ! -f "$dir/build.ninja" ]]; then
-  CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCSOPS_FUZZ=ON >/dev/null
-fi
-cmake -S . -B "$dir" -DCSOPS_FUZZ_SECONDS="$seconds" >/dev/null
+configure "$seconds"
 targets=$(sed -n 's/^csops_fuzz(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt)
 # shellcheck disable=SC2086
 ninja -C "$dir" $targets

@@ -5,9 +5,10 @@
 #   tools/test.sh --sanitize=address,undefined # ASan+UBSan build in build-asan/
 #   tools/test.sh --sanitize=thread            # TSan build in build-tsan/
 # Extra arguments after the options go to ctest, e.g. tools/test.sh -R calendar
-# A plain run (no options, no ctest arguments) also fuzzes every target of tests/fuzz/ for
-# CSOPS_FUZZ_SECONDS (default 20) each with libFuzzer (tools/fuzz.sh); CSOPS_FUZZ_SECONDS=0
-# skips that.
+# A plain run (no options, no ctest arguments) then runs the sanitizer stage (tools/sanitize.sh:
+# every unit test under ASan+UBSan, the concurrency tests under TSan; CSOPS_SANITIZE_STAGE=0
+# skips it) and fuzzes every target of tests/fuzz/ for CSOPS_FUZZ_SECONDS (default 20) each
+# with libFuzzer (tools/fuzz.sh; CSOPS_FUZZ_SECONDS=0 skips that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
@@ -28,6 +29,9 @@ tools/install_deps.sh test
 tools/build.sh "$dir" "${cmake_args[@]}"
 plain=$(( ${#cmake_args[@]} == 0 && $# == 0 ))
 (cd "$dir" && ctest --output-on-failure -j2 "$@")
+if (( plain )) && [[ "${CSOPS_SANITIZE_STAGE:-1}" != 0 ]]; then
+  tools/sanitize.sh all
+fi
 if (( plain )) && [[ "${CSOPS_FUZZ_SECONDS:-20}" != 0 ]]; then
   tools/fuzz.sh "${CSOPS_FUZZ_SECONDS:-20}"
 fi
