@@ -25,6 +25,16 @@ std::function<void(Result<T>)> Reply(grpc::ServerUnaryReactor* reactor, Fill fil
   };
 }
 
+// A streaming call's reactor that only finishes it with an error (refused before it starts):
+//   return new Refused<grpc::ServerWriteReactor<Event>>(ToGrpcStatus(status));
+// It deletes itself when gRPC is done with it.
+template <typename StreamReactor>
+class Refused final : public StreamReactor {
+ public:
+  explicit Refused(grpc::Status s) { this->Finish(std::move(s)); }
+  void OnDone() override { delete this; }
+};
+
 // Finishes a call at once with `s` (bad request caught in the adapter).
 inline grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* ctx, const Status& s) {
   auto* reactor = ctx->DefaultReactor();

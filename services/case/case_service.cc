@@ -240,11 +240,7 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
 
 grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
     CallbackServerContext* ctx, const pb::WatchSlaEventsRequest* req) {
-  class Refuse final : public grpc::ServerWriteReactor<pb::SlaEventNotice> {
-   public:
-    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
-    void OnDone() override { delete this; }
-  };
+  using Refuse = Refused<grpc::ServerWriteReactor<pb::SlaEventNotice>>;
   if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   const std::string client = ClientKey(*ctx);
   if (streams_ && !streams_->Acquire(client)) {

@@ -323,11 +323,7 @@ ServerUnaryReactor* NotifyService::Send(CallbackServerContext* ctx, const pb::Se
 
 grpc::ServerReadReactor<pb::SendRequest>* NotifyService::SendBatch(CallbackServerContext* ctx,
                                                                    pb::SendBatchSummary* summary) {
-  class Refuse final : public grpc::ServerReadReactor<pb::SendRequest> {
-   public:
-    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
-    void OnDone() override { delete this; }
-  };
+  using Refuse = Refused<grpc::ServerReadReactor<pb::SendRequest>>;
   if (auto who = auth::Caller(ctx); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   return new BatchReactor(engine_, summary);
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/auth/grpc_access.h"
+#include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
@@ -14,12 +15,6 @@ namespace {
 
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
-
-ServerUnaryReactor* Fail(CallbackServerContext* ctx, const Status& s) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
-}
 
 // A Done<T> that fills the response with `fill` and finishes the call on `finisher`: the engine
 // answers on the store's single completion thread, and gRPC's work for sending a reply is
@@ -304,12 +299,7 @@ ServerUnaryReactor* QueueService::GetQueueReport(CallbackServerContext* ctx,
 
 grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
     CallbackServerContext* ctx, const v1::WatchBoardRequest* req) {
-  // A reactor that only reports the error.
-  class Refuse final : public grpc::ServerWriteReactor<v1::BoardEvent> {
-   public:
-    explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
-    void OnDone() override { delete this; }
-  };
+  using Refuse = Refused<grpc::ServerWriteReactor<v1::BoardEvent>>;
   if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   const std::string branch = req->branch_id();
   if (branch.empty() || !engine_.FindBranch(branch)) {

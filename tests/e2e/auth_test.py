@@ -118,19 +118,25 @@ def denied_counts(metrics_text):
     return out
 
 
-class RoleTableTest(unittest.TestCase):
+class OfficeWithKeys(unittest.TestCase):
+    """csopsd for the example office with one key per role, fake providers and SMTP;
+    `edit_config(cls, text)` may change the config text first."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = office_dir("csops-auth-")
+    def start(cls, prefix, *flags):
+        cls.tmp = office_dir(prefix)
         cls.providers = ProviderServer()
         cls.smtp = SmtpServer(cls.tmp)
         cls.keys, auth_block = write_keys(cls.tmp)
+        text = cls.edit_config(notify_config(cls.providers.url, cls.smtp) + auth_block)
         cls.config = os.path.join(cls.tmp, "csopsd.textproto")
         with open(cls.config, "w", encoding="utf-8") as f:
-            f.write(notify_config(cls.providers.url, cls.smtp) + auth_block)
-        cls.server = Csopsd(config=cls.config).wait_serving()
-        cls.table = json.loads(subprocess.run([CSOPSD, "--print-policy"], capture_output=True,
-                                              text=True, check=True).stdout)
+            f.write(text)
+        cls.server = Csopsd(*flags, config=cls.config).wait_serving()
+
+    @classmethod
+    def edit_config(cls, text):
+        return text
 
     @classmethod
     def tearDownClass(cls):
@@ -138,6 +144,14 @@ class RoleTableTest(unittest.TestCase):
         cls.smtp.close()
         cls.providers.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class RoleTableTest(OfficeWithKeys):
+    @classmethod
+    def setUpClass(cls):
+        cls.start("csops-auth-")
+        cls.table = json.loads(subprocess.run([CSOPSD, "--print-policy"], capture_output=True,
+                                              text=True, check=True).stdout)
 
     def metrics(self):
         return get(self.server.web_url + "/metrics", key=self.keys["metrics"])[2]
@@ -298,31 +312,19 @@ def make_pki(tmp):
     return {"ca": read("ca.pem"), "cert": read("client.pem"), "key": read("client.key")}
 
 
-class TlsTest(unittest.TestCase):
+class TlsTest(OfficeWithKeys):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = office_dir("csops-tls-")
-        cls.pki = make_pki(cls.tmp)
-        cls.providers = ProviderServer()
-        cls.smtp = SmtpServer(cls.tmp)
-        cls.keys, auth_block = write_keys(cls.tmp)
-        text = notify_config(cls.providers.url, cls.smtp) + auth_block
-        text = re.sub(r'\n  metrics_listen: "[^"]*"', "", text)
-        text = text.replace("server {", 'server {\n  metrics_listen: "off"\n  tls { '
-                            'cert_file: "server.pem" key_file: "server.key" '
-                            'client_ca_file: "ca.pem" ca_file: "ca.pem" }', 1)
-        cls.config = os.path.join(cls.tmp, "csopsd.textproto")
-        with open(cls.config, "w", encoding="utf-8") as f:
-            f.write(text)
-        cls.server = Csopsd("--metrics-listen=off", config=cls.config).wait_serving()
+        cls.start("csops-tls-", "--metrics-listen=off")
         cls.https = ssl.create_default_context(cafile=os.path.join(cls.tmp, "ca.pem"))
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-        cls.smtp.close()
-        cls.providers.close()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def edit_config(cls, text):
+        cls.pki = make_pki(cls.tmp)
+        text = re.sub(r'\n  metrics_listen: "[^"]*"', "", text)
+        return text.replace("server {", 'server {\n  metrics_listen: "off"\n  tls { '
+                            'cert_file: "server.pem" key_file: "server.key" '
+                            'client_ca_file: "ca.pem" ca_file: "ca.pem" }', 1)
 
     def test_grpc_over_mutual_tls(self):
         self.assertTrue(self.server.grpc_addr.startswith("127.0.0.1:"))
