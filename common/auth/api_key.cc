@@ -43,14 +43,17 @@ bool DecodeBase64(const std::string& in, std::string* out) {
 }  // namespace
 
 std::string Sha256Hex(const std::string& text) {
+  // Fetched once: OpenSSL 3 would otherwise look the algorithm up (under a lock) on every call,
+  // and every authenticated RPC hashes its key.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char two[3];
+  EVP_Digest(text.data(), text.size(), digest, &length, sha256, nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * length, '0');
   for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
   }
   return hex;
 }
