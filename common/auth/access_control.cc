@@ -6,8 +6,21 @@
 
 namespace csops::auth {
 
+namespace {
+
+std::map<std::string, Identity> ConfiguredKeys(const config::v1::AuthConfig& config) {
+  std::map<std::string, Identity> keys;
+  for (const auto& k : config.keys())
+    keys[k.sha256()] = Identity{k.name(), k.role(), k.branch(), true};
+  return keys;
+}
+
+}  // namespace
+
 AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry)
-    : denied_(prometheus::BuildCounter()
+    : enabled_(config.keys_size() > 0),
+      keys_(std::make_shared<const KeyMap>(ConfiguredKeys(config))),
+      denied_(prometheus::BuildCounter()
                   .Name("csops_auth_denied_total")
                   .Help("Calls refused by access control, by surface, code and route")
                   .Register(registry)) {
@@ -15,8 +28,6 @@ AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::R
   for (const char* surface : {"grpc", "http"})
     for (const char* code : {"unauthenticated", "permission_denied"})
       denied_.Add({{"surface", surface}, {"code", code}, {"route", "(none)"}});
-  for (const auto& k : config.keys())
-    keys_[k.sha256()] = Identity{k.name(), k.role(), k.branch(), true};
   prometheus::BuildGauge()
       .Name("csops_auth_enabled")
       .Help("1 when API keys are configured and every non-public call needs one")
@@ -26,7 +37,28 @@ AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::R
 }
 
 void AccessControl::AddKey(const std::string& raw_key, const std::string& name, Role role) {
-  keys_[Sha256Hex(raw_key)] = Identity{name, role, "", true};
+  std::lock_guard<std::mutex> lock(mu_);
+  added_[Sha256Hex(raw_key)] = Identity{name, role, "", true};
+  KeyMap all = *keys_;
+  all.insert_or_assign(Sha256Hex(raw_key), added_[Sha256Hex(raw_key)]);
+  keys_ = std::make_shared<const KeyMap>(std::move(all));
+}
+
+Status AccessControl::Reload(const config::v1::AuthConfig& config) {
+  if ((config.keys_size() > 0) != enabled_)
+    return Status::FailedPrecondition(
+        enabled_ ? "auth.keys: access control cannot be switched off by a reload; restart"
+                 : "auth.keys: access control cannot be switched on by a reload; restart");
+  KeyMap all = ConfiguredKeys(config);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [digest, who] : added_) all.insert_or_assign(digest, who);
+  keys_ = std::make_shared<const KeyMap>(std::move(all));
+  return Status();
+}
+
+std::shared_ptr<const AccessControl::KeyMap> AccessControl::Keys() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return keys_;
 }
 
 Status AccessControl::Deny(Surface surface, const std::string& route, Status status) const {
@@ -47,10 +79,11 @@ Result<Identity> AccessControl::Decide(Surface surface, const std::string& route
     return Deny(surface, route, Status::PermissionDenied(route + ": not in the access table"));
   if (!enabled()) return Identity{"", config::v1::ADMIN, "", false};
   auto key = KeyFromAuthorization(authorization);
+  const auto keys = Keys();
   const Identity* who = nullptr;
   if (key.ok()) {
-    auto it = keys_.find(Sha256Hex(*key));
-    if (it != keys_.end()) who = &it->second;
+    auto it = keys->find(Sha256Hex(*key));
+    if (it != keys->end()) who = &it->second;
   }
   if (rule->is_public) return who ? *who : Identity{};
   if (!key.ok()) {

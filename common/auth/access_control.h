@@ -8,7 +8,7 @@
 //
 // With no keys configured access control is off: every caller of a table entry is an
 // unauthenticated ADMIN (development only; csopsd warns). Routes outside the table are refused
-// either way. Thread-safe after construction (AddKey only before serving).
+// either way. Thread-safe; AddKey only before serving.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/auth/policy.h"
@@ -38,9 +39,15 @@ class AccessControl {
   // REQUIRES: `config` passed LoadConfig's validation.
   AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry);
 
-  bool enabled() const { return !keys_.empty(); }
-  // Accepts `raw_key` as `name` with `role` (this process's own service key). Before serving.
+  bool enabled() const { return enabled_; }
+  // Accepts `raw_key` as `name` with `role` (this process's own service key) from now on,
+  // across reloads. Before serving.
   void AddKey(const std::string& raw_key, const std::string& name, Role role);
+  // Puts the keys of `config` in force (SIGHUP: a lost kiosk's key is revoked without a
+  // restart); calls decided from then on see only them and the AddKey keys. A reload cannot
+  // switch access control on or off: FailedPrecondition naming auth.keys, and the old keys stay.
+  // REQUIRES: `config` passed LoadConfig's validation.
+  Status Reload(const config::v1::AuthConfig& config);
 
   // The caller of `route` (gRPC method path or HTTP route pattern) presenting `authorization`
   // ("Bearer <key>", "Basic ...", or ""). Unauthenticated: no key or an unknown key on a
@@ -57,7 +64,13 @@ class AccessControl {
  private:
   Status Deny(Surface surface, const std::string& route, Status status) const;
 
-  std::map<std::string, Identity> keys_;  // by SHA-256 hex
+  using KeyMap = std::map<std::string, Identity>;  // by SHA-256 hex
+  std::shared_ptr<const KeyMap> Keys() const;
+
+  const bool enabled_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const KeyMap> keys_;  // configured and added; replaced whole, guarded by mu_
+  KeyMap added_;                        // AddKey's, guarded by mu_
   prometheus::Family<prometheus::Counter>& denied_;
 };
 

@@ -128,6 +128,30 @@ TEST(AccessControl, AddedServiceKeyIsAccepted) {
   EXPECT_EQ(who->name, "system");
 }
 
+TEST(AccessControl, ReloadRevokesRemovedKeysAndKeepsAddedOnes) {
+  prometheus::Registry registry;
+  AuthConfig c;
+  AddKey(c, "billing-key", "billing", config::v1::BILLING);
+  AddKey(c, "staff-key", "E1", config::v1::STAFF);
+  AccessControl access(c, registry);
+  access.AddKey("own-key", "system", config::v1::SERVICE);
+  const std::string send = "/csops.notify.v1.NotifyService/Send";
+  ASSERT_TRUE(access.Decide(Surface::kGrpc, send, "Bearer billing-key").ok());
+
+  AuthConfig without_billing;
+  AddKey(without_billing, "staff-key", "E1", config::v1::STAFF);
+  ASSERT_TRUE(access.Reload(without_billing).ok());
+  EXPECT_EQ(access.Decide(Surface::kGrpc, send, "Bearer billing-key").status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, send, "Bearer own-key").ok());
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, kLookup, "Bearer staff-key").ok());
+
+  // Switching off by a reload is refused, and the keys in force stay.
+  EXPECT_EQ(access.Reload(AuthConfig()).code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(access.enabled());
+  EXPECT_TRUE(access.Decide(Surface::kGrpc, send, "Bearer own-key").ok());
+}
+
 TEST(AccessTable, CoversEveryMethodOfEveryCsopsService) {
   std::set<std::string> methods;
   for (const auto* service : {queue::v1::IssueTicketRequest::descriptor()->file()->service(0),

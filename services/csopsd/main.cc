@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
             << "  web      : " << (*server)->web_url() << "/\n"
             << "  stop with Ctrl-C or SIGTERM" << std::endl;
 
-  // SIGHUP re-reads the config file and puts new case types and calendars in force; a bad file
-  // is reported and the running rules stay. SIGTERM/SIGINT stop.
+  // SIGHUP re-reads the config file and puts new case types, calendars and API keys in force; a
+  // bad file is reported and the running rules stay. SIGTERM/SIGINT stop.
   int sig = 0;
   for (;;) {
     sigwait(&stop_signals, &sig);
@@ -122,12 +122,14 @@ int main(int argc, char** argv) {
     auto fresh = LoadConfig(flags->config);
     Result<cases::CaseConfig> fresh_cases =
         fresh.ok() ? cases::BuildCaseConfig(*fresh) : Result<cases::CaseConfig>(fresh.status());
-    Status s =
-        fresh_cases.ok() ? (*server)->ReloadCases(std::move(*fresh_cases)) : fresh_cases.status();
+    // Keys first: their reload can still refuse (access control switched on or off), and then
+    // nothing of the file applies.
+    Status s = fresh_cases.ok() ? (*server)->ReloadAuth(fresh->proto.auth()) : fresh_cases.status();
+    if (s.ok()) s = (*server)->ReloadCases(std::move(*fresh_cases));
     if (s.ok()) {
       CSOPS_LOG(kInfo, "config_reloaded")
           .Kv("config", flags->config)
-          .Kv("applies", "case_types,calendars");
+          .Kv("applies", "case_types,calendars,auth.keys");
     } else {
       CSOPS_LOG(kError, "config_reload_failed").Kv("error", s.ToString()).Kv("kept", "previous");
     }

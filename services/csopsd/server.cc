@@ -6,6 +6,7 @@
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -38,6 +39,7 @@ struct Server::State {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<prometheus::Exposer> exposer;
   std::unique_ptr<AdminService> admin;
+  std::shared_ptr<auth::AccessControl> access;
   std::unique_ptr<queue::QueueModule> queue;
   std::unique_ptr<cases::CaseModule> cases;
   std::unique_ptr<notify::NotifyModule> notify;
@@ -128,6 +130,16 @@ std::string ConfigRelative(const LoadedConfig& config, const std::string& path) 
   return p.string();
 }
 
+// Logs a warning when a key file can be read by others than its owner (like ssh does).
+void WarnIfShared(const std::string& path, const char* key) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    CSOPS_LOG(kWarning, "secret_file_readable_by_others")
+        .Kv("key", key)
+        .Kv("path", path)
+        .Kv("fix", "chmod 600");
+}
+
 // This process's own key for calls to csops services: auth.service_key_file (listed in
 // auth.keys as a SERVICE key), else a fresh key accepted by this process only.
 Result<std::string> ServiceKey(const LoadedConfig& config, auth::AccessControl& access) {
@@ -137,12 +149,17 @@ Result<std::string> ServiceKey(const LoadedConfig& config, auth::AccessControl& 
     access.AddKey(key, "system", config::v1::SERVICE);
     return key;
   }
-  auto key =
-      auth::ReadKeyFile(ConfigRelative(config, a.service_key_file()), "auth.service_key_file");
+  const std::string path = ConfigRelative(config, a.service_key_file());
+  WarnIfShared(path, "auth.service_key_file");
+  auto key = auth::ReadKeyFile(path, "auth.service_key_file");
   if (!key.ok()) return key.status();
   const std::string digest = auth::Sha256Hex(*key);
-  for (const auto& k : a.keys())
-    if (k.sha256() == digest && k.role() == config::v1::SERVICE) return key;
+  for (const auto& k : a.keys()) {
+    if (k.sha256() == digest && k.role() == config::v1::SERVICE) {
+      access.AddKey(*key, k.name(), config::v1::SERVICE);  // kept across key reloads
+      return key;
+    }
+  }
   return Status::InvalidArgument(
       "auth.service_key_file: its key is not listed in auth.keys with role SERVICE");
 }
@@ -167,6 +184,7 @@ Result<TlsMaterial> ReadTls(const LoadedConfig& config) {
   };
   CSOPS_RETURN_IF_ERROR(read(t.cert_file(), "server.tls.cert_file", &m.cert));
   CSOPS_RETURN_IF_ERROR(read(t.key_file(), "server.tls.key_file", &m.key));
+  WarnIfShared(ConfigRelative(config, t.key_file()), "server.tls.key_file");
   CSOPS_RETURN_IF_ERROR(read(t.client_ca_file(), "server.tls.client_ca_file", &m.client_ca));
   CSOPS_RETURN_IF_ERROR(read(t.ca_file(), "server.tls.ca_file", &m.ca));
   if (m.ca.empty()) m.ca = m.cert;
@@ -225,6 +243,7 @@ Result<std::unique_ptr<Server>> Server::Start(
       self_auth.key_pem = tls->key;
     }
   }
+  st->access = access_rw;
   std::shared_ptr<const auth::AccessControl> access = access_rw;
 
   // /metrics first: a port clash is reported before any service starts.
@@ -356,6 +375,10 @@ Result<std::unique_ptr<Server>> Server::Start(
   for (Target t : flags.targets) health->SetServingStatus(HealthServiceName(t), true);
   health->SetServingStatus("", true);
   return std::unique_ptr<Server>(new Server(std::move(st)));
+}
+
+Status Server::ReloadAuth(const config::v1::AuthConfig& auth) {
+  return state_->access->Reload(auth);
 }
 
 Status Server::ReloadCases(cases::CaseConfig cases) {

@@ -41,6 +41,9 @@ class Server {
   void Shutdown(std::chrono::seconds grace);
   // SIGHUP: puts new case types and calendars in force (no-op without the case target).
   Status ReloadCases(cases::CaseConfig cases);
+  // SIGHUP: puts the config's API keys in force (a removed key is refused from now on).
+  // FailedPrecondition when the reload would switch access control on or off.
+  Status ReloadAuth(const config::v1::AuthConfig& auth);
 
  private:
   struct State;

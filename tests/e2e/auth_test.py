@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -27,7 +28,8 @@ import urllib.request
 
 import grpc
 
-from csopsd_harness import (CSOPSCTL, CSOPSD, SOURCE_DIR, CaseClient, Csopsd, QueueClient,
+from csopsd_harness import (CSOPSCTL, CSOPSD, SOURCE_DIR, CaseClient, Csopsd, NotifyClient,
+                            QueueClient,
                             case_pb2, queue_pb2, descriptor_names, open_channel, run_csopsd)
 from fake_providers import ProviderServer, SmtpServer
 from notify_e2e_test import notify_config
@@ -289,6 +291,88 @@ class RoleTableTest(OfficeWithKeys):
         r = run_csopsd("--config=" + bad, "--listen=127.0.0.1:0", "--data-dir=" + self.tmp + "/x")
         self.assertEqual(r.returncode, 2)
         self.assertIn("auth.keys[0].sha256", r.stderr)
+
+    def test_h_sighup_revokes_a_removed_key(self):
+        notify = NotifyClient(self.server.grpc_addr, key=self.keys["billing"])
+        notify.GetPreferences(customer_number="1")  # accepted before
+        with open(self.config, encoding="utf-8") as f:
+            text = f.read()
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(re.sub(r'\n  keys \{ name: "billing-1"[^\n]*', "", text))
+        self.server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        code = None
+        while time.monotonic() < deadline and code != grpc.StatusCode.UNAUTHENTICATED:
+            try:
+                notify.GetPreferences(customer_number="1")
+                code = grpc.StatusCode.OK
+            except grpc.RpcError as e:
+                code = e.code()
+            time.sleep(0.1)
+        self.assertEqual(code, grpc.StatusCode.UNAUTHENTICATED)
+        # The others, and csopsd's own service key (pages), go on working.
+        cases = CaseClient(self.server.grpc_addr, key=self.keys["staff"])
+        created = cases.CreateCase(
+            type_code="new_supply", branch_id=BRANCH, applicant=case_pb2.Applicant(name="王"),
+            summary="after reload", received_via=case_pb2.RECEIVED_VIA_COUNTER,
+            staff_id="E1", idempotency_key="after-reload-1")
+        self.assertTrue(created.case.acceptance_number)
+        cases.close()
+        status, _, _ = get(self.server.web_url + "/board/" + BRANCH)
+        self.assertEqual(status, 200)
+        self.assertIn("config_reloaded", self.server.stdout() + self.server.stderr())
+        notify.close()
+
+
+class SplitProcessesTest(unittest.TestCase):
+    """csopsd --target=case relays its outbox to a csopsd --target=notify process with the
+    SERVICE key in auth.service_key_file."""
+
+    def test_case_process_reaches_notify_process_with_its_service_key(self):
+        tmp = office_dir("csops-split-")
+        providers, smtp = ProviderServer(), SmtpServer(tmp)
+        servers = []
+        try:
+            keys, auth_block = write_keys(tmp)
+            key_file = os.path.join(tmp, "service.key")
+            with open(key_file, "w", encoding="utf-8") as f:
+                f.write(keys["service"] + "\n")
+            os.chmod(key_file, 0o600)
+            auth_block = auth_block.replace("auth {", 'auth {\n  service_key_file: "service.key"')
+
+            def start(name, target, relay_target=""):
+                extra = 'relay_target: "%s"' % relay_target if relay_target else ""
+                config = os.path.join(tmp, name + ".textproto")
+                with open(config, "w", encoding="utf-8") as f:
+                    f.write(notify_config(providers.url, smtp, extra=extra) + auth_block)
+                server = Csopsd("--target=" + target, config=config).wait_serving()
+                servers.append(server)
+                return server
+
+            notify = start("notify", "notify")
+            cases = start("case", "case", relay_target=notify.grpc_addr)
+            client = CaseClient(cases.grpc_addr, key=keys["staff"])
+            client.CreateCase(
+                type_code="new_supply", branch_id=BRANCH,
+                applicant=case_pb2.Applicant(name="王", email="split@example.com",
+                                             preferred_channels=[case_pb2.NOTICE_CHANNEL_EMAIL]),
+                summary="split relay", received_via=case_pb2.RECEIVED_VIA_COUNTER,
+                staff_id="E1", idempotency_key="split-1")
+            client.close()
+            deadline = time.monotonic() + 20
+            mails = []
+            while time.monotonic() < deadline and not mails:
+                mails = [m for m in smtp.box if "split@example.com" in m["to"]]
+                time.sleep(0.1)
+            self.assertEqual(len(mails), 1)
+            logs = "".join(s.stdout() + s.stderr() for s in servers)
+            self.assertNotIn(keys["service"], logs)
+        finally:
+            for server in servers:
+                server.close()
+            smtp.close()
+            providers.close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def make_pki(tmp):

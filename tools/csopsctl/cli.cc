@@ -18,7 +18,13 @@ std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options) {
 }
 
 std::string Describe(const grpc::Status& status) {
-  return std::string(metrics::GrpcCodeName(status.error_code())) + ": " + status.error_message();
+  std::string hint;
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
+    hint = " (set CSOPS_API_KEY or --api-key-file to a key from csopsctl keygen)";
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+    hint = " (csopsd --print-policy shows which roles may call what)";
+  return std::string(metrics::GrpcCodeName(status.error_code())) + ": " + status.error_message() +
+         hint;
 }
 
 CommandArgs ParseCommandArgs(const std::vector<std::string>& raw, std::string* error) {
