@@ -62,10 +62,8 @@ void Dispatcher::Stop() {
 }
 
 void Dispatcher::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    woken_ = true;
-  }
+  std::lock_guard<std::mutex> lock(mu_);  // notified under the lock, as in Finished()
+  woken_ = true;
   cv_.notify_all();
 }
 
@@ -75,10 +73,10 @@ int Dispatcher::in_flight() const {
 }
 
 void Dispatcher::Finished() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    --in_flight_;
-  }
+  // Notified under the lock: Stop() may return as soon as in_flight_ reaches 0 and the
+  // Dispatcher (and cv_) be destroyed, which must not happen while this thread still uses cv_.
+  std::lock_guard<std::mutex> lock(mu_);
+  --in_flight_;
   cv_.notify_all();
 }
 
