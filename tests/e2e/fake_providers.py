@@ -161,5 +161,14 @@ class SmtpServer:
             auth_require_tls=True)
         self.controller.start()
 
+    def wait_for(self, address, timeout=20):
+        """The messages received for `address`, once there is at least one (or [] at timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = [m for m in self.box if address in m["to"]]
+            if mails or time.monotonic() > deadline:
+                return mails
+            time.sleep(0.1)
+
     def close(self):
         self.controller.stop()
