@@ -14,7 +14,7 @@ class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() + "/calendars");
-    std::filesystem::copy_file(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto",
+    std::filesystem::copy_file(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto",
                                dir_.path() + "/calendars/tw.textproto");
   }
   std::string Write(const std::string& name, const std::string& text) {

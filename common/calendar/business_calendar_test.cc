@@ -22,7 +22,7 @@ Instant Taipei(int y, int mo, int d, int h, int mi, int s = 0) { return At(8, y,
 class TaiwanCalendarTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
     ASSERT_OK(cal.status());
     cal_ = new BusinessCalendar(std::move(*cal));
   }
@@ -116,7 +116,7 @@ TEST_F(TaiwanCalendarTest, BetweenIsSignedAndNegativeAmountsAreRefused) {
 }
 
 TEST_F(TaiwanCalendarTest, KnowsItsCoverage) {
-  EXPECT_EQ(cal_->covers_until(), absl::CivilDay(2026, 12, 31));
+  EXPECT_EQ(cal_->covers_until(), absl::CivilDay(2027, 12, 31));
   EXPECT_EQ(cal_->time_zone_name(), "Asia/Taipei");
 }
 

@@ -163,6 +163,9 @@ Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now
     TargetView tv{&t, *schedule, SlaState::kOnTrack, std::nullopt};
     tv.stopped_at = t.stop == SlaStopKind::kFirstReply ? c.first_reply_at : c.closed_at;
     tv.state = StateAt(tv.schedule, now, paused_now, tv.stopped_at);
+    const BusinessCalendar& office = *branch->second.calendar;
+    tv.provisional = !t.always && !tv.stopped_at && tv.schedule.due &&
+                     office.LocalDay(*tv.schedule.due) > office.covers_until();
     v.targets.push_back(std::move(tv));
   }
   auto history = tx.History(c.id);
@@ -800,9 +803,11 @@ Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::
       p.expected_completion_date = view->record.delay_new_date;
     } else {
       for (const TargetView& t : view->targets)
-        if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due)
+        if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due) {
           p.expected_completion_date = FormatIsoDate(
               cfg().branches.at(view->record.branch_id).calendar->LocalDay(*t.schedule.due));
+          p.expected_completion_provisional = t.provisional;
+        }
     }
     out = std::move(p);
     return Status();

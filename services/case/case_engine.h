@@ -58,6 +58,9 @@ struct TargetView {
   SlaSchedule schedule;
   SlaState state = SlaState::kOnTrack;
   std::optional<Instant> stopped_at;
+  // An unstopped target whose due instant falls after the branch calendar's covers_until: it was
+  // counted on the weekly pattern alone and may move once that year's calendar is loaded.
+  bool provisional = false;
 };
 
 struct CaseView {
@@ -85,6 +88,8 @@ struct PublicProgress {
   std::string status_text;
   std::vector<ProgressStep> timeline;
   std::string expected_completion_date;  // YYYY-MM-DD
+  // The date comes from a due instant past the calendar's coverage (see TargetView).
+  bool expected_completion_provisional = false;
   std::string delay_reason;
 };
 
@@ -184,6 +189,10 @@ class CaseEngine {
   // Open cases by type and most urgent SLA state (every configured type and state present,
   // zero if none).
   Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> OpenCounts();
+  // Open cases by type and target whose stored due instant lies after their branch calendar's
+  // covers_until (provisional; see TargetView). Every office-calendar target of every type is
+  // present, zero if none; 24x7 targets never are provisional.
+  Result<std::map<std::pair<std::string, std::string>, std::int64_t>> ProvisionalCounts();
 
   Result<CaseView> Get(const std::string& number);
   // A wrong code and an unknown number are the same kNotFound.

@@ -33,7 +33,7 @@ Result<T> Await(F&& start) {
 class CaseEngineTest : public ::testing::Test {
  protected:
   CaseEngineTest() : clock_(Taipei(2026, 2, 12, 16, 0)) {
-    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
     EXPECT_OK(cal.status());
     CaseConfig config;
     TargetModel hours16{"response", {SlaLength::Unit::kBusinessMinutes, 16 * 60}};
@@ -373,7 +373,7 @@ TEST(SlaTimerWallClockTest, AWarningFiresWithinASecondOfItsInstant) {
   quick.always = true;
   quick.warn_percents = {1};
   config.types["quick"] = {"quick", "快", "Quick", {quick}, 30};
-  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
   ASSERT_OK(cal.status());
   config.branches["b"] = {"b", "TS", std::make_shared<const BusinessCalendar>(std::move(*cal))};
   sqlite::DatabaseOptions o;

@@ -94,7 +94,23 @@ std::vector<prometheus::MetricFamily> CaseOpenCollector::Collect() const {
     m.gauge.value = static_cast<double>(n);
     fam.metric.push_back(std::move(m));
   }
-  return {std::move(fam)};
+  std::vector<prometheus::MetricFamily> out = {std::move(fam)};
+  auto provisional = engine_.ProvisionalCounts();
+  if (!provisional.ok()) return out;
+  prometheus::MetricFamily prov;
+  prov.name = "csops_case_provisional_due";
+  prov.help =
+      "Open cases whose due instant lies past the office calendar's covers_until (counted on the "
+      "weekly pattern only), by type and target";
+  prov.type = prometheus::MetricType::Gauge;
+  for (const auto& [key, n] : *provisional) {
+    prometheus::ClientMetric m;
+    m.label = {{"target", key.second}, {"type", key.first}};
+    m.gauge.value = static_cast<double>(n);
+    prov.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(prov));
+  return out;
 }
 
 }  // namespace csops::cases

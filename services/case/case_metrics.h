@@ -38,7 +38,8 @@ class CaseMetrics {
 };
 
 // csops_case_open{type,sla_state}: open cases now, by their most urgent target (breached >
-// warning > paused > on_track). Computed from the store at scrape time.
+// warning > paused > on_track), and csops_case_provisional_due{type,target}: open cases whose
+// target is due past the office calendar's covers_until. Computed from the store at scrape time.
 class CaseOpenCollector final : public prometheus::Collectable {
  public:
   explicit CaseOpenCollector(CaseEngine& engine) : engine_(engine) {}

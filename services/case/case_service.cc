@@ -76,6 +76,7 @@ void ToProto(const CaseView& v, pb::Case* out) {
       o->add_warn_percents(t.model->warn_percents[i]);
     }
     if (t.stopped_at) ToProtoTimestamp(*t.stopped_at, o->mutable_stopped_at());
+    o->set_due_provisional(t.provisional);
   }
   out->set_assignee_department(c.assignee_department);
   out->set_assignee_staff(c.assignee_staff);
@@ -338,6 +339,7 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
         o->set_text(s.text);
       }
       resp->set_expected_completion_date(p.expected_completion_date);
+      resp->set_expected_completion_provisional(p.expected_completion_provisional);
       resp->set_delay_reason(p.delay_reason);
     })(std::move(r));
   });

@@ -161,6 +161,15 @@ class CaseTx {
   };
   // Open cases by type and stored SLA state, of one branch or all ("").
   virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
+  struct DueAfterCount {
+    std::string type_code;
+    std::string target;
+    std::int64_t cases;
+  };
+  // Open cases of a branch by type and target with an unstopped target stored as due at or
+  // after `from` (the provisional ones, past the calendar's coverage).
+  virtual Result<std::vector<DueAfterCount>> CountDueFrom(const std::string& branch,
+                                                          Instant from) = 0;
   // Outbox rows not relayed yet, by id.
   virtual Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) = 0;
   // Marks a row relayed at `at`; `refusal` is the notify service's reason when it refused it.

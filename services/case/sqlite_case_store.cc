@@ -578,6 +578,23 @@ class SqliteCaseTx final : public CaseTx {
     }
   }
 
+  Result<std::vector<DueAfterCount>> CountDueFrom(const std::string& branch,
+                                                  Instant from) override {
+    auto st = c_.PrepareCached(
+        "SELECT c.type_code, t.name, count(*) FROM case_targets t JOIN cases c ON c.id = t.case_id "
+        "WHERE t.stopped_at IS NULL AND t.due_at >= ?2 AND c.closed_at IS NULL AND "
+        "c.branch_id = ?1 GROUP BY c.type_code, t.name");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch).Bind(2, ToUnixMillis(from));
+    std::vector<DueAfterCount> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2)});
+    }
+  }
+
   Status SaveTarget(std::int64_t case_id, const std::string& name, std::optional<Instant> due,
                     std::optional<Instant> stopped) override {
     auto st = c_.PrepareCached(

@@ -7,7 +7,7 @@ namespace csops::csopsd {
 const char kUsage[] =
     "usage: csopsd [--config=FILE] [--target=all|queue,case,notify] [--listen=HOST:PORT]\n"
     "              [--metrics-listen=HOST:PORT] [--http-listen=HOST:PORT] [--data-dir=DIR]\n"
-    "              [--print-policy] [--version] [--help]\n"
+    "              [--check-config] [--print-policy] [--version] [--help]\n"
     "\n"
     "  --config          config file (protobuf text format); default deploy/csopsd.textproto\n"
     "  --target          services to run: 'all' (default) or a comma list of queue, case, notify\n"
@@ -15,6 +15,8 @@ const char kUsage[] =
     "  --metrics-listen  /metrics address or 'off', overrides server.metrics_listen\n"
     "  --http-listen     web address (receipts, pages), overrides server.http_listen\n"
     "  --data-dir        directory of the SQLite files, overrides server.data_dir\n"
+    "  --check-config    validate the config and every file it names (calendars, templates,\n"
+    "                    TLS, keys), print what was loaded, exit 0 (valid) or 2; serves nothing\n"
     "  --print-policy    print the access table (every RPC and HTTP route, roles allowed)\n"
     "\n"
     "Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.\n";
@@ -29,6 +31,10 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
     }
     if (arg == "--version") {
       f.version = true;
+      continue;
+    }
+    if (arg == "--check-config") {
+      f.check_config = true;
       continue;
     }
     if (arg == "--print-policy") {

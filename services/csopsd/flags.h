@@ -21,6 +21,7 @@ struct Flags {
   bool help = false;                          // --help
   bool version = false;                       // --version
   bool print_policy = false;                  // --print-policy: the access table as JSON
+  bool check_config = false;                  // --check-config: validate, print, exit 0 or 2
 };
 
 // Accepts "--name=value" and "--name value". Unknown flags, missing values and positional

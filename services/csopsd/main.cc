@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "services/case/domain/case_model.h"
+#include "services/csopsd/check_config.h"
 #include "services/csopsd/flags.h"
 #include "services/csopsd/server.h"
 #include "services/queue/domain/branch.h"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     std::fputs(auth::AccessTableJson().c_str(), stdout);
     return 0;
   }
+  if (flags->check_config) return csopsd::CheckConfig(*flags, stdout, stderr);
   auto config = LoadConfig(flags->config);
   if (!config.ok()) {
     std::fprintf(stderr, "csopsd: config error: %s\n", config.status().message().c_str());

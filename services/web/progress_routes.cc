@@ -57,6 +57,13 @@ const Words kEn = {"Case progress",
                    "Enter the acceptance number and look-up code printed on your receipt.",
                    "Taiwan Power Company service office"};
 
+// "provisional until the 2028 calendar is published", for a date past the calendar's coverage.
+std::string ProvisionalNote(const std::string& date, bool en) {
+  const std::string year = date.substr(0, 4);
+  return en ? "provisional until the " + year + " calendar is published"
+            : "暫定，待 " + year + " 年政府行政機關辦公日曆公布後確定";
+}
+
 struct Outcome {
   int http = 200;
   grpc::StatusCode code = grpc::StatusCode::OK;
@@ -145,7 +152,13 @@ std::string ProgressHtml(const Outcome& o, const std::string& locale, const std:
            EscapeHtml(w.status) + "</dt><dd class=\"status status-" + StatusName(p.status()) +
            "\">" + EscapeHtml(p.status_text()) + "</dd></div>\n<div><dt>" + EscapeHtml(w.expected) +
            "</dt><dd><time datetime=\"" + EscapeHtml(p.expected_completion_date()) + "\">" +
-           EscapeHtml(p.expected_completion_date()) + "</time></dd></div>\n</dl>\n";
+           EscapeHtml(p.expected_completion_date()) + "</time>" +
+           (p.expected_completion_provisional()
+                ? " <span class=\"provisional\">(" +
+                      EscapeHtml(ProvisionalNote(p.expected_completion_date(), locale == "en")) +
+                      ")</span>"
+                : std::string()) +
+           "</dd></div>\n</dl>\n";
     if (!p.delay_reason().empty())
       main += "<section class=\"delay\" aria-labelledby=\"delay-h\">\n<h2 id=\"delay-h\">" +
               EscapeHtml(w.delayed) + "</h2>\n<p><strong>" + EscapeHtml(w.reason) +
@@ -192,7 +205,8 @@ std::string ProgressJson(const Outcome& o, const std::string& locale) {
          ",\"status\":" + JsonString(StatusName(p.status())) +
          ",\"status_text\":" + JsonString(p.status_text()) +
          ",\"expected_completion_date\":" + JsonString(p.expected_completion_date()) +
-         ",\"delay\":" +
+         ",\"expected_completion_provisional\":" +
+         (p.expected_completion_provisional() ? "true" : "false") + ",\"delay\":" +
          (p.delay_reason().empty()
               ? std::string("null")
               : "{\"reason\":" + JsonString(p.delay_reason()) +

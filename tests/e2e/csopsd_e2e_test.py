@@ -132,7 +132,7 @@ class StartupFailureTest(unittest.TestCase):
             f.write(config_text)
         return run_csopsd("--config=" + path, "--data-dir=" + os.path.join(self.dir.name, "d"))
 
-    CAL = 'calendars { name: "tw-gov" file: "calendars/tw-gov-2025-2026.textproto" }\n'
+    CAL = 'calendars { name: "tw-gov" file: "calendars/tw-gov.textproto" }\n'
 
     def test_unknown_key_exits_2_naming_key_and_line(self):
         r = self.start_with(self.CAL + "server {\n  listen: \"127.0.0.1:0\"\n  threads: 4\n}\n")

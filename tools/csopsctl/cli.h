@@ -48,5 +48,7 @@ int RunCase(const GlobalOptions& options, const std::vector<std::string>& args);
 int RunNotify(const GlobalOptions& options, const std::vector<std::string>& args);
 // Makes an API key: prints it once, with the auth.keys stanza holding its SHA-256.
 int RunKeygen(const std::vector<std::string>& args);
+// Offline: merges the DGPA's yearly office calendars into a calendar file (calendar_cmd.cc).
+int RunCalendar(const std::vector<std::string>& args);
 
 }  // namespace csops::ctl

@@ -19,6 +19,8 @@ constexpr char kUsage[] =
     "  queue ...          tickets, counters and boards (csopsctl queue for details)\n"
     "  case ...           applications and complaints (csopsctl case for details)\n"
     "  notify ...         notices, campaigns, escalation plans (csopsctl notify for details)\n"
+    "  calendar import [--into=CALENDAR] [--out=FILE] YEAR.csv...\n"
+    "                     merge the DGPA's yearly office calendars into a calendar file\n"
     "  keygen --name=N --role=R [--branch=B]\n"
     "                     make an API key; prints it once and its auth.keys stanza\n"
     "\n"
@@ -80,5 +82,6 @@ int main(int argc, char** argv) {
   if (command == "case") return csops::ctl::RunCase(options, args);
   if (command == "notify") return csops::ctl::RunNotify(options, args);
   if (command == "keygen") return csops::ctl::RunKeygen(args);
+  if (command == "calendar") return csops::ctl::RunCalendar(args);
   return Usage("unknown command '" + command + "'");
 }

@@ -40,7 +40,7 @@ def case_types_section():
 
 
 def write_config(path, branches):
-    cal = os.path.join(ROOT, "deploy", "calendars", "tw-gov-2025-2026.textproto")
+    cal = os.path.join(ROOT, "deploy", "calendars", "tw-gov.textproto")
     lines = [f'calendars {{ name: "tw-gov" file: "{cal}" }}', "storage { synchronous: FULL }"]
 
     def branch(bid, code):

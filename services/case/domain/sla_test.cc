@@ -19,7 +19,7 @@ Instant Taipei(int y, int mo, int d, int h, int mi) {
 class SlaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+    auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
     ASSERT_OK(cal.status());
     calendar_ = new BusinessCalendar(std::move(*cal));
   }
