@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build}"
 shift || true
+# Options given now always apply, also to a build directory configured before (cmake keeps
+# every other cached value); with none, an existing directory is built as it is.
 if [[ ! -f "$dir/build.ninja" ]]; then
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+elif (($#)); then
+  cmake -S . -B "$dir" "$@" >/dev/null
 fi
 ninja -C "$dir"

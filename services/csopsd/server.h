@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "csops/version.h"
 #include "services/case/domain/case_model.h"
 #include "services/csopsd/flags.h"
 #include "services/notify/domain/notify_model.h"
@@ -20,7 +21,7 @@
 
 namespace csops::csopsd {
 
-inline constexpr char kVersion[] = "0.1.0";
+using csops::kVersion;  // csops/version.h, from CMakeLists.txt's project(VERSION)
 
 class Server {
  public:
