@@ -47,7 +47,7 @@ class ServingTest(unittest.TestCase):
         r = self.server.ctl("info")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("version     0.1.0", r.stdout)
-        self.assertIn("tw-gov (Asia/Taipei), holidays known until 2026-12-31", r.stdout)
+        self.assertIn("tw-gov (Asia/Taipei), holidays known until 2027-12-31", r.stdout)
 
     def test_metrics_pass_promtool_and_count_rpcs(self):
         self.assertEqual(self.server.ctl("info").returncode, 0)
@@ -61,7 +61,7 @@ class ServingTest(unittest.TestCase):
         self.assertIn("grpc_server_started_total", text)
         # 2027-01-01T00:00 Asia/Taipei = 2026-12-31T16:00Z
         self.assertRegex(text, r'csops_calendar_coverage_end_timestamp_seconds\{calendar="tw-gov"\} '
-                               r'(1798732800|1\.7987328e\+09)\n')
+                               r'(1830268800|1\.8302688e\+09)\n')
         self.assertIn('csops_build_info{targets="queue,case,notify",version="0.1.0"} 1', text)
 
 

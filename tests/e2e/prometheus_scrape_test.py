@@ -38,7 +38,7 @@ class PrometheusScrapeTest(unittest.TestCase):
             'grpc_server_handled_total{grpc_method="GetServerInfo",grpc_code="OK"} >= 1')
         self.assertEqual(handled[0]["metric"]["grpc_service"], "csops.admin.v1.AdminService")
         cal = self.wait_for('csops_calendar_coverage_end_timestamp_seconds{calendar="tw-gov"}')
-        self.assertEqual(float(cal[0]["value"][1]), 1798732800.0)
+        self.assertEqual(float(cal[0]["value"][1]), 1830268800.0)
 
 
 if __name__ == "__main__":
