@@ -444,8 +444,10 @@ Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCom
     if (!inserted.ok()) return inserted.status();
     fired.insert(t.model->name + "/" + event);
     if (!*inserted) return Status();
+    auto cursor = tx.SlaEventCursor(c.id, t.model->name, event);
+    if (!cursor.ok()) return cursor.status();
     after.fired.push_back({c.acceptance_number, c.type_code, c.branch_id, t.model->name, event, due,
-                           now, late, false});
+                           now, late, false, *cursor});
     if (event == "met" || event == "missed") return Status();
     CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
         c.id, {now, "system", "sla", std::nullopt, std::nullopt, t.model->name + " " + event}));
@@ -530,6 +532,27 @@ Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents()
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<CaseEngine::SlaEventPage> CaseEngine::SlaEventsAfter(std::int64_t after,
+                                                            const std::string& branch,
+                                                            const std::string& type, int limit) {
+  SlaEventPage page;
+  Status s = store_.Read([&](CaseTx& tx) {
+    // One read transaction: `newest` is at least every cursor in the page.
+    auto newest = tx.NewestSlaEventCursor();
+    if (!newest.ok()) return newest.status();
+    page.newest = *newest;
+    auto rows = tx.SlaEventsAfter(after, branch, type, limit);
+    if (!rows.ok()) return rows.status();
+    for (SlaEventRow& r : *rows)
+      page.events.push_back({std::move(r.acceptance_number), std::move(r.type_code),
+                             std::move(r.branch_id), std::move(r.target), std::move(r.event),
+                             r.due_at, r.fired_at, r.late, false, r.cursor});
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return page;
 }
 
 Result<int> CaseEngine::Recompute(bool all) {

@@ -41,6 +41,8 @@ struct SlaEvent {
   bool late = false;  // more than 1 s after due_at
   // The last warning came with no delay declared: a 稽催 alert went to the supervisors.
   bool chased = false;
+  // Its place in the store's event log (CaseTx::SlaEventsAfter): WatchSlaEvents resumes after it.
+  std::int64_t cursor = 0;
 };
 
 struct CreateCaseCommand {
@@ -126,6 +128,15 @@ class CaseEngine {
   void FireDue(std::string number, Done<int> done);
   // Acceptance numbers of open cases with the stored instant of their next pending SLA event.
   Result<std::vector<std::pair<std::string, Instant>>> PendingEvents();
+  // Fired events with a cursor above `after`, oldest first, at most `limit`, of one branch /
+  // type ("" = any), and the newest cursor of any event when they were read. `chased` is not
+  // kept and reads false.
+  struct SlaEventPage {
+    std::vector<SlaEvent> events;
+    std::int64_t newest = 0;
+  };
+  Result<SlaEventPage> SlaEventsAfter(std::int64_t after, const std::string& branch,
+                                      const std::string& type, int limit);
   // Recomputes the schedules of open cases under the rules in force, in transactions of a few
   // hundred cases: stores their targets' due instants and next event, fires what is due now
   // (marked late) and calls the hooks as any commit does. `all`: every open case (after a

@@ -19,7 +19,11 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   m->engine_ = std::make_unique<CaseEngine>(clock, std::move(config), *m->store_,
                                             std::move(lookup_base_url));
   m->scheduler_ = std::make_unique<SlaScheduler>(clock, *m->engine_);
-  m->hub_ = std::make_unique<SlaEventHub>();
+  m->hub_ = std::make_unique<SlaEventHub>(
+      [engine = m->engine_.get()](std::int64_t after, const std::string& branch,
+                                  const std::string& type, int limit) {
+        return engine->SlaEventsAfter(after, branch, type, limit);
+      });
   SlaEventHub* hub = m->hub_.get();
   SlaScheduler* scheduler = m->scheduler_.get();
   m->engine_->SetHooks(

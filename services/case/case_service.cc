@@ -243,6 +243,8 @@ grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
     CallbackServerContext* ctx, const pb::WatchSlaEventsRequest* req) {
   using Refuse = Refused<grpc::ServerWriteReactor<pb::SlaEventNotice>>;
   if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
+  auto after = ParseSlaCursor(req->after_cursor());
+  if (!after.ok()) return new Refuse(ToGrpcStatus(after.status()));
   const std::string client = ClientKey(*ctx);
   if (streams_ && !streams_->Acquire(client)) {
     return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
@@ -251,7 +253,8 @@ grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
   }
   std::function<void()> release;
   if (streams_) release = [q = streams_, client] { q->Release(client); };
-  return new SlaWatchReactor(hub_, req->branch_id(), req->type_code(), std::move(release));
+  return new SlaWatchReactor(hub_, executor_, req->branch_id(), req->type_code(), *after,
+                             std::move(release));
 }
 
 ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,

@@ -98,6 +98,16 @@ struct PendingOutboxRow {
   std::string payload;
 };
 
+// A fired SLA event as stored, with its cursor (its place in the event log, see
+// CaseTx::SlaEventsAfter) and its case's number, type and branch.
+struct SlaEventRow {
+  std::int64_t cursor = 0;
+  std::string acceptance_number, type_code, branch_id;
+  std::string target, event;
+  Instant due_at, fired_at;
+  bool late = false;
+};
+
 // A delay declaration (history kind "delay") with its case's number, type and branch.
 struct DelayRow {
   std::string acceptance_number, type_code, branch_id;
@@ -177,6 +187,19 @@ class CaseTx {
   // Stored due instant of a target (for listing and timers), null while unknown.
   virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
                             std::optional<Instant> due, std::optional<Instant> stopped) = 0;
+
+  // The SLA event log. Every recorded event gets a cursor: 1 for the first, one more for each
+  // event after it, kept across restarts and never reused. A commit that fires events gives
+  // them cursors above every committed one, so cursor order is commit order.
+  // The cursor of an event that RecordSlaEvent recorded (kNotFound if it never fired).
+  virtual Result<std::int64_t> SlaEventCursor(std::int64_t case_id, const std::string& target,
+                                              const std::string& event) = 0;
+  // Events with cursor > `after`, by cursor, at most `limit`, of one branch / type ("" = any).
+  virtual Result<std::vector<SlaEventRow>> SlaEventsAfter(std::int64_t after,
+                                                          const std::string& branch,
+                                                          const std::string& type, int limit) = 0;
+  // The newest event's cursor (0 before the first).
+  virtual Result<std::int64_t> NewestSlaEventCursor() = 0;
 };
 
 class CaseStore {

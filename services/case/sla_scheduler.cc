@@ -42,6 +42,7 @@ void SlaScheduler::Reschedule(const std::string& number, std::optional<Instant> 
     }
     next_[number] = *next;
     heap_.emplace(*next, number);
+    woken_ = true;
   }
   cv_.notify_all();
 }
@@ -92,12 +93,12 @@ void SlaScheduler::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (stop_) return;
-      if (heap_.empty()) {
-        cv_.wait(lock);
-      } else {
-        const auto wait = heap_.top().first - clock_.Now();
-        if (wait > Duration::zero()) cv_.wait_for(lock, wait);
-      }
+      woken_ = false;
+      std::optional<Instant> at;
+      if (!heap_.empty()) at = heap_.top().first;
+      // Woken by Reschedule (maybe an earlier instant) or by the instant itself, read on the
+      // wall clock however it moved meanwhile.
+      waiter_.WaitUntil(lock, cv_, at, [this] { return stop_ || woken_; });
       if (stop_) return;
     }
     RunDue();

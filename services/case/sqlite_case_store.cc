@@ -136,7 +136,26 @@ CREATE INDEX case_outbox_pending ON case_outbox(id) WHERE delivered_at IS NULL;
 )sql"},
           {4, "delay declarations by instant (for the SLA report)", R"sql(
 CREATE INDEX case_history_delays ON case_history(at) WHERE kind = 'delay';
-)sql"}};
+)sql"},
+          SlaEventLogMigration(5)};
+}
+
+// The SLA event log's cursors (WatchSlaEvents resumes from one). Events recorded before this
+// step keep their insertion order (rowid); every new one gets the next cursor from the trigger,
+// whoever inserts it. The cursor is a column of its own because SQLite may renumber the rowids
+// of a table without an INTEGER PRIMARY KEY (VACUUM), and a cursor must never change.
+sqlite::Migration SqliteCaseStore::SlaEventLogMigration(int version) {
+  return {version, "SLA event cursors", R"sql(
+ALTER TABLE case_sla_events ADD COLUMN cursor INTEGER;
+UPDATE case_sla_events SET cursor = rowid;
+CREATE UNIQUE INDEX case_sla_events_cursor ON case_sla_events(cursor);
+CREATE TRIGGER case_sla_events_cursor AFTER INSERT ON case_sla_events
+WHEN NEW.cursor IS NULL BEGIN
+  UPDATE case_sla_events
+     SET cursor = (SELECT COALESCE(MAX(cursor), 0) + 1 FROM case_sla_events)
+   WHERE rowid = NEW.rowid;
+END;
+)sql"};
 }
 
 namespace {
@@ -606,6 +625,48 @@ class SqliteCaseTx final : public CaseTx {
     BindOpt(*st, 3, due);
     BindOpt(*st, 4, stopped);
     return st->Run();
+  }
+
+  Result<std::int64_t> SlaEventCursor(std::int64_t case_id, const std::string& target,
+                                      const std::string& event) override {
+    auto st = c_.PrepareCached(
+        "SELECT cursor FROM case_sla_events WHERE case_id=? AND target=? AND event=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, target).Bind(3, event);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st->ColumnIsNull(0))
+      return Status::NotFound("SLA event " + target + "/" + event + " of case " +
+                              std::to_string(case_id) + " has no cursor");
+    return st->ColumnInt(0);
+  }
+
+  Result<std::vector<SlaEventRow>> SlaEventsAfter(std::int64_t after, const std::string& branch,
+                                                  const std::string& type, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT e.cursor, c.acceptance_number, c.type_code, c.branch_id, e.target, e.event, "
+        "e.due_at, e.fired_at, e.late FROM case_sla_events e JOIN cases c ON c.id = e.case_id "
+        "WHERE e.cursor > ?1 AND (?2 = '' OR c.branch_id = ?2) AND (?3 = '' OR c.type_code = ?3) "
+        "ORDER BY e.cursor LIMIT ?4");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after).Bind(2, branch).Bind(3, type).Bind(4, limit);
+    std::vector<SlaEventRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({st->ColumnInt(0), st->ColumnText(1), st->ColumnText(2), st->ColumnText(3),
+                     st->ColumnText(4), st->ColumnText(5), FromUnixMillis(st->ColumnInt(6)),
+                     FromUnixMillis(st->ColumnInt(7)), st->ColumnInt(8) != 0});
+    }
+  }
+
+  Result<std::int64_t> NewestSlaEventCursor() override {
+    auto st = c_.PrepareCached("SELECT COALESCE(MAX(cursor), 0) FROM case_sla_events");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return *row ? st->ColumnInt(0) : 0;
   }
 
  private:

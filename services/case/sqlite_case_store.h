@@ -9,6 +9,8 @@ namespace csops::cases {
 class SqliteCaseStore final : public CaseStore {
  public:
   static std::vector<sqlite::Migration> Migrations();
+  // The step that gives every SLA event a cursor (see CaseTx::SlaEventsAfter).
+  static sqlite::Migration SlaEventLogMigration(int version);
   explicit SqliteCaseStore(sqlite::Database& db) : db_(db) {}
   void Transact(std::function<Status(CaseTx&)> fn,
                 std::function<void(const Status&)> done) override;

@@ -30,7 +30,11 @@ void ProviderGate::Leave() {
 Dispatcher::Dispatcher(NotifyEngine& engine,
                        std::map<std::string, std::unique_ptr<ChannelSender>> senders, int workers,
                        Duration lease)
-    : engine_(engine), senders_(std::move(senders)), workers_(workers), lease_(lease) {
+    : engine_(engine),
+      waiter_(engine.clock()),
+      senders_(std::move(senders)),
+      workers_(workers),
+      lease_(lease) {
   for (const ProviderModel& p : engine_.config().providers)
     gates_[p.name] = std::make_unique<ProviderGate>(p.rate_per_second, p.max_concurrency);
 }
@@ -89,7 +93,7 @@ void Dispatcher::Loop() {
       woken_ = false;
       free = workers_ - in_flight_;
     }
-    const Instant now = RealClock::Get().Now();
+    const Instant now = waiter_.clock().Now();
     for (auto& [name, sender] : senders_) sender->Tick(now);
     if (now - last_purge_ > std::chrono::minutes(10)) {  // keys past their retention
       last_purge_ = now;
@@ -125,18 +129,16 @@ void Dispatcher::Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) return;
     if (woken_) continue;
-    // At most a minute, for postcard windows and as a guard against wall-clock jumps.
-    auto until = std::chrono::system_clock::now() + std::chrono::minutes(1);
-    if (next.ok() && *next && free > 0)
-      until = std::min(until,
-                       std::chrono::time_point_cast<std::chrono::system_clock::duration>(**next));
-    if (next_step.ok() && *next_step)
-      until = std::min(
-          until, std::chrono::time_point_cast<std::chrono::system_clock::duration>(**next_step));
+    // At most a minute, for postcard windows. Due instants (send_after, the end of quiet hours,
+    // a retry, a plan step) are instants on the engine's clock: the waiter re-reads it at least
+    // every slice, so a wall-clock step past one is seen within a slice.
+    Instant until = waiter_.clock().Now() + std::chrono::minutes(1);
+    if (next.ok() && *next && free > 0) until = std::min(until, **next);
+    if (next_step.ok() && *next_step) until = std::min(until, **next_step);
     if (free <= 0) {
       cv_.wait(lock, [&] { return stop_ || woken_ || in_flight_ < workers_; });
     } else {
-      cv_.wait_until(lock, until, [&] { return stop_ || woken_; });
+      waiter_.WaitUntil(lock, cv_, until, [&] { return stop_ || woken_; });
     }
   }
 }

@@ -2,7 +2,8 @@
 // hands them to a pool of worker threads, which pace each provider (token bucket at its
 // rate_per_second, at most max_concurrency calls in flight), call its sender, and record the
 // outcome through the engine. Event-driven: it sleeps until the earliest due delivery or until
-// the engine says something new may be due; no periodic scan.
+// the engine says something new may be due; no periodic scan. Due instants are read on the
+// engine's Clock through a WallClockWaiter, so a wall-clock step past one is seen within 500 ms.
 //
 // Crash safety comes from the store's leases: a delivery is claimed by moving its due instant
 // to the end of a lease, so one whose worker died is due again when the lease ends, and
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/wall_clock_wait.h"
 #include "services/notify/channels/sender.h"
 #include "services/notify/notify_engine.h"
 
@@ -60,6 +62,7 @@ class Dispatcher {
   void Finished();
 
   NotifyEngine& engine_;
+  const WallClockWaiter waiter_;  // on the engine's clock
   std::map<std::string, std::unique_ptr<ChannelSender>> senders_;
   std::map<std::string, std::unique_ptr<ProviderGate>> gates_;
   const int workers_;

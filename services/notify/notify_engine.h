@@ -157,6 +157,8 @@ class NotifyEngine {
   void SetWakeHook(std::function<void()> wake) { wake_ = std::move(wake); }
 
   const NotifyConfig& config() const { return config_; }
+  // The clock every due instant is computed on (the dispatcher waits on it).
+  const Clock& clock() const { return clock_; }
 
  private:
   Result<NotificationView> ViewOf(NotifyTx& tx, std::int64_t id) const;

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "common/log.h"
+#include "common/wall_clock_wait.h"
 
 namespace csops::queue {
 
@@ -63,11 +64,11 @@ void QueueModule::ResetLoop() {
     Instant next = Instant::max();
     const Instant now = clock_->Now();
     for (const auto& b : engine_->branches()) next = std::min(next, b->NextDayStart(now));
-    // Wake a second after the boundary so the new business day has begun for sure.
-    auto deadline = std::chrono::system_clock::now() + (next - now) + std::chrono::seconds(1);
+    // The boundary is read on the engine's own clock, so once the waiter sees it the engine's
+    // business day has turned too; a wall-clock step past it is seen within one slice.
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_until(lock, deadline, [this] { return stopping_; })) return;
+      if (WallClockWaiter(*clock_).WaitUntil(lock, cv_, next, [this] { return stopping_; })) return;
     }
     ExpireAndRefresh();
   }

@@ -4,6 +4,8 @@
 // Start() opens the database and expires anything left from earlier business days before the
 // service is offered. Stop() (after the gRPC server has shut down) stops the daily reset,
 // drains the read executor and flushes the writer. Thread safety: Start/Stop from one thread.
+// The daily reset waits for each day start on the injected Clock through a WallClockWaiter, so
+// a wall-clock step past a day start expires the old day's tickets within a second.
 #pragma once
 
 #include <atomic>

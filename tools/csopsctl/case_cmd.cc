@@ -31,7 +31,9 @@ constexpr char kCaseUsage[] =
     "  assign      --staff=ID [--department=D] [--assignee=ID] NUMBER\n"
     "  list        [--status=S] [--type=T] [--branch=B] [--assignee=ID]\n"
     "              [--sla=on_track|warning|breached|paused] [--limit=N]\n"
-    "  watch       [--branch=B] [--type=T] [--count=N] [--for=SECONDS]  SLA events, live\n"
+    "  watch       [--branch=B] [--type=T] [--count=N] [--for=SECONDS] [--after=CURSOR]\n"
+    "              SLA events, live; --after: first every event after CURSOR (printed with\n"
+    "              each event), e.g. the last one seen before a disconnect; 0 for all\n"
     "  report      --from=YYYY-MM-DD --to=YYYY-MM-DD [--branch=B] [--type=T]  (UTC days)\n";
 
 int Usage(const std::string& why) {
@@ -129,6 +131,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     pb::WatchSlaEventsRequest r;
     r.set_branch_id(a.Get("branch"));
     r.set_type_code(a.Get("type"));
+    r.set_after_cursor(a.Get("after"));
     grpc::ClientContext wctx;
     o.auth.Apply(&wctx);
     wctx.set_deadline(
@@ -139,9 +142,9 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     pb::SlaEventNotice e;
     int n = 0;
     while (reader->Read(&e)) {
-      std::printf("%s  %s  %-12s %-11s due %s%s\n", Ts(e.fired_at()).c_str(),
+      std::printf("%s  %s  %-12s %-11s due %s%s  cursor=%s\n", Ts(e.fired_at()).c_str(),
                   e.acceptance_number().c_str(), e.target().c_str(), e.event().c_str(),
-                  Ts(e.due_at()).c_str(), e.late() ? "  (late)" : "");
+                  Ts(e.due_at()).c_str(), e.late() ? "  (late)" : "", e.cursor().c_str());
       std::fflush(stdout);
       if (count > 0 && ++n >= count) {
         wctx.TryCancel();
