@@ -29,7 +29,7 @@ Result<T> Await(F&& start) {
 }
 
 CaseConfig Config() {
-  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov-2025-2026.textproto");
+  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
   EXPECT_OK(cal.status());
   CaseConfig config;
   // Accepted Thu 12 Feb 16:00: response 50% Fri 13 16:00, 80% Mon 23 11:48, due Mon 23 16:00;
