@@ -4,7 +4,7 @@
 #include <future>
 #include <set>
 
-#include "services/notify/domain/contact.h"
+#include "common/contact.h"
 #include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/timing.h"
 
@@ -64,11 +64,11 @@ Status CheckRecipient(RecipientRecord& r) {
     return Status::InvalidArgument("recipient.customer_number: at most 20 digits");
   if (r.name.size() > 200) return Status::InvalidArgument("recipient.name: at most 200 bytes");
   if (!r.mobile.empty()) {
-    auto m = NormalizeMobile(r.mobile, "recipient.mobile");
+    auto m = contact::NormalizeMobile(r.mobile, "recipient.mobile");
     if (!m.ok()) return m.status();
     r.mobile = *m;
   }
-  if (!r.email.empty()) CSOPS_RETURN_IF_ERROR(ValidateEmail(r.email, "recipient.email"));
+  if (!r.email.empty()) CSOPS_RETURN_IF_ERROR(contact::ValidateEmail(r.email, "recipient.email"));
   if (r.push_tokens.size() > 20)
     return Status::InvalidArgument("recipient.push_tokens: at most 20");
   for (const std::string& t : r.push_tokens)
