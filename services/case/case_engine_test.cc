@@ -526,5 +526,34 @@ TEST_F(CaseEngineTest, ReportCountsClosedWithinEachTargetAndPercentiles) {
       StatusCode::kInvalidArgument);
 }
 
+TEST_F(CaseEngineTest, ApplicantContactsFollowTheRulesNotifySendsBy) {
+  CreateCaseCommand cmd{
+      "application", "taipei-south", {"王小明", "", "", "", {}, "zh-TW"}, "counter", "s", "E1", ""};
+  auto create = [&](std::string key, std::string phone, std::string email,
+                    std::vector<NoticeChannel> channels) {
+    cmd.idempotency_key = std::move(key);
+    cmd.applicant.phone = std::move(phone);
+    cmd.applicant.email = std::move(email);
+    cmd.applicant.channels = std::move(channels);
+    return Await<CreatedCase>([&](auto done) { engine_->Create(cmd, done); });
+  };
+  int n = 0;
+  for (const char* bad : {"two@@at.example", "sp ace@example.com", "a@example"}) {
+    auto r = create("e" + std::to_string(++n), "", bad, {NoticeChannel::kEmail});
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(r.status().message().rfind("applicant.email: ", 0), 0u) << r.status().message();
+  }
+  // A landline is a phone for calls, not for SMS notices.
+  auto sms = create("s", "0223456789", "", {NoticeChannel::kSms});
+  EXPECT_EQ(sms.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(sms.status().message().find("applicant.phone: a landline cannot receive SMS"),
+            std::string::npos)
+      << sms.status().message();
+  auto junk = create("j", "call me", "", {});
+  EXPECT_NE(junk.status().message().find("applicant.phone"), std::string::npos);
+  ASSERT_OK(create("l", "02-2345-6789", "chen@example.com.tw", {NoticeChannel::kEmail}).status());
+  ASSERT_OK(create("m", "+886 912 345 678", "", {NoticeChannel::kSms}).status());
+}
+
 }  // namespace
 }  // namespace csops::cases

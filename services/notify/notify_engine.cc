@@ -4,9 +4,10 @@
 #include <future>
 #include <set>
 
-#include "services/notify/domain/contact.h"
+#include "common/contact.h"
 #include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/timing.h"
+#include "services/notify/send_fingerprint.h"
 
 namespace csops::notify {
 namespace {
@@ -64,11 +65,11 @@ Status CheckRecipient(RecipientRecord& r) {
     return Status::InvalidArgument("recipient.customer_number: at most 20 digits");
   if (r.name.size() > 200) return Status::InvalidArgument("recipient.name: at most 200 bytes");
   if (!r.mobile.empty()) {
-    auto m = NormalizeMobile(r.mobile, "recipient.mobile");
+    auto m = contact::NormalizeMobile(r.mobile, "recipient.mobile");
     if (!m.ok()) return m.status();
     r.mobile = *m;
   }
-  if (!r.email.empty()) CSOPS_RETURN_IF_ERROR(ValidateEmail(r.email, "recipient.email"));
+  if (!r.email.empty()) CSOPS_RETURN_IF_ERROR(contact::ValidateEmail(r.email, "recipient.email"));
   if (r.push_tokens.size() > 20)
     return Status::InvalidArgument("recipient.push_tokens: at most 20");
   for (const std::string& t : r.push_tokens)
@@ -160,6 +161,7 @@ Result<PreparedSend> NotifyEngine::Prepare(SendCommand cmd) const {
     return Status::InvalidArgument(
         "recipient: no usable channel for the policy (no contact for it, or no provider)");
   p.cmd = std::move(cmd);
+  p.fingerprint = SendFingerprint(p.cmd);
   return p;
 }
 
@@ -173,7 +175,15 @@ Result<SendResult> NotifyEngine::AcceptInTx(NotifyTx& tx, const PreparedSend& p,
                                             Instant now) const {
   auto existing = tx.FindByKey(p.cmd.idempotency_key);
   if (!existing.ok()) return existing.status();
-  if (*existing) return SendResult{**existing, true};
+  if (*existing) {
+    auto first = tx.Notification(**existing);
+    if (!first.ok()) return first.status();
+    if (*first && !SameSend(**first, p.cmd, p.fingerprint))
+      return Status::AlreadyExists(
+          "idempotency_key: '" + p.cmd.idempotency_key + "' was already used for notification " +
+          std::to_string(**existing) + " with a different request; use a new key for a new notice");
+    return SendResult{**existing, true};
+  }
   std::vector<Channel> channels = p.channels;
   std::optional<QuietHours> quiet;
   if (!p.cmd.recipient.customer_number.empty()) {
@@ -201,6 +211,7 @@ Result<SendResult> NotifyEngine::AcceptInTx(NotifyTx& tx, const PreparedSend& p,
   n.fallback = p.cmd.mode == PolicyMode::kFallback;
   n.accepted_at = now;
   n.plan_key = p.cmd.plan_key;
+  n.request_fingerprint = p.fingerprint;
   auto id = tx.InsertNotification(n);
   if (!id.ok()) return id.status();
   const Instant first = Allowed(std::max(now, p.cmd.send_after.value_or(now)), n, quiet);
@@ -238,7 +249,9 @@ void NotifyEngine::SendMany(std::vector<PreparedSend> items,
         for (const PreparedSend& p : *shared) {
           auto r = AcceptInTx(tx, p, now);
           // A store error fails the whole transaction; a refusal is this item's answer.
-          if (!r.ok() && r.status().code() != StatusCode::kFailedPrecondition) return r.status();
+          if (!r.ok() && r.status().code() != StatusCode::kFailedPrecondition &&
+              r.status().code() != StatusCode::kAlreadyExists)
+            return r.status();
           out->push_back(std::move(r));
         }
         return Status();
@@ -678,6 +691,12 @@ void NotifyEngine::StartPlan(StartPlanCommand cmd, Done<PlanView> done) {
         auto existing = tx.PlanRun(run.plan, run.key);
         if (!existing.ok()) return existing.status();
         if (*existing) {
+          const PlanRunRecord& first = **existing;
+          if (first.recipient != run.recipient || first.locale != run.locale ||
+              first.variables != run.variables)
+            return Status::AlreadyExists("key: '" + run.key + "' already started plan " + run.plan +
+                                         " with a different recipient, locale or variables; "
+                                         "use a new key for a new run");
           if ((*existing)->status != "running")
             return Status::FailedPrecondition("plan " + run.plan + " for key " + run.key + " is " +
                                               (*existing)->status + "; a new run needs a new key");
@@ -798,8 +817,10 @@ Result<int> NotifyEngine::RunDueSteps(int limit) {
               r.accepted = !accepted->duplicate;
               r.kind = step.kind;
             } else if (accepted.status().code() == StatusCode::kFailedPrecondition ||
-                       accepted.status().code() == StatusCode::kInvalidArgument) {
-              r.outcome = "skipped";  // opted out of every channel of the step
+                       accepted.status().code() == StatusCode::kInvalidArgument ||
+                       accepted.status().code() == StatusCode::kAlreadyExists) {
+              // Opted out of every channel of the step, or a client's Send took its key.
+              r.outcome = "skipped";
             } else {
               return accepted.status();
             }

@@ -44,6 +44,7 @@ struct PreparedSend {
   SendCommand cmd;
   std::vector<Channel> channels;
   bool critical = false;
+  std::string fingerprint;  // SendFingerprint(cmd): a reused key must come with the same one
 };
 
 struct SendResult {
@@ -97,10 +98,12 @@ class NotifyEngine {
   // template), contact formats, and channels the policy names that the recipient can be reached
   // on and a provider serves. kInvalidArgument / kFailedPrecondition naming the field.
   Result<PreparedSend> Prepare(SendCommand cmd) const;
-  // Prepare, then accept durably. The same key returns the first id with duplicate=true.
+  // Prepare, then accept durably. The same key with the same request returns the first id
+  // with duplicate=true; with a different request, kAlreadyExists naming the key.
   void Send(SendCommand cmd, Done<SendResult> done);
   // Accepts prepared commands in one transaction; one result per command, in order (an item
-  // whose customer opted out of every channel gets its own error, the others are accepted).
+  // whose customer opted out of every channel, or that reuses a key with a different request,
+  // gets its own error; the others are accepted).
   void SendMany(std::vector<PreparedSend> items, Done<std::vector<Result<SendResult>>> done);
 
   Result<NotificationView> Get(std::int64_t id);
@@ -123,8 +126,9 @@ class NotifyEngine {
 
   // Starts `plan` for `key`: every step is checked now (template variables, date variables,
   // the tasks' branch_id) and scheduled; a notice step whose channels the customer cannot be
-  // reached on is skipped when it runs. The same plan and key while running returns the
-  // running plan.
+  // reached on (or whose key a client already used for another notice) is skipped when it
+  // runs. The same plan and key with the same recipient, locale and variables while running
+  // returns the running plan; with different ones, kAlreadyExists naming the key.
   void StartPlan(StartPlanCommand cmd, Done<PlanView> done);
   // Cancels every pending step at once; a step already run (its notice accepted) finishes.
   void StopPlan(std::string plan, std::string key, std::string reason, Done<PlanView> done);

@@ -35,7 +35,14 @@ NotifyMetrics::NotifyMetrics(prometheus::Registry& r, const NotifyConfig& config
       plan_steps_(prometheus::BuildCounter()
                       .Name("csops_notify_plan_steps_total")
                       .Help("Escalation plan steps by outcome (sent, task, skipped, cancelled)")
-                      .Register(r)) {
+                      .Register(r)),
+      batch_stream_errors_(
+          prometheus::BuildCounter()
+              .Name("csops_notify_batch_stream_errors_total")
+              .Help("SendBatch calls ended by an item that could not be read (answered "
+                    "INVALID_ARGUMENT naming the item)")
+              .Register(r)
+              .Add({{"reason", "unreadable_item"}})) {
   for (const auto& [name, plan] : config.plans)
     for (const PlanStepModel& step : plan.steps)
       for (const char* outcome : {"sent", "task", "skipped", "cancelled"})
@@ -85,6 +92,8 @@ void NotifyMetrics::PlanStep(const std::string& plan, const std::string& step,
                              const std::string& outcome) {
   plan_steps_.Add({{"plan", plan}, {"step", step}, {"outcome", outcome}}).Increment();
 }
+
+void NotifyMetrics::BatchStreamBroken() { batch_stream_errors_.Increment(); }
 
 std::vector<prometheus::MetricFamily> NotifyQueueCollector::Collect() const {
   prometheus::MetricFamily fam;

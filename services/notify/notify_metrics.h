@@ -10,6 +10,8 @@
 //                                                            (stage="delivered")
 //   csops_notify_queue_depth{channel}                        pending + waiting, at scrape time
 //   csops_notify_plan_steps_total{plan,step,outcome}         sent, task, skipped, cancelled
+//   csops_notify_batch_stream_errors_total{reason}           SendBatch calls ended by an
+//                                                            unreadable item (unreadable_item)
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -33,6 +35,8 @@ class NotifyMetrics final : public NotifyObserver {
   void Failed(Channel c, const std::string& reason) override;
   void PlanStep(const std::string& plan, const std::string& step,
                 const std::string& outcome) override;
+  // A SendBatch call ended by an item that could not be read (send_batch_reactor.h).
+  void BatchStreamBroken();
 
  private:
   prometheus::Family<prometheus::Counter>& accepted_;
@@ -41,6 +45,7 @@ class NotifyMetrics final : public NotifyObserver {
   prometheus::Family<prometheus::Counter>& failed_;
   prometheus::Family<prometheus::Histogram>& seconds_;
   prometheus::Family<prometheus::Counter>& plan_steps_;
+  prometheus::Counter& batch_stream_errors_;
 };
 
 class NotifyQueueCollector final : public prometheus::Collectable {

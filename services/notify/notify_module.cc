@@ -60,7 +60,8 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOption
   m->dispatcher_ = std::make_unique<Dispatcher>(*m->engine_, std::move(senders), workers);
   if (Status s = m->dispatcher_->Start(); !s.ok()) return s.WithContext("dispatcher");
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
-  m->service_ = std::make_unique<NotifyService>(*m->engine_, *m->executor_);
+  m->service_ = std::make_unique<NotifyService>(
+      *m->engine_, *m->executor_, [metrics = m->metrics_.get()] { metrics->BatchStreamBroken(); });
   m->queue_collector_ = std::make_shared<NotifyQueueCollector>(*m->store_);
   return m;
 }

@@ -8,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
+#include "services/notify/send_batch_reactor.h"
 
 namespace csops::notify {
 namespace {
@@ -92,137 +93,6 @@ Result<int> ParseClock(const std::string& text, const std::string& field) {
   }
   return Status::InvalidArgument(field + ": must be HH:MM");
 }
-
-// Reads a campaign: each item is converted and checked alone (Prepare), good ones are accepted
-// in transactions of up to kChunk items, and reading pauses while kMaxChunks are committing,
-// so a million-item stream uses bounded memory.
-class BatchReactor final : public grpc::ServerReadReactor<pb::SendRequest> {
- public:
-  BatchReactor(NotifyEngine& engine, pb::SendBatchSummary* summary)
-      : engine_(engine), summary_(summary) {
-    StartRead(&item_);
-  }
-
-  void OnReadDone(bool ok) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!ok) {
-      reading_done_ = true;
-      FlushLocked(lock);
-      const bool finish = ReadyToFinishLocked();
-      lock.unlock();
-      if (finish) FinishNow();
-      return;
-    }
-    const std::int64_t index = next_index_++;
-    if (index >= engine_.config().max_batch_items) {
-      RejectLocked(index, item_.idempotency_key(),
-                   "batch: at most " + std::to_string(engine_.config().max_batch_items) +
-                       " items per SendBatch (notify.max_batch_items); send the rest in another "
-                       "call");
-      lock.unlock();
-      StartRead(&item_);
-      return;
-    }
-    auto cmd = NotifyService::ToCommand(item_);
-    Result<PreparedSend> prepared =
-        cmd.ok() ? engine_.Prepare(std::move(*cmd)) : Result<PreparedSend>(cmd.status());
-    if (!prepared.ok()) {
-      RejectLocked(index, item_.idempotency_key(), prepared.status().message());
-    } else {
-      chunk_.push_back(std::move(*prepared));
-      chunk_index_.push_back(index);
-    }
-    if (chunk_.size() >= kChunk) FlushLocked(lock);
-    if (committing_ >= kMaxChunks) {
-      paused_ = true;
-      return;
-    }
-    lock.unlock();
-    StartRead(&item_);
-  }
-
-  void OnDone() override { delete this; }
-  void OnCancel() override {}
-
- private:
-  static constexpr std::size_t kChunk = 2000;
-  static constexpr int kMaxChunks = 4;
-
-  void RejectLocked(std::int64_t index, const std::string& key, const std::string& reason) {
-    summary_->set_rejected_count(summary_->rejected_count() + 1);
-    if (summary_->rejected_size() < 1000) {
-      auto* r = summary_->add_rejected();
-      r->set_index(index);
-      r->set_idempotency_key(key);
-      r->set_reason(reason);
-    }
-  }
-
-  void FlushLocked(std::unique_lock<std::mutex>& lock) {
-    if (chunk_.empty()) return;
-    ++committing_;
-    auto indexes = std::make_shared<std::vector<std::int64_t>>(std::move(chunk_index_));
-    auto keys = std::make_shared<std::vector<std::string>>();
-    for (const PreparedSend& p : chunk_) keys->push_back(p.cmd.idempotency_key);
-    std::vector<PreparedSend> items = std::move(chunk_);
-    chunk_.clear();
-    chunk_index_.clear();
-    lock.unlock();  // the completion may run at once (a closed store) and takes mu_
-    Commit(std::move(items), indexes, keys);
-    lock.lock();
-  }
-
-  void Commit(std::vector<PreparedSend> items, std::shared_ptr<std::vector<std::int64_t>> indexes,
-              std::shared_ptr<std::vector<std::string>> keys) {
-    engine_.SendMany(std::move(items),
-                     [this, indexes, keys](Result<std::vector<Result<SendResult>>> r) {
-                       std::unique_lock<std::mutex> lock(mu_);
-                       --committing_;
-                       if (!r.ok()) {
-                         if (error_.ok()) error_ = r.status();
-                       } else {
-                         for (std::size_t i = 0; i < r->size(); ++i) {
-                           const auto& one = (*r)[i];
-                           if (!one.ok()) {
-                             RejectLocked((*indexes)[i], (*keys)[i], one.status().message());
-                           } else if (one->duplicate) {
-                             summary_->set_duplicates(summary_->duplicates() + 1);
-                           } else {
-                             summary_->set_accepted(summary_->accepted() + 1);
-                           }
-                         }
-                       }
-                       const bool resume = paused_ && !reading_done_;
-                       if (resume) paused_ = false;
-                       const bool finish = ReadyToFinishLocked();
-                       lock.unlock();
-                       if (resume) StartRead(&item_);
-                       if (finish) FinishNow();
-                     });
-  }
-
-  // True once: everything read and committed. The caller finishes after unlocking (OnDone
-  // deletes this reactor, its mutex included).
-  bool ReadyToFinishLocked() {
-    if (!reading_done_ || committing_ > 0 || finished_) return false;
-    finished_ = true;
-    return true;
-  }
-  void FinishNow() { Finish(error_.ok() ? grpc::Status::OK : ToGrpcStatus(error_)); }
-
-  NotifyEngine& engine_;
-  pb::SendBatchSummary* summary_;
-  pb::SendRequest item_;
-  std::mutex mu_;
-  std::vector<PreparedSend> chunk_;
-  std::vector<std::int64_t> chunk_index_;
-  std::int64_t next_index_ = 0;
-  int committing_ = 0;
-  bool paused_ = false;
-  bool reading_done_ = false;
-  bool finished_ = false;
-  Status error_;
-};
 
 void ToProto(const PlanView& v, pb::PlanRun* out) {
   out->set_plan(v.run.plan);
@@ -321,11 +191,11 @@ ServerUnaryReactor* NotifyService::Send(CallbackServerContext* ctx, const pb::Se
   return reactor;
 }
 
-grpc::ServerReadReactor<pb::SendRequest>* NotifyService::SendBatch(CallbackServerContext* ctx,
-                                                                   pb::SendBatchSummary* summary) {
-  using Refuse = Refused<grpc::ServerReadReactor<pb::SendRequest>>;
+grpc::ServerReadReactor<grpc::ByteBuffer>* NotifyService::SendBatch(CallbackServerContext* ctx,
+                                                                    grpc::ByteBuffer* summary) {
+  using Refuse = Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>;
   if (auto who = auth::Caller(ctx); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
-  return new BatchReactor(engine_, summary);
+  return NewSendBatchReactor(engine_, ctx, summary, on_batch_broken_);
 }
 
 ServerUnaryReactor* NotifyService::GetNotification(CallbackServerContext* ctx,

@@ -1,10 +1,12 @@
 // gRPC adapter of csops.notify.v1.NotifyService: converts requests to engine commands and
 // results to responses. Reads run on the executor so no gRPC thread blocks on storage.
 // Contacts in answers are masked (common/mask.h): staff see where a notice went, not the
-// customer's whole address.
+// customer's whole address. SendBatch is a raw method (send_batch_reactor.h): its items are
+// parsed there, so an unreadable item is told apart from the end of the stream.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "services/notify/notify_engine.h"
@@ -13,15 +15,19 @@ namespace csops::notify {
 
 namespace pb = csops::notify::v1;
 
-class NotifyService final : public pb::NotifyService::CallbackService {
+class NotifyService final : public pb::NotifyService::WithRawCallbackMethod_SendBatch<
+                                pb::NotifyService::CallbackService> {
  public:
-  NotifyService(NotifyEngine& engine, boost::asio::thread_pool& executor)
-      : engine_(engine), executor_(executor) {}
+  // `on_batch_broken` (may be empty) runs when an unreadable item ends a SendBatch call.
+  NotifyService(NotifyEngine& engine, boost::asio::thread_pool& executor,
+                std::function<void()> on_batch_broken = {})
+      : engine_(engine), executor_(executor), on_batch_broken_(std::move(on_batch_broken)) {}
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext*, const pb::SendRequest*,
                                  pb::SendResponse*) override;
-  grpc::ServerReadReactor<pb::SendRequest>* SendBatch(grpc::CallbackServerContext*,
-                                                      pb::SendBatchSummary*) override;
+  // Items are read as bytes; the answer is a serialized pb::SendBatchSummary.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* SendBatch(grpc::CallbackServerContext*,
+                                                       grpc::ByteBuffer* summary) override;
   grpc::ServerUnaryReactor* GetNotification(grpc::CallbackServerContext*,
                                             const pb::GetNotificationRequest*,
                                             pb::Notification*) override;
@@ -52,6 +58,7 @@ class NotifyService final : public pb::NotifyService::CallbackService {
  private:
   NotifyEngine& engine_;
   boost::asio::thread_pool& executor_;
+  const std::function<void()> on_batch_broken_;
 };
 
 }  // namespace csops::notify

@@ -25,6 +25,7 @@ struct RecipientRecord {
   std::string mobile;  // national form 09xxxxxxxx
   std::vector<std::string> push_tokens;
   std::vector<std::string> postal_address;
+  friend bool operator==(const RecipientRecord&, const RecipientRecord&) = default;
 };
 
 struct NotificationRecord {
@@ -38,6 +39,8 @@ struct NotificationRecord {
   bool fallback = false;  // deliveries form one chain
   Instant accepted_at;
   std::string plan_key;  // "plan/key/step" when a plan step sent it
+  // SHA-256 of the accepted request (send_fingerprint.h); empty for rows of schema <= 2.
+  std::string request_fingerprint;
 };
 
 enum class DeliveryStatus { kPending = 1, kSent, kDelivered, kFailed, kCancelled, kWaiting };

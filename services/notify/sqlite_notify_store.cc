@@ -152,6 +152,12 @@ CREATE TABLE delivery_history(
   PRIMARY KEY(notification_id, accepted_at, position)  -- ids of purged rows may come again
 );
 CREATE INDEX delivery_history_accepted ON delivery_history(accepted_at);
+)sql"},
+          {3, "idempotency: the fingerprint of each accepted request", R"sql(
+-- SHA-256 of the request as accepted (send_fingerprint.h): the same key with a different
+-- request is refused. Rows accepted before this step keep '' and are compared on the fields
+-- they store.
+ALTER TABLE notifications ADD COLUMN request_fingerprint TEXT NOT NULL DEFAULT '';
 )sql"}};
 }
 
@@ -234,12 +240,14 @@ class SqliteNotifyTx final : public NotifyTx {
   Result<std::int64_t> InsertNotification(const NotificationRecord& n) override {
     auto st = c_.PrepareCached(
         "INSERT INTO notifications(idempotency_key, kind, locale, customer_number, recipient, "
-        "variables, urgent, fallback, accepted_at, plan_key) VALUES(?,?,?,?,?,?,?,?,?,?)");
+        "variables, urgent, fallback, accepted_at, plan_key, request_fingerprint) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     if (!st.ok()) return st.status();
     st->Bind(1, n.idempotency_key).Bind(2, n.kind).Bind(3, n.locale);
     st->Bind(4, n.recipient.customer_number).Bind(5, RecipientJson(n.recipient));
     st->Bind(6, Json(n.variables).dump()).Bind(7, n.urgent ? 1 : 0).Bind(8, n.fallback ? 1 : 0);
     st->Bind(9, ToUnixMillis(n.accepted_at)).Bind(10, n.plan_key);
+    st->Bind(11, n.request_fingerprint);
     CSOPS_RETURN_IF_ERROR(st->Run());
     return c_.LastInsertRowId();
   }
@@ -258,7 +266,7 @@ class SqliteNotifyTx final : public NotifyTx {
   Result<std::optional<NotificationRecord>> Notification(std::int64_t id) override {
     auto st = c_.PrepareCached(
         "SELECT id, idempotency_key, kind, locale, recipient, variables, urgent, fallback, "
-        "accepted_at, plan_key FROM notifications WHERE id=?");
+        "accepted_at, plan_key, request_fingerprint FROM notifications WHERE id=?");
     if (!st.ok()) return st.status();
     st->Bind(1, id);
     auto row = st->Step();
@@ -278,6 +286,7 @@ class SqliteNotifyTx final : public NotifyTx {
     n.fallback = st->ColumnInt(7) != 0;
     n.accepted_at = FromUnixMillis(st->ColumnInt(8));
     n.plan_key = st->ColumnText(9);
+    n.request_fingerprint = st->ColumnText(10);
     return std::optional<NotificationRecord>(std::move(n));
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/contact.h"
 #include "services/queue/domain/transitions.h"
 #include "services/queue/queue_engine_ctx.h"
 
@@ -42,7 +43,9 @@ Status ValidateKey(const std::string& key) {
   return Status();
 }
 
-Status ValidateContact(ContactKind kind, const std::string& address) {
+// The rules notify sends by (common/contact.h), so a contact taken here is one notify takes;
+// an SMS number comes back in notify's national form.
+Status ValidateContact(ContactKind kind, std::string& address) {
   if (kind == ContactKind::kNone) {
     if (!address.empty())
       return Status::InvalidArgument("contact.kind: required when contact.address is given");
@@ -50,23 +53,18 @@ Status ValidateContact(ContactKind kind, const std::string& address) {
   }
   if (address.size() < 3 || address.size() > 256)
     return Status::InvalidArgument("contact.address: must be 3-256 characters");
-  if (kind == ContactKind::kSms) {
-    int digits = 0;
-    for (char c : address) {
-      if (c >= '0' && c <= '9') {
-        ++digits;
-      } else if (c != '+' && c != '-' && c != ' ') {
-        return Status::InvalidArgument(
-            "contact.address: a phone number has only digits, +, - and spaces");
-      }
+  switch (kind) {
+    case ContactKind::kSms: {
+      auto mobile = contact::NormalizeMobile(address, "contact.address");
+      if (!mobile.ok()) return mobile.status();
+      address = *mobile;
+      return Status();
     }
-    if (digits < 8 || digits > 15)
-      return Status::InvalidArgument("contact.address: a phone number has 8-15 digits");
-  }
-  if (kind == ContactKind::kEmail) {
-    auto at = address.find('@');
-    if (at == std::string::npos || at == 0 || address.find('.', at) == std::string::npos)
-      return Status::InvalidArgument("contact.address: not an e-mail address");
+    case ContactKind::kEmail:
+      return contact::ValidateEmail(address, "contact.address");
+    case ContactKind::kAppPush:
+    case ContactKind::kNone:
+      break;
   }
   return Status();
 }
@@ -109,8 +107,9 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
     return done(
         Status::NotFound("service '" + cmd.service_code + "' is not offered by branch " + b.id));
   if (Status s = ValidateKey(cmd.idempotency_key); !s.ok()) return done(s);
-  if (Status s = ValidateContact(cmd.contact_kind, cmd.contact_address); !s.ok()) return done(s);
+  // The fingerprint is of the request as sent (a retry sends the same text).
   const std::string fingerprint = Fingerprint(cmd);
+  if (Status s = ValidateContact(cmd.contact_kind, cmd.contact_address); !s.ok()) return done(s);
 
   Run<TicketView>(
       [this, &b, service, cmd = std::move(cmd), fingerprint](

@@ -226,6 +226,32 @@ TEST(QueueEngineTest, UnknownNamesAreNotFoundAndMalformedFieldsInvalid) {
   EXPECT_NE(bad_phone.status().message().find("contact.address"), std::string::npos);
 }
 
+TEST(QueueEngineTest, ContactsNotifyWouldRefuseAreRefusedAtIssue) {
+  QueueFixture f;
+  const std::pair<ContactKind, const char*> bad[] = {
+      {ContactKind::kSms, "0223456789"},  // a Taiwan landline: no SMS
+      {ContactKind::kSms, "+1 415 555 0100"},
+      {ContactKind::kEmail, "two@@at.example"},
+      {ContactKind::kEmail, "sp ace@example.com"},
+      {ContactKind::kEmail, "a@example"}};
+  for (const auto& [kind, address] : bad) {
+    auto r = f.Issue("A", PriorityClass::kNormal, "", kind, address);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << address;
+    EXPECT_EQ(r.status().message().rfind("contact.address: ", 0), 0u) << r.status().message();
+    EXPECT_EQ(r.status().message().find(address), std::string::npos);  // personal data
+  }
+  auto landline = f.Issue("A", PriorityClass::kNormal, "", ContactKind::kSms, "0223456789");
+  EXPECT_NE(landline.status().message().find("landline"), std::string::npos);
+  // The forms notify takes are taken, and the number is kept in notify's national form.
+  ASSERT_OK(
+      f.Issue("A", PriorityClass::kNormal, "m1", ContactKind::kSms, "+886 912-345-678").status());
+  ASSERT_OK(f.Issue("A", PriorityClass::kNormal, "e1", ContactKind::kEmail, "chen@example.com.tw")
+                .status());
+  auto again = f.Issue("A", PriorityClass::kNormal, "m1", ContactKind::kSms, "+886 912-345-678");
+  ASSERT_OK(again.status());
+  EXPECT_EQ(again->ticket.contact_address, "0912345678");
+}
+
 TEST(QueueEngineTest, NothingIsWrittenWhenACommandFails) {
   QueueFixture f;
   f.listener.Take();

@@ -239,7 +239,13 @@ ServerUnaryReactor* QueueService::ListNearTurnNotices(CallbackServerContext* ctx
                 : n.contact_kind == ContactKind::kSms ? MaskPhone(n.contact_address)
                                                       : std::string("***"));
             ToProtoTimestamp(n.created_at, o->mutable_created_at());
-            o->set_delivered(n.delivered);
+            // A refused notice was relayed too, but nobody will get it.
+            const bool refused = n.delivered && !n.relay_error.empty();
+            o->set_delivered(n.delivered && !refused);
+            o->set_status(refused       ? v1::NEAR_TURN_NOTICE_STATUS_REFUSED
+                          : n.delivered ? v1::NEAR_TURN_NOTICE_STATUS_DELIVERED
+                                        : v1::NEAR_TURN_NOTICE_STATUS_PENDING);
+            o->set_refusal_reason(n.relay_error);
           }
         })(engine_.ListNotices(req->branch_id(), req->limit()));
   });

@@ -423,7 +423,7 @@ class SqliteQueueTx final : public QueueTx {
 
   static constexpr char kNoticeColumns[] =
       "id, ticket_id, ticket_display, business_day, people_ahead, contact_kind, "
-      "contact_address, created_at, delivered_at IS NOT NULL, branch_id";
+      "contact_address, created_at, delivered_at IS NOT NULL, branch_id, relay_error";
 
   static Result<std::vector<NearTurnNotice>> ReadNotices(Statement& st) {
     std::vector<NearTurnNotice> out;
@@ -442,6 +442,7 @@ class SqliteQueueTx final : public QueueTx {
       n.created_at = FromUnixMillis(st.ColumnInt(7));
       n.delivered = st.ColumnInt(8) != 0;
       n.branch_id = st.ColumnText(9);
+      n.relay_error = st.ColumnText(10);
       out.push_back(std::move(n));
     }
   }

@@ -297,10 +297,15 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     r.set_limit(std::stoi(a.Get("limit", "100")));
     pb::ListNearTurnNoticesResponse resp;
     if (int rc = CheckCall(stub->ListNearTurnNotices(ctx.get(), r, &resp))) return rc;
-    for (const auto& n : resp.notices())
+    for (const auto& n : resp.notices()) {
+      const std::string state = n.status() == pb::NEAR_TURN_NOTICE_STATUS_REFUSED
+                                    ? " (refused: " + n.refusal_reason() + ")"
+                                : n.delivered() ? " (delivered)"
+                                                : "";
       std::printf("#%lld %s %s ahead %d to %s%s\n", static_cast<long long>(n.id()),
                   n.business_day().c_str(), n.ticket_number().c_str(), n.people_ahead(),
-                  n.masked_address().c_str(), n.delivered() ? " (delivered)" : "");
+                  n.masked_address().c_str(), state.c_str());
+    }
     return 0;
   }
   if (cmd == "board") return Board(o, *stub, a);

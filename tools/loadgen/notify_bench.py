@@ -10,7 +10,8 @@ JSON SMS provider), all on this machine:
      messages per second the provider receives, from its first to its last request.
   4. Rate limit: a fresh server and provider with rate_per_second --rate; the provider's
      per-second counts over the steady part of the run against the configured rate.
-Prints a Markdown summary.
+Prints a Markdown summary. --smoke: a few thousand notices in a temporary directory, about 15 s,
+to prove the benchmark still runs (the suite's bench_smoke tests); its figures mean nothing.
 """
 import argparse
 import json
@@ -24,7 +25,7 @@ import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.path.join(ROOT, os.environ.get("CSOPS_BUILD_DIR", "build"))
 CSOPSD = os.path.join(BUILD, "services", "csopsd", "csopsd")
 LOADGEN = os.path.join(BUILD, "tools", "loadgen", "loadgen")
 FAKE = os.path.join(BUILD, "tools", "loadgen", "fake_provider")
@@ -100,8 +101,22 @@ def main():
     ap.add_argument("--rate", type=int, default=500)
     ap.add_argument("--rate-count", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=64)
+    ap.add_argument("--loadgen-seconds", default="4")
+    ap.add_argument("--loadgen-rounds", default="2")
+    ap.add_argument("--dispatch-delay", type=int, default=None,
+                    help="seconds from acceptance to due (default: 5 + 1 per 10,000 notices)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny sizes in a temporary directory: does the benchmark still run?")
     a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="csops-notify-bench-", dir=os.path.join(ROOT, "var"))
+    if a.smoke:
+        for name, value in (("batch", 2000), ("dispatch", 500), ("rate", 100),
+                            ("rate_count", 300), ("workers", 4), ("loadgen_seconds", "1"),
+                            ("loadgen_rounds", "1"), ("dispatch_delay", 2)):
+            if getattr(a, name) == ap.get_default(name):
+                setattr(a, name, value)
+    delay = a.dispatch_delay if a.dispatch_delay is not None else max(5, a.dispatch // 10000 + 5)
+    tmp = tempfile.mkdtemp(prefix="csops-notify-bench-",
+                           dir=None if a.smoke else os.path.join(ROOT, "var"))
     for sub in ("calendars", "templates"):
         os.symlink(os.path.join(ROOT, "deploy", sub), os.path.join(tmp, sub))
     procs = []
@@ -111,14 +126,16 @@ def main():
         server, addr = start_csopsd(tmp, "main", url, a.workers, 0)
         procs.append(server)
         print(loadgen("--addr=" + addr, "--rpc=send", "--delay-s=7200", "--inflight=64",
-                      "--seconds=4", "--rounds=2"))
+                      "--seconds=" + a.loadgen_seconds, "--rounds=" + a.loadgen_rounds))
         print()
         print(loadgen("--addr=" + addr, "--rpc=send_batch", f"--count={a.batch}",
                       "--delay-s=7200"))
         # Dispatch: accepted first (due 5 s after the batch is expected to end), then sent.
         print(loadgen("--addr=" + addr, "--rpc=send_batch", f"--count={a.dispatch}",
-                      f"--delay-s={max(5, a.dispatch // 10000 + 5)}"))
-        s = wait_accepted(url, a.dispatch, 600)
+                      f"--delay-s={delay}"))
+        wait = 60 if a.smoke else 600
+        s = wait_accepted(url, a.dispatch, wait)
+        complete = s["accepted"] >= a.dispatch
         took = (s["last_ms"] - s["first_ms"]) / 1000
         print(f"\ndispatch: {s['accepted']} of {a.dispatch} notices reached the provider in "
               f"{took:.1f} s = {s['accepted'] / max(took, 1e-9):.0f} messages/s "
@@ -130,14 +147,17 @@ def main():
         procs.append(provider2)
         server2, addr2 = start_csopsd(tmp, "rated", url2, a.workers, a.rate)
         procs.append(server2)
-        loadgen("--addr=" + addr2, "--rpc=send_batch", f"--count={a.rate_count}", "--delay-s=5")
-        s = wait_accepted(url2, a.rate_count, 600)
+        loadgen("--addr=" + addr2, "--rpc=send_batch", f"--count={a.rate_count}",
+                f"--delay-s={min(delay, 5)}")
+        s = wait_accepted(url2, a.rate_count, wait)
+        complete = complete and s["accepted"] >= a.rate_count
         steady = s["per_second"][1:-1]  # whole seconds only
         mean = sum(steady) / max(len(steady), 1)
         worst = max(abs(x - a.rate) for x in steady) if steady else 0
         print(f"\nrate limit {a.rate}/s: {s['accepted']} messages; mean over {len(steady)} whole "
               f"seconds {mean:.1f}/s ({100 * (mean - a.rate) / a.rate:+.2f}%), worst second "
               f"{100 * worst / a.rate:.1f}% off")
+        return 0 if complete else 1
     finally:
         for p in procs:
             if p.poll() is None:

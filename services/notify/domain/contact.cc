@@ -36,42 +36,6 @@ const std::u32string& GsmExtension() {
 
 }  // namespace
 
-Result<std::string> NormalizeMobile(std::string_view text, const std::string& field) {
-  std::string digits;
-  bool plus = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == ' ' || c == '-') continue;
-    if (c == '+' && digits.empty() && !plus) {
-      plus = true;
-      continue;
-    }
-    if (c < '0' || c > '9')
-      return Status::InvalidArgument(field + ": not a mobile number (09xxxxxxxx or +8869xxxxxxxx)");
-    digits += c;
-  }
-  if (plus) {
-    if (digits.size() == 12 && digits.compare(0, 4, "8869") == 0) return "0" + digits.substr(3);
-  } else if (digits.size() == 10 && digits.compare(0, 2, "09") == 0) {
-    return digits;
-  }
-  return Status::InvalidArgument(field + ": not a mobile number (09xxxxxxxx or +8869xxxxxxxx)");
-}
-
-Status ValidateEmail(std::string_view text, const std::string& field) {
-  const auto bad = [&] { return Status::InvalidArgument(field + ": not an e-mail address"); };
-  if (text.empty() || text.size() > 254) return bad();
-  const auto at = text.find('@');
-  if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
-    return bad();
-  const std::string_view domain = text.substr(at + 1);
-  const auto dot = domain.find('.');
-  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return bad();
-  for (char c : text)
-    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == ',') return bad();
-  return Status();
-}
-
 SmsSegments CountSmsSegments(std::string_view utf8) {
   const std::u32string cps = Decode(utf8);
   SmsSegments r;

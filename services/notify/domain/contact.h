@@ -1,20 +1,11 @@
-// Checks and normal forms of contacts, and SMS segment counting. Pure.
+// SMS segment counting. Pure. The checks and normal forms of mobiles and e-mail addresses are
+// common/contact.h (csops::contact), shared with the services that take contacts for notify.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
-
 namespace csops::notify {
-
-// A Taiwan mobile number, "09xxxxxxxx" or "+8869xxxxxxxx" (spaces and '-' ignored), in the
-// national form "09xxxxxxxx"; kInvalidArgument naming `field` otherwise.
-Result<std::string> NormalizeMobile(std::string_view text, const std::string& field);
-
-// A plausible e-mail address (one '@', a dotted domain, no spaces or control characters, at
-// most 254 bytes); kInvalidArgument naming `field` otherwise.
-Status ValidateEmail(std::string_view text, const std::string& field);
 
 struct SmsSegments {
   bool ucs2 = false;   // any character outside the GSM 03.38 basic set

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/contact.h"
 #include "common/testutil.h"
 #include "services/notify/domain/contact.h"
 #include "services/notify/domain/delivery_policy.h"
@@ -41,6 +42,8 @@ TEST(TemplateTest, ParsesRendersAndNamesAMissingVariable) {
 }
 
 TEST(ContactTest, MobileNumbersAndEmails) {
+  using contact::NormalizeMobile;
+  using contact::ValidateEmail;
   EXPECT_EQ(*NormalizeMobile("0912-345-678", "m"), "0912345678");
   EXPECT_EQ(*NormalizeMobile("+886 912 345 678", "m"), "0912345678");
   for (const char* bad :

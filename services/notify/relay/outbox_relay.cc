@@ -61,7 +61,8 @@ bool OutboxRelay::RelayPending() {
             .Increment();
       } else if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
                  s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                 s.error_code() == grpc::StatusCode::NOT_FOUND) {
+                 s.error_code() == grpc::StatusCode::NOT_FOUND ||
+                 s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
         refusal = s.error_message().empty() ? "refused" : s.error_message();
         relayed_.Add({{"source", name_}, {"result", "refused"}}).Increment();
         CSOPS_LOG(kWarning, "outbox_row_refused")

@@ -5,8 +5,10 @@
 //
 // Rows go in id order. UNAVAILABLE, DEADLINE_EXCEEDED and other transport or server trouble:
 // the relay waits (1 s doubling to 30 s) and tries the same row again. A refusal
-// (INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND: e.g. the applicant has no usable contact)
-// is final: the row is marked relayed with the reason, logged and counted.
+// (INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND: e.g. the applicant has no usable contact;
+// ALREADY_EXISTS: the row's key was accepted before with a different request, e.g. a branch
+// renamed between a send and its resend after a crash) is final: the row is marked relayed
+// with the reason, logged and counted; retrying would never change the answer.
 #pragma once
 
 #include <prometheus/counter.h>

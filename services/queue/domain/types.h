@@ -105,7 +105,8 @@ struct NearTurnNotice {
   ContactKind contact_kind = ContactKind::kNone;
   std::string contact_address;
   Instant created_at;
-  bool delivered = false;
+  bool delivered = false;   // relayed: notify accepted it, or refused it (relay_error)
+  std::string relay_error;  // notify's reason when it refused the notice for good
 };
 
 }  // namespace csops::queue
