@@ -186,6 +186,9 @@ class InputValidationTest(unittest.TestCase):
         details = self.refused(self.queue.GetTicket, INVALID, "ticket_number", branch_id=BRANCH,
                                ticket_number=C1)
         self.assertIn("'\\u009b31m'", details)
+        details = self.refused(self.cases.GetCase, INVALID, "acceptance_number",
+                               acceptance_number="TS" + ESC)
+        self.assertIn("'TS\\x1b[2J'", details)
         details = self.refused(self.send, INVALID, "kind", kind=ESC)
         self.assertIn("'\\x1b[2J'", details)
         details = self.refused(self.notify.ReportDelivery, NOT_FOUND, "provider", provider=OSC,
