@@ -1,5 +1,7 @@
 #include "common/grpc_status.h"
 
+#include "common/text.h"
+
 namespace csops {
 
 grpc::StatusCode ToGrpcCode(StatusCode code) {
@@ -46,7 +48,10 @@ std::string CapUtf8(std::string_view text, std::size_t max_bytes) {
 
 grpc::Status ToGrpcStatus(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(ToGrpcCode(status.code()), CapUtf8(status.message(), kMaxGrpcMessageBytes));
+  // Echoed values are quoted where the message is made (common/text.h); escaping what is left
+  // keeps a value some message forgot to quote from reaching the client's terminal raw.
+  return grpc::Status(ToGrpcCode(status.code()),
+                      CapUtf8(EscapeControls(status.message()), kMaxGrpcMessageBytes));
 }
 
 }  // namespace csops

@@ -2,7 +2,8 @@
 //
 // Every gRPC adapter returns ToGrpcStatus(core_result). The message is capped at
 // kMaxGrpcMessageBytes (cut on a UTF-8 boundary, marked with "...") so a long value echoed into
-// an error can never bloat a response or a log line.
+// an error can never bloat a response or a log line, and control characters left in it are
+// escaped (EscapeControls, common/text.h).
 #pragma once
 
 #include <grpcpp/support/status.h>

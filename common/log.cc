@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/text.h"
+
 namespace csops::log {
 namespace {
 
@@ -42,44 +44,15 @@ bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load()
 void SetSink(Sink sink) { g_sink.store(sink); }
 
 std::string QuoteValue(std::string_view value) {
-  bool plain = !value.empty();
+  // Control characters, C1, bidirectional overrides and bytes that are not UTF-8 are escaped
+  // (common/text.h), so what a caller sent never acts on the terminal or the log viewer.
+  bool plain = !value.empty() && !NeedsEscape(value);
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-      plain = false;
-      break;
-    }
+    if (!plain) break;
+    if (c == ' ' || c == '"' || c == '=') plain = false;
   }
   if (plain) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return "\"" + EscapeText(value, '"') + "\"";
 }
 
 Line::Line(Level level, std::string_view event) : enabled_(Enabled(level)) {

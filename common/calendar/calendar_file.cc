@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/text.h"
 #include "common/textproto_file.h"
 #include "csops/config/v1/calendar.pb.h"
 
@@ -50,13 +51,24 @@ std::string FormatIsoDate(absl::CivilDay day) {
 }
 
 Result<absl::CivilDay> ParseIsoDate(const std::string& text) {
-  int y = 0, mo = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
-    return Status::InvalidArgument("'" + text + "' is not a date YYYY-MM-DD");
+  // Exactly four, two and two ASCII digits: no sign, space or other width that sscanf's %d
+  // would take ("2027- 1- 5", "2027-01-+5").
+  auto digits = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  const int y = shaped ? digits(0, 4) : -1, mo = shaped ? digits(5, 2) : -1,
+            d = shaped ? digits(8, 2) : -1;
+  if (y < 0 || mo < 0 || d < 0)
+    return Status::InvalidArgument(Quote(text) + " is not a date YYYY-MM-DD");
   absl::CivilDay day(y, mo, d);
-  if (day.year() != y || day.month() != mo || day.day() != d)
-    return Status::InvalidArgument("'" + text + "' is not a real date");
+  if (y == 0 || day.year() != y || day.month() != mo || day.day() != d)
+    return Status::InvalidArgument(Quote(text) + " is not a real date");
   return day;
 }
 

@@ -11,14 +11,22 @@
 #include "common/calendar/calendar_file.h"
 #include "common/contact.h"
 #include "common/log.h"
+#include "common/text.h"
+#include "common/time_check.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/domain/lookup_code.h"
 
 namespace csops::cases {
 namespace {
 
-constexpr std::size_t kMaxNote = 2000;
-constexpr std::size_t kMaxReason = 500;
+// Text limits in characters (Unicode code points), as the API documents them.
+constexpr TextLimit kName{true, 100, Lines::kSingle};
+constexpr TextLimit kSummary{true, 2000, Lines::kMulti};
+constexpr TextLimit kNote{true, 2000, Lines::kMulti};
+constexpr TextLimit kTransitionNote{false, 2000, Lines::kMulti};
+constexpr TextLimit kReason{true, 500, Lines::kMulti};
+constexpr TextLimit kStaffId{true, 64, Lines::kSingle};
+constexpr TextLimit kAssignee{false, 64, Lines::kSingle};
 constexpr auto kCreateReplyTtl = std::chrono::hours(24);
 
 std::string Json(std::string_view s) {
@@ -60,17 +68,8 @@ std::string Fingerprint(const CreateCaseCommand& c) {
   return buf;
 }
 
-Status ValidateText(const std::string& field, const std::string& text, std::size_t max,
-                    bool required) {
-  if (required && text.empty()) return Status::InvalidArgument(field + ": must not be empty");
-  if (text.size() > max)
-    return Status::InvalidArgument(field + ": " + std::to_string(text.size()) +
-                                   " bytes; the limit is " + std::to_string(max));
-  return Status();
-}
-
 Status ValidateApplicant(const ApplicantRecord& a) {
-  CSOPS_RETURN_IF_ERROR(ValidateText("applicant.name", a.name, 100, true));
+  CSOPS_RETURN_IF_ERROR(CheckText("applicant.name", a.name, kName));
   for (char c : a.customer_number)
     if (c < '0' || c > '9')
       return Status::InvalidArgument("applicant.customer_number: digits only");
@@ -89,6 +88,14 @@ Status ValidateApplicant(const ApplicantRecord& a) {
   if (a.locale != "zh-TW" && a.locale != "en")
     return Status::InvalidArgument("applicant.locale: must be zh-TW or en");
   return Status();
+}
+
+// A type_code or branch_id (a request field or a filter) that the config does not define.
+Status UnknownType(const std::string& code) {
+  return Status::NotFound("type_code: case type " + Quote(code) + " is not configured");
+}
+Status UnknownBranch(const std::string& id) {
+  return Status::NotFound("branch_id: branch " + Quote(id) + " is not configured");
 }
 
 const char* StatusText(CaseStatus s, bool en) {
@@ -205,22 +212,20 @@ Status CaseEngine::QueueNotice(CaseTx& tx, const CaseRecord& c, const std::strin
 void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   auto type = cfg().types.find(cmd.type_code);
   if (cmd.type_code.empty()) return done(Status::InvalidArgument("type_code: must not be empty"));
-  if (type == cfg().types.end())
-    return done(Status::NotFound("case type '" + cmd.type_code + "' is not configured"));
+  if (type == cfg().types.end()) return done(UnknownType(cmd.type_code));
   auto branch = cfg().branches.find(cmd.branch_id);
   if (cmd.branch_id.empty()) return done(Status::InvalidArgument("branch_id: must not be empty"));
-  if (branch == cfg().branches.end())
-    return done(Status::NotFound("branch '" + cmd.branch_id + "' is not configured"));
+  if (branch == cfg().branches.end()) return done(UnknownBranch(cmd.branch_id));
   if (cmd.applicant.locale.empty()) cmd.applicant.locale = "zh-TW";
   if (Status s = ValidateApplicant(cmd.applicant); !s.ok()) return done(s);
   static const char* const kVia[] = {"counter", "phone", "web", "app", "mail", "fax"};
   if (std::find(std::begin(kVia), std::end(kVia), cmd.received_via) == std::end(kVia))
     return done(
         Status::InvalidArgument("received_via: must be counter, phone, web, app, mail or fax"));
-  if (Status s = ValidateText("summary", cmd.summary, kMaxNote, true); !s.ok()) return done(s);
-  if (Status s = ValidateText("staff_id", cmd.staff_id, 64, true); !s.ok()) return done(s);
-  if (cmd.idempotency_key.empty() || cmd.idempotency_key.size() > 128)
-    return done(Status::InvalidArgument("idempotency_key: must be 1-128 characters"));
+  if (Status s = CheckText("summary", cmd.summary, kSummary); !s.ok()) return done(s);
+  if (Status s = CheckText("staff_id", cmd.staff_id, kStaffId); !s.ok()) return done(s);
+  if (Status s = CheckIdempotencyKey("idempotency_key", cmd.idempotency_key); !s.ok())
+    return done(s);
   auto code = GenerateLookupCode();
   auto salt = GenerateSalt();
   if (!code.ok()) return done(code.status());
@@ -305,7 +310,7 @@ void CaseEngine::Change(std::string number, std::string staff_id,
                         Done<CaseView> done) {
   auto parsed = ParseAcceptanceNumber(number);
   if (!parsed.ok()) return done(parsed.status());
-  if (Status s = ValidateText("staff_id", staff_id, 64, true); !s.ok()) return done(s);
+  if (Status s = CheckText("staff_id", staff_id, kStaffId); !s.ok()) return done(s);
   struct Out {
     std::optional<CaseView> view;
     AfterCommit after;
@@ -355,7 +360,7 @@ void CaseEngine::Change(std::string number, std::string staff_id,
 
 void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff_id,
                             std::string note, Done<CaseView> done) {
-  if (Status s = ValidateText("note", note, kMaxNote, false); !s.ok()) return done(s);
+  if (Status s = CheckText("note", note, kTransitionNote); !s.ok()) return done(s);
   const std::string actor = "staff:" + staff_id;
   Change(
       std::move(number), std::move(staff_id),
@@ -393,7 +398,7 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
 
 void CaseEngine::AddNote(std::string number, std::string staff_id, std::string note,
                          Done<CaseView> done) {
-  if (Status s = ValidateText("note", note, kMaxNote, true); !s.ok()) return done(s);
+  if (Status s = CheckText("note", note, kNote); !s.ok()) return done(s);
   const std::string actor = "staff:" + staff_id;
   Change(
       std::move(number), std::move(staff_id),
@@ -406,10 +411,9 @@ void CaseEngine::AddNote(std::string number, std::string staff_id, std::string n
 
 void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::string reason,
                               std::string new_date, Done<CaseView> done) {
-  if (Status s = ValidateText("reason", reason, kMaxReason, true); !s.ok()) return done(s);
-  auto date = ParseIsoDate(new_date);
-  if (!date.ok())
-    return done(Status::InvalidArgument("new_expected_date: " + date.status().message()));
+  if (Status s = CheckText("reason", reason, kReason); !s.ok()) return done(s);
+  auto date = CheckDate("new_expected_date", new_date);
+  if (!date.ok()) return done(date.status());
   const std::string actor = "staff:" + staff_id;
   Change(
       std::move(number), std::move(staff_id),
@@ -420,7 +424,8 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
                                             "'; a closed case cannot be delayed");
         const auto& cal = cfg().branches.at(c.branch_id).calendar;
         if (day < cal->LocalDay(now))
-          return Status::InvalidArgument("new_expected_date: " + new_date + " is in the past");
+          return Status::InvalidArgument("new_expected_date: " + Quote(new_date) +
+                                         " is in the past");
         c.delay_reason = reason;
         c.delay_new_date = new_date;
         CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
@@ -614,8 +619,8 @@ void CaseEngine::Assign(std::string number, std::string staff_id, std::string de
                         std::string assignee, Done<CaseView> done) {
   if (department.empty() && assignee.empty())
     return done(Status::InvalidArgument("department, assignee: set at least one"));
-  if (Status s = ValidateText("department", department, 64, false); !s.ok()) return done(s);
-  if (Status s = ValidateText("assignee", assignee, 64, false); !s.ok()) return done(s);
+  if (Status s = CheckText("department", department, kAssignee); !s.ok()) return done(s);
+  if (Status s = CheckText("assignee", assignee, kAssignee); !s.ok()) return done(s);
   const std::string actor = "staff:" + staff_id;
   Change(
       std::move(number), std::move(staff_id),
@@ -647,6 +652,13 @@ Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
   }
   if (!q.filter.status.empty() && !ParseStatus(q.filter.status))
     return Status::InvalidArgument("status: unknown");
+  // A filter naming a type or branch that is not configured is a mistake, not an empty list
+  // (the same answer as GetSlaReport's).
+  if (!q.filter.type_code.empty() && !cfg().types.count(q.filter.type_code))
+    return UnknownType(q.filter.type_code);
+  if (!q.filter.branch_id.empty() && !cfg().branches.count(q.filter.branch_id))
+    return UnknownBranch(q.filter.branch_id);
+  CSOPS_RETURN_IF_ERROR(CheckText("assignee", q.filter.assignee, kAssignee));
   ListPage page;
   Status s = store_.Read([&](CaseTx& tx) {
     const Instant now = clock_.Now();
@@ -689,10 +701,8 @@ Result<CaseEngine::SlaReport> CaseEngine::Report(Instant from, Instant to,
   if (!(from < to)) return Status::InvalidArgument("to: must be after from");
   if (to - from > std::chrono::hours(24 * 400))
     return Status::InvalidArgument("to: a report covers at most 400 days");
-  if (!branch.empty() && !cfg().branches.count(branch))
-    return Status::NotFound("branch '" + branch + "' is not configured");
-  if (!type.empty() && !cfg().types.count(type))
-    return Status::NotFound("case type '" + type + "' is not configured");
+  if (!branch.empty() && !cfg().branches.count(branch)) return UnknownBranch(branch);
+  if (!type.empty() && !cfg().types.count(type)) return UnknownType(type);
   std::map<std::string, TypeReport> by_type;
   for (const auto& [code, t] : cfg().types) {
     if (!type.empty() && code != type) continue;

@@ -7,6 +7,7 @@
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/proto_time.h"
+#include "common/time_check.h"
 #include "services/case/domain/acceptance_number.h"
 
 namespace csops::cases {
@@ -226,7 +227,11 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
     default:
       return Fail(ctx, Status::InvalidArgument("sla_state: unknown"));
   }
-  if (req->has_due_before()) q.due_before = FromProtoTimestamp(req->due_before());
+  if (req->has_due_before()) {
+    auto due = CheckTimestamp("due_before", req->due_before());
+    if (!due.ok()) return Fail(ctx, due.status());
+    q.due_before = *due;
+  }
   q.page_size = req->page_size();
   q.page_token = req->page_token();
   auto* reactor = ctx->DefaultReactor();
@@ -264,8 +269,11 @@ ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
   if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
-  const Instant from = FromProtoTimestamp(req->from());
-  const Instant to = FromProtoTimestamp(req->to());
+  auto checked_from = CheckTimestamp("from", req->from());
+  if (!checked_from.ok()) return Fail(ctx, checked_from.status());
+  auto checked_to = CheckTimestamp("to", req->to());
+  if (!checked_to.ok()) return Fail(ctx, checked_to.status());
+  const Instant from = *checked_from, to = *checked_to;
   auto* reactor = ctx->DefaultReactor();
   boost::asio::post(executor_, [this, reactor, req, resp, from, to] {
     Reply<CaseEngine::SlaReport>(reactor, [resp](const CaseEngine::SlaReport& all) {

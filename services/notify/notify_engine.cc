@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <future>
 #include <set>
+#include <span>
 
 #include "common/contact.h"
+#include "common/text.h"
+#include "common/time_check.h"
 #include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/timing.h"
 #include "services/notify/send_fingerprint.h"
@@ -48,12 +51,22 @@ const char* ContactField(Channel c) {
   return "recipient";
 }
 
-Status CheckKey(const std::string& key) {
-  if (key.empty() || key.size() > 128)
-    return Status::InvalidArgument("idempotency_key: must be 1-128 characters");
-  for (char c : key)
-    if (c < 0x21 || c > 0x7e)
-      return Status::InvalidArgument("idempotency_key: printable ASCII only");
+Status CheckKey(const std::string& key) { return CheckIdempotencyKey("idempotency_key", key); }
+
+// Text limits in characters (Unicode code points), as the API documents them.
+constexpr TextLimit kRecipientName{false, 200, Lines::kSingle};
+constexpr TextLimit kAddressLine{true, 200, Lines::kSingle};
+constexpr TextLimit kPushToken{true, 4096, Lines::kSingle};
+constexpr TextLimit kVariableName{true, 64, Lines::kSingle};
+constexpr TextLimit kVariableValue{false, 2000, Lines::kMulti};
+constexpr TextLimit kStopReason{false, 200, Lines::kMulti};
+
+Status CheckVariables(const std::map<std::string, std::string>& vars) {
+  if (vars.size() > 64) return Status::InvalidArgument("variables: at most 64");
+  for (const auto& [k, v] : vars) {
+    CSOPS_RETURN_IF_ERROR(CheckText("variables (the name " + Quote(k) + ")", k, kVariableName));
+    CSOPS_RETURN_IF_ERROR(CheckText("variables." + k, v, kVariableValue));
+  }
   return Status();
 }
 
@@ -63,7 +76,7 @@ Status CheckRecipient(RecipientRecord& r) {
       return Status::InvalidArgument("recipient.customer_number: digits only");
   if (r.customer_number.size() > 20)
     return Status::InvalidArgument("recipient.customer_number: at most 20 digits");
-  if (r.name.size() > 200) return Status::InvalidArgument("recipient.name: at most 200 bytes");
+  CSOPS_RETURN_IF_ERROR(CheckText("recipient.name", r.name, kRecipientName));
   if (!r.mobile.empty()) {
     auto m = contact::NormalizeMobile(r.mobile, "recipient.mobile");
     if (!m.ok()) return m.status();
@@ -73,13 +86,11 @@ Status CheckRecipient(RecipientRecord& r) {
   if (r.push_tokens.size() > 20)
     return Status::InvalidArgument("recipient.push_tokens: at most 20");
   for (const std::string& t : r.push_tokens)
-    if (t.empty() || t.size() > 4096)
-      return Status::InvalidArgument("recipient.push_tokens: each must be 1-4096 bytes");
+    CSOPS_RETURN_IF_ERROR(CheckText("recipient.push_tokens", t, kPushToken));
   if (r.postal_address.size() > 6)
     return Status::InvalidArgument("recipient.postal_address: at most 6 lines");
   for (const std::string& l : r.postal_address)
-    if (l.empty() || l.size() > 200)
-      return Status::InvalidArgument("recipient.postal_address: each line must be 1-200 bytes");
+    CSOPS_RETURN_IF_ERROR(CheckText("recipient.postal_address", l, kAddressLine));
   return Status();
 }
 
@@ -106,15 +117,12 @@ Result<PreparedSend> NotifyEngine::Prepare(SendCommand cmd) const {
   if (cmd.kind.empty()) return Status::InvalidArgument("kind: must not be empty");
   auto kind = config_.kinds.find(cmd.kind);
   if (kind == config_.kinds.end())
-    return Status::InvalidArgument("kind: '" + cmd.kind + "' is not configured");
+    return Status::InvalidArgument("kind: " + Quote(cmd.kind) + " is not configured");
   if (cmd.locale.empty()) cmd.locale = "zh-TW";
   auto tmpl = kind->second.templates.find(cmd.locale);
   if (tmpl == kind->second.templates.end())
     return Status::InvalidArgument("locale: must be zh-TW or en");
-  if (cmd.variables.size() > 64) return Status::InvalidArgument("variables: at most 64");
-  for (const auto& [k, v] : cmd.variables)
-    if (k.empty() || k.size() > 64 || v.size() > 2000)
-      return Status::InvalidArgument("variables." + k + ": names 1-64 bytes, values at most 2000");
+  CSOPS_RETURN_IF_ERROR(CheckVariables(cmd.variables));
   if (auto rendered = Render(tmpl->second, cmd.variables); !rendered.ok()) return rendered.status();
   CSOPS_RETURN_IF_ERROR(CheckRecipient(cmd.recipient));
   if (cmd.send_after && *cmd.send_after - clock_.Now() > std::chrono::hours(24 * 366))
@@ -150,8 +158,9 @@ Result<PreparedSend> NotifyEngine::Prepare(SendCommand cmd) const {
         if (usable(c).ok()) p.channels.push_back(c);
       break;
     case PolicyMode::kFallback: {
-      std::vector<Channel> order(cmd.channels.begin(), cmd.channels.end());
-      if (order.empty()) order.assign(std::begin(kDefaultChain), std::end(kDefaultChain));
+      // A view, not a copy: GCC 12 reports a false -Wfree-nonheap-object for the copy here.
+      std::span<const Channel> order(cmd.channels);
+      if (order.empty()) order = kDefaultChain;
       for (Channel c : order)
         if (usable(c).ok()) p.channels.push_back(c);
       break;
@@ -315,7 +324,7 @@ Result<NotificationView> NotifyEngine::GetByKey(const std::string& key) {
   Status s = store_.Read([&](NotifyTx& tx) {
     auto id = tx.FindByKey(key);
     if (!id.ok()) return id.status();
-    if (!*id) return Status::NotFound("no notification has idempotency_key '" + key + "'");
+    if (!*id) return Status::NotFound("no notification has idempotency_key " + Quote(key));
     auto v = ViewOf(tx, **id);
     if (!v.ok()) return v.status();
     out = std::move(*v);
@@ -328,6 +337,8 @@ Result<NotificationView> NotifyEngine::GetByKey(const std::string& key) {
 Result<NotifyEngine::Page> NotifyEngine::List(const std::string& customer, int page_size,
                                               const std::string& token) {
   if (customer.empty()) return Status::InvalidArgument("customer_number: must not be empty");
+  for (char c : customer)
+    if (c < '0' || c > '9') return Status::InvalidArgument("customer_number: digits only");
   if (page_size < 0 || page_size > 500) return Status::InvalidArgument("page_size: must be 1-500");
   if (page_size == 0) page_size = 50;
   std::int64_t before = 0;
@@ -395,7 +406,8 @@ Status NotifyEngine::ApplyReceipt(NotifyTx& tx, DeliveryRecord& d, bool delivere
     return Status();
   }
   d.status = DeliveryStatus::kFailed;
-  d.last_error = "provider receipt: " + detail.substr(0, 200);
+  // A provider's words, kept for staff: never a control character, never a cut character.
+  d.last_error = "provider receipt: " + TruncateChars(EscapeControls(detail), 200);
   CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
   if (observer_) notes.push_back([o = observer_, c = d.channel] { o->Failed(c, "receipt"); });
   return AfterFailure(tx, d, now);
@@ -408,7 +420,7 @@ void NotifyEngine::ReportDelivery(std::string provider, std::string message_id, 
     return done(Status::InvalidArgument("provider_message_id: must be 1-200 bytes"));
   if (std::none_of(config_.providers.begin(), config_.providers.end(),
                    [&](const ProviderModel& p) { return p.name == provider; }))
-    return done(Status::NotFound("provider '" + provider + "' is not configured"));
+    return done(Status::NotFound("provider: " + Quote(provider) + " is not configured"));
   struct Out {
     bool applied = false;
     std::vector<std::function<void()>> notes;
@@ -447,6 +459,8 @@ void NotifyEngine::SetPreferences(PreferencesRecord p, Done<PreferencesRecord> d
 
 Result<PreferencesRecord> NotifyEngine::GetPreferences(const std::string& customer) {
   if (customer.empty()) return Status::InvalidArgument("customer_number: must not be empty");
+  for (char c : customer)
+    if (c < '0' || c > '9') return Status::InvalidArgument("customer_number: digits only");
   PreferencesRecord out{customer, {}, std::nullopt};
   Status s = store_.Read([&](NotifyTx& tx) {
     auto p = tx.Preferences(customer);
@@ -641,11 +655,15 @@ Result<std::vector<PlanStepRecord>> NotifyEngine::Schedule(const PlanModel& plan
     Instant due = run.started_at + std::chrono::hours(24 * step.delay_days);
     if (!step.after_variable.empty()) {
       auto v = run.variables.find(step.after_variable);
-      absl::CivilDay day;
-      if (v == run.variables.end() || !absl::ParseCivilTime(v->second, &day))
-        return Status::InvalidArgument("variables." + step.after_variable +
-                                       ": a date YYYY-MM-DD is required by step '" + step.name +
-                                       "'");
+      const std::string field = "variables." + step.after_variable;
+      if (v == run.variables.end())
+        return Status::InvalidArgument(field + ": a date YYYY-MM-DD is required by step '" +
+                                       step.name + "'");
+      auto date = CheckDate(field, v->second);
+      if (!date.ok())
+        return Status::InvalidArgument(date.status().message() + " (required by step '" +
+                                       step.name + "')");
+      absl::CivilDay day = *date;
       day += step.delay_days;
       // 09:00 local on that day: a notice or a task for office hours.
       due = FromUnixMillis(absl::ToUnixMillis(absl::FromCivil(
@@ -674,13 +692,13 @@ void NotifyEngine::StartPlan(StartPlanCommand cmd, Done<PlanView> done) {
   auto plan = config_.plans.find(cmd.plan);
   if (cmd.plan.empty()) return done(Status::InvalidArgument("plan: must not be empty"));
   if (plan == config_.plans.end())
-    return done(Status::InvalidArgument("plan: '" + cmd.plan + "' is not configured"));
-  if (Status s = CheckKey(cmd.key); !s.ok())
-    return done(Status::InvalidArgument("key" + s.message().substr(s.message().find(':'))));
+    return done(Status::InvalidArgument("plan: " + Quote(cmd.plan) + " is not configured"));
+  if (Status s = CheckIdempotencyKey("key", cmd.key); !s.ok()) return done(s);
   if (cmd.locale.empty()) cmd.locale = "zh-TW";
   if (cmd.locale != "zh-TW" && cmd.locale != "en")
     return done(Status::InvalidArgument("locale: must be zh-TW or en"));
   if (Status s = CheckRecipient(cmd.recipient); !s.ok()) return done(s);
+  if (Status s = CheckVariables(cmd.variables); !s.ok()) return done(s);
   PlanRunRecord run{cmd.plan,   cmd.key,       "running",    cmd.recipient,
                     cmd.locale, cmd.variables, clock_.Now(), ""};
   auto steps = Schedule(plan->second, run);
@@ -698,8 +716,9 @@ void NotifyEngine::StartPlan(StartPlanCommand cmd, Done<PlanView> done) {
                                          " with a different recipient, locale or variables; "
                                          "use a new key for a new run");
           if ((*existing)->status != "running")
-            return Status::FailedPrecondition("plan " + run.plan + " for key " + run.key + " is " +
-                                              (*existing)->status + "; a new run needs a new key");
+            return Status::FailedPrecondition("plan " + run.plan + " for key " + Quote(run.key) +
+                                              " is " + (*existing)->status +
+                                              "; a new run needs a new key");
           auto old = tx.PlanSteps(run.plan, run.key);
           if (!old.ok()) return old.status();
           *out = {**existing, *old};
@@ -722,7 +741,7 @@ void NotifyEngine::StopPlan(std::string plan, std::string key, std::string reaso
                             Done<PlanView> done) {
   if (plan.empty() || key.empty())
     return done(Status::InvalidArgument("plan, key: must not be empty"));
-  if (reason.size() > 200) return done(Status::InvalidArgument("reason: at most 200 bytes"));
+  if (Status s = CheckText("reason", reason, kStopReason); !s.ok()) return done(s);
   auto out = std::make_shared<PlanView>();
   auto cancelled = std::make_shared<std::vector<std::string>>();
   store_.Transact(
@@ -730,7 +749,7 @@ void NotifyEngine::StopPlan(std::string plan, std::string key, std::string reaso
         cancelled->clear();
         auto run = tx.PlanRun(plan, key);
         if (!run.ok()) return run.status();
-        if (!*run) return Status::NotFound("no plan " + plan + " for key " + key);
+        if (!*run) return Status::NotFound("no plan " + Quote(plan) + " for key " + Quote(key));
         auto steps = tx.PlanSteps(plan, key);
         if (!steps.ok()) return steps.status();
         if ((*run)->status == "running") {
@@ -761,7 +780,7 @@ Result<PlanView> NotifyEngine::GetPlan(const std::string& plan, const std::strin
   Status s = store_.Read([&](NotifyTx& tx) {
     auto run = tx.PlanRun(plan, key);
     if (!run.ok()) return run.status();
-    if (!*run) return Status::NotFound("no plan " + plan + " for key " + key);
+    if (!*run) return Status::NotFound("no plan " + Quote(plan) + " for key " + Quote(key));
     auto steps = tx.PlanSteps(plan, key);
     if (!steps.ok()) return steps.status();
     out = {**run, *steps};

@@ -8,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
+#include "common/time_check.h"
 #include "services/notify/send_batch_reactor.h"
 
 namespace csops::notify {
@@ -172,7 +173,11 @@ Result<SendCommand> NotifyService::ToCommand(const pb::SendRequest& r) {
     if (!channel) return Status::InvalidArgument("policy.channels: unknown channel");
     c.channels.push_back(*channel);
   }
-  if (r.has_send_after()) c.send_after = FromProtoTimestamp(r.send_after());
+  if (r.has_send_after()) {
+    auto at = CheckTimestamp("send_after", r.send_after());
+    if (!at.ok()) return at.status();
+    c.send_after = *at;
+  }
   c.urgent = r.urgent();
   return c;
 }
@@ -294,8 +299,12 @@ ServerUnaryReactor* NotifyService::GetNotifyReport(CallbackServerContext* ctx,
   if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
+  auto from = CheckTimestamp("from", req->from());
+  if (!from.ok()) return Fail(ctx, from.status());
+  auto to = CheckTimestamp("to", req->to());
+  if (!to.ok()) return Fail(ctx, to.status());
   auto* reactor = ctx->DefaultReactor();
-  boost::asio::post(executor_, [this, reactor, req, resp] {
+  boost::asio::post(executor_, [this, reactor, resp, from = *from, to = *to] {
     Reply<NoticeReport>(reactor, [resp](const NoticeReport& r) {
       resp->set_notifications(r.notifications);
       for (const auto& [kind, n] : r.by_kind) {
@@ -317,7 +326,7 @@ ServerUnaryReactor* NotifyService::GetNotifyReport(CallbackServerContext* ctx,
         o->set_median_latency_seconds(static_cast<double>(c.median_latency.count()) / 1000.0);
         o->set_p95_latency_seconds(static_cast<double>(c.p95_latency.count()) / 1000.0);
       }
-    })(engine_.Report(FromProtoTimestamp(req->from()), FromProtoTimestamp(req->to())));
+    })(engine_.Report(from, to));
   });
   return reactor;
 }

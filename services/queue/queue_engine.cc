@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/contact.h"
+#include "common/text.h"
 #include "services/queue/domain/transitions.h"
 #include "services/queue/queue_engine_ctx.h"
 
@@ -32,15 +33,6 @@ std::string Fingerprint(const IssueCommand& c) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
-}
-
-Status ValidateKey(const std::string& key) {
-  if (key.empty() || key.size() > 128)
-    return Status::InvalidArgument("idempotency_key: must be 1-128 characters");
-  for (char c : key)
-    if (c < 0x21 || c > 0x7e)
-      return Status::InvalidArgument("idempotency_key: only printable ASCII without spaces");
-  return Status();
 }
 
 // The rules notify sends by (common/contact.h), so a contact taken here is one notify takes;
@@ -92,7 +84,7 @@ std::vector<std::shared_ptr<const BranchModel>> QueueEngine::branches() const {
 Result<const BranchModel*> QueueEngine::Branch(const std::string& id) const {
   if (id.empty()) return Status::InvalidArgument("branch_id: must not be empty");
   const BranchModel* b = FindBranch(id);
-  if (!b) return Status::NotFound("branch '" + id + "' is not configured");
+  if (!b) return Status::NotFound("branch_id: branch " + Quote(id) + " is not configured");
   return b;
 }
 
@@ -104,9 +96,10 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
     return done(Status::InvalidArgument("service_code: must not be empty"));
   const ServiceModel* service = b.FindService(cmd.service_code);
   if (!service)
-    return done(
-        Status::NotFound("service '" + cmd.service_code + "' is not offered by branch " + b.id));
-  if (Status s = ValidateKey(cmd.idempotency_key); !s.ok()) return done(s);
+    return done(Status::NotFound("service_code: service " + Quote(cmd.service_code) +
+                                 " is not offered by branch " + b.id));
+  if (Status s = CheckIdempotencyKey("idempotency_key", cmd.idempotency_key); !s.ok())
+    return done(s);
   // The fingerprint is of the request as sent (a retry sends the same text).
   const std::string fingerprint = Fingerprint(cmd);
   if (Status s = ValidateContact(cmd.contact_kind, cmd.contact_address); !s.ok()) return done(s);
@@ -193,7 +186,9 @@ void QueueEngine::CallNext(std::string branch_id, std::string counter_id, Done<C
   const BranchModel& b = **branch;
   if (counter_id.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   const CounterModel* counter = b.FindCounter(counter_id);
-  if (!counter) return done(Status::NotFound("counter '" + counter_id + "' of branch " + b.id));
+  if (!counter)
+    return done(Status::NotFound("counter_id: counter " + Quote(counter_id) + " of branch " + b.id +
+                                 " is not configured"));
 
   Run<CallResult>(
       [this, &b, counter](QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CallResult> {
@@ -259,7 +254,8 @@ void QueueEngine::TicketAction(TicketCommand cmd, Action action, TicketApply app
   if (cmd.counter_id.empty() && !self_service)
     return done(Status::InvalidArgument("counter_id: must not be empty"));
   if (!cmd.counter_id.empty() && !b.FindCounter(cmd.counter_id))
-    return done(Status::NotFound("counter '" + cmd.counter_id + "' of branch " + b.id));
+    return done(Status::NotFound("counter_id: counter " + Quote(cmd.counter_id) + " of branch " +
+                                 b.id + " is not configured"));
   Run<TicketView>(
       [this, &b, action, cmd = std::move(cmd), apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
@@ -376,18 +372,19 @@ void QueueEngine::Transfer(TransferCommand cmd, Done<TicketView> done) {
   if (cmd.to_service_code.empty())
     return done(Status::InvalidArgument("to_service_code: must not be empty"));
   if (!b.FindService(cmd.to_service_code))
-    return done(
-        Status::NotFound("service '" + cmd.to_service_code + "' is not offered by branch " + b.id));
+    return done(Status::NotFound("to_service_code: service " + Quote(cmd.to_service_code) +
+                                 " is not offered by branch " + b.id));
   if (!cmd.to_counter_id.empty()) {
     const CounterModel* target = b.FindCounter(cmd.to_counter_id);
     if (!target)
-      return done(Status::NotFound("counter '" + cmd.to_counter_id + "' of branch " + b.id));
+      return done(Status::NotFound("to_counter_id: counter " + Quote(cmd.to_counter_id) +
+                                   " of branch " + b.id + " is not configured"));
     if (std::find(target->services.begin(), target->services.end(), cmd.to_service_code) ==
         target->services.end())
       return done(Status::FailedPrecondition("to_counter_id: counter " + target->id +
                                              " does not serve service " + cmd.to_service_code));
   }
-  if (cmd.note.size() > 500) return done(Status::InvalidArgument("note: at most 500 characters"));
+  if (Status s = CheckText("note", cmd.note, {false, 500, Lines::kMulti}); !s.ok()) return done(s);
   TicketAction(
       std::move(cmd.ticket), Action::kTransfer,
       [to = cmd.to_service_code, to_counter = cmd.to_counter_id, note = cmd.note](

@@ -1,4 +1,5 @@
 // Counter lifecycle commands of the queue engine: open, pause, close.
+#include "common/text.h"
 #include "services/queue/queue_engine_ctx.h"
 
 namespace csops::queue {
@@ -15,7 +16,9 @@ void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
   const BranchModel& b = **branch;
   if (counter_id.empty()) return done(Status::InvalidArgument("counter_id: must not be empty"));
   const CounterModel* model = b.FindCounter(counter_id);
-  if (!model) return done(Status::NotFound("counter '" + counter_id + "' of branch " + b.id));
+  if (!model)
+    return done(Status::NotFound("counter_id: counter " + Quote(counter_id) + " of branch " + b.id +
+                                 " is not configured"));
   Run<CounterView>(
       [this, &b, model, apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CounterView> {
@@ -43,22 +46,22 @@ void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
 
 void QueueEngine::OpenCounter(std::string branch_id, std::string counter_id, std::string staff_id,
                               std::vector<std::string> services, Done<CounterView> done) {
-  if (staff_id.empty() || staff_id.size() > 64)
-    return done(Status::InvalidArgument("staff_id: must be 1-64 characters"));
+  if (Status s = CheckText("staff_id", staff_id, {true, 64, Lines::kSingle}); !s.ok())
+    return done(s);
   const BranchModel* b = FindBranch(branch_id);
   const CounterModel* model = b ? b->FindCounter(counter_id) : nullptr;
   if (model) {
     for (std::size_t i = 0; i < services.size(); ++i) {
       if (!b->FindService(services[i]))
-        return done(
-            Status::NotFound("service '" + services[i] + "' is not offered by branch " + b->id));
+        return done(Status::NotFound("service_codes: service " + Quote(services[i]) +
+                                     " is not offered by branch " + b->id));
       if (std::find(model->services.begin(), model->services.end(), services[i]) ==
           model->services.end())
         return done(Status::FailedPrecondition("service_codes: counter " + model->id +
                                                " is not set up for service " + services[i]));
       if (std::find(services.begin(), services.begin() + i, services[i]) != services.begin() + i)
         return done(
-            Status::InvalidArgument("service_codes: '" + services[i] + "' is listed twice"));
+            Status::InvalidArgument("service_codes: " + Quote(services[i]) + " is listed twice"));
     }
     if (services.empty()) services = model->services;
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/text.h"
 #include "services/queue/domain/estimate.h"
 #include "services/queue/queue_engine.h"
 
@@ -19,8 +20,8 @@ struct QueueEngine::Ctx {
 
   Result<TicketRecord> LoadTicket(const std::string& number) {
     if (!ParseTicketNumber(number))
-      return Status::InvalidArgument("ticket_number: '" + number +
-                                     "' is not a ticket number like A023");
+      return Status::InvalidArgument("ticket_number: " + Quote(number) +
+                                     " is not a ticket number like A023");
     auto t = r.FindTicket(branch.id, day, number);
     if (!t.ok()) return t.status();
     if (!*t) return Status::NotFound("ticket " + number + " of branch " + branch.id + " on " + day);

@@ -7,6 +7,8 @@
 #include "common/grpc_status.h"
 #include "common/mask.h"
 #include "common/proto_time.h"
+#include "common/text.h"
+#include "common/time_check.h"
 #include "services/queue/board_watch_reactor.h"
 #include "services/queue/queue_convert.h"
 
@@ -291,14 +293,16 @@ ServerUnaryReactor* QueueService::GetQueueReport(CallbackServerContext* ctx,
   if (!who.ok()) return Fail(ctx, who.status());
   if (!req->has_from() || !req->has_to())
     return Fail(ctx, Status::InvalidArgument("from, to: both are required"));
+  auto from = CheckTimestamp("from", req->from());
+  if (!from.ok()) return Fail(ctx, from.status());
+  auto to = CheckTimestamp("to", req->to());
+  if (!to.ok()) return Fail(ctx, to.status());
   auto* reactor = ctx->DefaultReactor();
-  boost::asio::post(executor_, [this, reactor, req, resp] {
-    Reply<VisitReport>(reactor, finisher_,
-                       [resp](const VisitReport& r) {
-                         for (const ServiceVisits& v : r.services) ToProto(v, resp->add_services());
-                         ToProto(r.total, resp->mutable_total());
-                       })(engine_.Report(FromProtoTimestamp(req->from()),
-                                         FromProtoTimestamp(req->to()), req->branch_id()));
+  boost::asio::post(executor_, [this, reactor, req, resp, from = *from, to = *to] {
+    Reply<VisitReport>(reactor, finisher_, [resp](const VisitReport& r) {
+      for (const ServiceVisits& v : r.services) ToProto(v, resp->add_services());
+      ToProto(r.total, resp->mutable_total());
+    })(engine_.Report(from, to, req->branch_id()));
   });
   return reactor;
 }
@@ -310,8 +314,9 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
   const std::string branch = req->branch_id();
   if (branch.empty() || !engine_.FindBranch(branch)) {
     return new Refuse(ToGrpcStatus(
-        branch.empty() ? Status::InvalidArgument("branch_id: must not be empty")
-                       : Status::NotFound("branch '" + branch + "' is not configured")));
+        branch.empty()
+            ? Status::InvalidArgument("branch_id: must not be empty")
+            : Status::NotFound("branch_id: branch " + Quote(branch) + " is not configured")));
   }
   const std::string client = ClientKey(*ctx);
   if (streams_ && !streams_->Acquire(client))

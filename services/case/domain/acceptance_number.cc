@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace csops::cases {
 namespace {
 
@@ -65,9 +67,8 @@ Result<AcceptanceNumber> ParseAcceptanceNumber(std::string_view text) {
     if (c == '-' || c == ' ') continue;
     compact += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  const Status bad =
-      Status::InvalidArgument("acceptance_number: '" + std::string(text.substr(0, 40)) +
-                              "' is not an acceptance number like TS-260212-0042-7");
+  const Status bad = Status::InvalidArgument("acceptance_number: " + Quote(text, 40) +
+                                             " is not an acceptance number like TS-260212-0042-7");
   std::size_t letters = 0;
   while (letters < compact.size() && compact[letters] >= 'A' && compact[letters] <= 'Z') ++letters;
   if (!IsBranchCode(compact.substr(0, letters)) || compact.size() != letters + 11) return bad;
