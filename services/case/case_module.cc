@@ -61,7 +61,15 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->open_collector_ = std::make_shared<CaseOpenCollector>(*m->engine_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
-  m->service_ = std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock);
+  auto& ignored = prometheus::BuildCounter()
+                      .Name("csops_case_lookup_client_ip_ignored_total")
+                      .Help(
+                          "Look-ups naming a client (x-csops-client-ip) that is not believed: "
+                          "only csopsd's own pages and SERVICE keys may")
+                      .Register(registry)
+                      .Add({});
+  m->service_ =
+      std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock, &ignored);
   return m;
 }
 

@@ -319,7 +319,9 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
   auto who = auth::Caller(ctx, *req);
   if (!who.ok()) return Fail(ctx, who.status());
   // One client however many connections it opens; a page's browser by its own address.
-  const std::string peer = ClientKey(*ctx);
+  bool ignored = false;
+  const std::string peer = ClientKey(*ctx, &ignored);
+  if (ignored && client_ip_ignored_) client_ip_ignored_->Increment();
   if (!LookupAllowed(peer))
     return Fail(ctx, Status::ResourceExhausted(
                          "too many failed look-ups from this address; try again in a minute"));

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/auth/access_control.h"
+#include "common/auth/api_key.h"
 #include "common/auth/client_auth.h"
 #include "common/auth/grpc_access.h"
 #include "common/auth/http_access.h"
@@ -155,6 +156,10 @@ Result<std::unique_ptr<Server>> Server::Start(
   } else {
     CSOPS_LOG(kWarning, "access_control_off")
         .Kv("why", "auth.keys is empty: every caller may do everything (development only)");
+    // Still a key of its own: it alone tells this process's pages apart, the only callers that
+    // may name the browser a look-up is for (client_quota.h).
+    self_auth.api_key = auth::NewApiKey();
+    access_rw->AddKey(self_auth.api_key, "system", config::v1::SERVICE);
   }
   if (tls->on) {
     self_auth.tls = true;
