@@ -17,6 +17,7 @@
 #include "common/auth/http_access.h"
 #include "common/cidr.h"
 #include "common/client_quota.h"
+#include "common/grpc/request_parse_errors.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
@@ -272,6 +273,8 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (st->cases) builder.RegisterService(st->cases->service());
   if (st->notify) builder.RegisterService(st->notify->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: the status it corrects is the one the others (metrics) see.
+  interceptors.push_back(std::make_unique<grpcx::RequestParseErrorInterceptorFactory>());
   interceptors.push_back(std::make_unique<auth::GrpcAccessInterceptorFactory>(access));
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
