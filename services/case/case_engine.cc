@@ -147,7 +147,7 @@ Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now
   auto type = cfg().types.find(c.type_code);
   auto branch = cfg().branches.find(c.branch_id);
   if (type == cfg().types.end() || branch == cfg().branches.end())
-    return Status::FailedPrecondition("case " + c.acceptance_number +
+    return Status::FailedPrecondition("case " + DisplayAcceptanceNumber(c.acceptance_number) +
                                       " refers to a type or branch no longer configured");
   v.type = &type->second;
   auto periods = tx.Periods(c.id);
@@ -237,7 +237,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         if (*existing) {
           if ((*existing)->request_fingerprint != fingerprint)
             return Status::AlreadyExists("idempotency_key: already used for case " +
-                                         (*existing)->acceptance_number +
+                                         DisplayAcceptanceNumber((*existing)->acceptance_number) +
                                          " with a different request");
           auto view = ViewOf(tx, **existing, now);
           if (!view.ok()) return view.status();
@@ -316,7 +316,8 @@ void CaseEngine::Change(std::string number, std::string staff_id,
         const Instant now = clock_.Now();
         auto found = tx.FindByNumber(compact);
         if (!found.ok()) return found.status();
-        if (!*found) return Status::NotFound("case " + compact + " does not exist");
+        if (!*found)
+          return Status::NotFound("case " + DisplayAcceptanceNumber(compact) + " does not exist");
         CaseRecord c = **found;
         CSOPS_RETURN_IF_ERROR(apply(tx, c, now));
         auto view = ViewOf(tx, c, now);
@@ -511,7 +512,8 @@ void CaseEngine::FireDue(std::string number, Done<int> done) {
         const Instant now = clock_.Now();
         auto found = tx.FindByNumber(number);
         if (!found.ok()) return found.status();
-        if (!*found) return Status::NotFound("case " + number + " does not exist");
+        if (!*found)
+          return Status::NotFound("case " + DisplayAcceptanceNumber(number) + " does not exist");
         auto view = ViewOf(tx, **found, now);
         if (!view.ok()) return view.status();
         *out = {};

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "services/case/domain/acceptance_number.h"
+
 namespace csops::cases {
 
 using sqlite::Connection;
@@ -264,7 +266,9 @@ Result<CaseRecord> ReadCase(const Statement& st) {
   c.sequence = static_cast<int>(st.ColumnInt(4));
   c.type_code = st.ColumnText(5);
   auto status = ParseStatus(st.ColumnText(6));
-  if (!status) return Status::Internal("case " + c.acceptance_number + " has an unknown status");
+  if (!status)
+    return Status::Internal("case " + DisplayAcceptanceNumber(c.acceptance_number) +
+                            " has an unknown status");
   c.status = *status;
   c.received_via = st.ColumnText(7);
   c.summary = st.ColumnText(8);
