@@ -110,7 +110,8 @@ web::WebOptions PageOptions(const LoadedConfig& config, bool queue, bool cases) 
   o.highlight_seconds = c.web().board_highlight_seconds();
   o.public_requests_per_minute = c.web().public_requests_per_minute();
   for (const auto& b : c.branches())
-    o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone()};
+    o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone(),
+                          b.time_zone().empty() ? "Asia/Taipei" : b.time_zone()};
   if (c.branches_size() > 0 && !c.branches(0).time_zone().empty())
     o.time_zone = c.branches(0).time_zone();
   o.queue = queue;

@@ -32,6 +32,7 @@ namespace csops::web {
 
 struct BranchInfo {
   std::string name_zh_tw, name_en, contact_department, contact_phone;
+  std::string time_zone = "Asia/Taipei";  // IANA; the board shows the branch's local time
 };
 
 struct WebOptions {
