@@ -1,15 +1,20 @@
 #include "common/client_quota.h"
 
+#include "common/auth/grpc_access.h"
+
 namespace csops {
 
-std::string ClientKey(const grpc::ServerContextBase& ctx) {
+std::string ClientKey(const grpc::ServerContextBase& ctx, bool* ignored_header) {
   std::string peer = ctx.peer();
   if (auto colon = peer.rfind(':'); colon != std::string::npos) peer = peer.substr(0, colon);
-  const bool loopback =
-      peer.rfind("ipv4:127.", 0) == 0 || peer == "ipv6:[::1]" || peer.rfind("unix:", 0) == 0;
+  if (ignored_header) *ignored_header = false;
   const auto& md = ctx.client_metadata();
-  if (auto it = md.find("x-csops-client-ip"); loopback && it != md.end() && it->second.size() <= 64)
+  auto it = md.find("x-csops-client-ip");
+  if (it == md.end()) return peer;
+  auto who = auth::Caller(&ctx);
+  if (who.ok() && who->names_clients && it->second.size() <= 64)
     return "web:" + std::string(it->second.data(), it->second.size());
+  if (ignored_header) *ignored_header = true;
   return peer;
 }
 

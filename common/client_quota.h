@@ -1,8 +1,11 @@
 // Per-client limits for gRPC services.
 //
 // A client is the peer's address without its port, so one machine counts once however many
-// connections it opens. csopsd's own pages call from this machine on behalf of browsers and name
-// the browser in x-csops-client-ip metadata; that is believed only from a loopback peer.
+// connections it opens. csopsd's own pages call on behalf of browsers and name the browser in
+// x-csops-client-ip metadata; that is believed only from a caller the access decision says
+// names_clients (this process's own key, or a SERVICE key). Anyone else's header is ignored:
+// behind a reverse proxy every public caller comes from loopback, and naming a new address per
+// call must not buy a fresh quota.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -13,8 +16,9 @@
 
 namespace csops {
 
-// "ipv4:10.0.0.7" (port dropped), or "web:<address>" for a page's browser.
-std::string ClientKey(const grpc::ServerContextBase& ctx);
+// "ipv4:10.0.0.7" (port dropped), or "web:<address>" for a page's browser. `ignored_header`,
+// when given, is set to whether the call named a client that was not believed.
+std::string ClientKey(const grpc::ServerContextBase& ctx, bool* ignored_header = nullptr);
 
 // Open long-lived streams per client, at most `max` each.
 // Thread safety: all methods are thread-safe.

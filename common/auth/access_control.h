@@ -7,7 +7,8 @@
 //   csops_auth_enabled            1 when keys are configured
 //
 // With no keys configured access control is off: every caller of a table entry is an
-// unauthenticated ADMIN (development only; csopsd warns). Routes outside the table are refused
+// unauthenticated ADMIN (development only; csopsd warns); only this process's own key (AddKey)
+// is told apart then, as the one caller that names_clients. Routes outside the table are refused
 // either way. Thread-safe; AddKey only before serving.
 #pragma once
 
@@ -30,6 +31,9 @@ struct Identity {
   Role role = config::v1::ROLE_UNSPECIFIED;
   std::string branch;  // the branch a key is bound to; "" for any
   bool authenticated = false;
+  // May name the client it calls for (x-csops-client-ip, client_quota.h): a SERVICE key, or
+  // this process's own key (AddKey) also while access control is off.
+  bool names_clients = false;
 };
 
 enum class Surface { kGrpc, kHttp };

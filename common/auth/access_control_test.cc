@@ -128,6 +128,35 @@ TEST(AccessControl, AddedServiceKeyIsAccepted) {
   EXPECT_EQ(who->name, "system");
 }
 
+TEST(AccessControl, OnlyServiceKeysAndThisProcesssOwnNameTheirClients) {
+  prometheus::Registry registry;
+  AuthConfig c;
+  AddKey(c, "service-key", "proxy-1", config::v1::SERVICE);
+  AddKey(c, "staff-key", "E1", config::v1::STAFF);
+  AddKey(c, "admin-key", "root", config::v1::ADMIN);
+  AccessControl on(c, registry);
+  on.AddKey("own-key", "system", config::v1::SERVICE);
+  for (const char* key : {"service-key", "own-key"})
+    EXPECT_TRUE(on.Decide(Surface::kGrpc, kLookup, std::string("Bearer ") + key)->names_clients);
+  for (const char* key : {"staff-key", "admin-key", "wrong"})
+    EXPECT_FALSE(on.Decide(Surface::kGrpc, kLookup, std::string("Bearer ") + key)->names_clients)
+        << key;
+  EXPECT_FALSE(on.Decide(Surface::kGrpc, kLookup, "")->names_clients);
+
+  // Access control off: everyone is an anonymous ADMIN, and only this process's key is told
+  // apart.
+  prometheus::Registry other;
+  AccessControl off(AuthConfig(), other);
+  off.AddKey("own-key", "system", config::v1::SERVICE);
+  auto own = off.Decide(Surface::kGrpc, kLookup, "Bearer own-key");
+  ASSERT_TRUE(own.ok());
+  EXPECT_TRUE(own->names_clients);
+  EXPECT_FALSE(own->authenticated);
+  EXPECT_EQ(own->role, config::v1::ADMIN);
+  EXPECT_FALSE(off.Decide(Surface::kGrpc, kLookup, "Bearer service-key")->names_clients);
+  EXPECT_FALSE(off.Decide(Surface::kGrpc, kLookup, "")->names_clients);
+}
+
 TEST(AccessControl, ReloadRevokesRemovedKeysAndKeepsAddedOnes) {
   prometheus::Registry registry;
   AuthConfig c;

@@ -107,6 +107,7 @@ Status Database::Migrate() {
     if (m.version <= *current) continue;
     CSOPS_RETURN_IF_ERROR(writer_conn_->Exec("BEGIN IMMEDIATE"));
     Status s = writer_conn_->Exec(m.sql);
+    if (s.ok() && m.then) s = m.then(*writer_conn_);
     if (s.ok()) s = writer_conn_->Exec("PRAGMA user_version=" + std::to_string(m.version));
     if (s.ok()) s = writer_conn_->Exec("COMMIT");
     if (!s.ok()) {

@@ -48,6 +48,9 @@ struct Migration {
   int version;
   std::string description;
   std::string sql;  // may hold several statements; runs in one transaction with the version bump
+  // Optional: runs after `sql` in the same transaction, for steps SQL alone cannot do (e.g.
+  // recomputing a column with a key the database does not hold). An error rolls back the step.
+  std::function<Status(Connection&)> then = nullptr;
 };
 
 enum class Synchronous { kFull, kNormal };

@@ -68,6 +68,25 @@ TEST_F(DatabaseTest, MigrationsRunOnceAndSetUserVersion) {
   EXPECT_EQ(CountRows(*again), 1);
 }
 
+TEST_F(DatabaseTest, AMigrationsCodeStepRunsInItsTransactionAndAFailureUndoesTheStep) {
+  DatabaseOptions o;
+  o.path = dir_.path() + "/t.db";
+  o.migrations = Schema();
+  bool fail = true;
+  o.migrations.push_back({3, "copy", "CREATE TABLE copies(v TEXT)", [&fail](Connection& c) {
+                            if (fail) return Status::Internal("no key");
+                            return c.Exec("INSERT INTO copies SELECT v FROM rows");
+                          }});
+  auto failed = Database::Open(o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("migration 3 (copy): no key"), std::string::npos);
+  fail = false;
+  auto db = Database::Open(o);  // versions 1-2 stayed; 3 runs again, whole
+  ASSERT_OK(db.status());
+  EXPECT_EQ((*db)->schema_version(), 3);
+  EXPECT_EQ(CountRows(**db), 0);
+}
+
 TEST_F(DatabaseTest, RefusesASchemaNewerThanItKnows) {
   {
     auto db = OpenDb();

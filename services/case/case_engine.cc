@@ -131,12 +131,20 @@ SlaState WorstState(const CaseView& v) {
 }  // namespace
 
 CaseEngine::CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store,
-                       std::string lookup_base_url)
+                       std::string lookup_base_url, LookupSecret secret)
     : clock_(clock),
       current_(nullptr),
       store_(store),
-      lookup_base_url_(std::move(lookup_base_url)) {
+      lookup_base_url_(std::move(lookup_base_url)),
+      secret_(std::move(secret)) {
   Reload(std::move(config));
+}
+
+std::string CaseEngine::DerivedLookupUrl(const std::string& compact_number,
+                                         const std::string& idempotency_key) const {
+  auto n = ParseAcceptanceNumber(compact_number);
+  return LookupUrl(n.ok() ? n->Display() : compact_number,
+                   DeriveLookupCode(secret_, idempotency_key, compact_number));
 }
 
 void CaseEngine::Reload(CaseConfig config) {
@@ -151,7 +159,7 @@ Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now
   auto type = cfg().types.find(c.type_code);
   auto branch = cfg().branches.find(c.branch_id);
   if (type == cfg().types.end() || branch == cfg().branches.end())
-    return Status::FailedPrecondition("case " + c.acceptance_number +
+    return Status::FailedPrecondition("case " + DisplayAcceptanceNumber(c.acceptance_number) +
                                       " refers to a type or branch no longer configured");
   v.type = &type->second;
   auto periods = tx.Periods(c.id);
@@ -226,10 +234,6 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   if (Status s = CheckText("staff_id", cmd.staff_id, kStaffId); !s.ok()) return done(s);
   if (Status s = CheckIdempotencyKey("idempotency_key", cmd.idempotency_key); !s.ok())
     return done(s);
-  auto code = GenerateLookupCode();
-  auto salt = GenerateSalt();
-  if (!code.ok()) return done(code.status());
-  if (!salt.ok()) return done(salt.status());
 
   struct Out {
     std::optional<Result<CreatedCase>> result;
@@ -238,7 +242,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   auto out = std::make_shared<Out>();
   const CaseBranch* b = &branch->second;
   store_.Transact(
-      [this, out, b, cmd = std::move(cmd), code = *code, salt = *salt](CaseTx& tx) -> Status {
+      [this, out, b, cmd = std::move(cmd)](CaseTx& tx) -> Status {
         const Instant now = clock_.Now();
         const std::string fingerprint = Fingerprint(cmd);
         auto existing = tx.FindByIdempotencyKey(cmd.idempotency_key);
@@ -246,14 +250,19 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         if (*existing) {
           if ((*existing)->request_fingerprint != fingerprint)
             return Status::AlreadyExists("idempotency_key: already used for case " +
-                                         (*existing)->acceptance_number +
+                                         DisplayAcceptanceNumber((*existing)->acceptance_number) +
                                          " with a different request");
           auto view = ViewOf(tx, **existing, now);
           if (!view.ok()) return view.status();
-          auto kept = tx.CreateReplyCode((*existing)->id);
-          if (!kept.ok()) return kept.status();
+          // The code again, within the reply window, if it is the one the case was created with
+          // (a case from before schema 6 had a random code that is kept nowhere).
+          const CaseRecord& e = **existing;
+          std::string code = DeriveLookupCode(secret_, cmd.idempotency_key, e.acceptance_number);
+          if (now >= e.accepted_at + kCreateReplyTtl ||
+              !LookupCodeMatches(secret_, code, e.acceptance_number, e.lookup_salt, e.lookup_hash))
+            code.clear();
           out->after = {};
-          out->result.emplace(CreatedCase{std::move(*view), *kept});
+          out->result.emplace(CreatedCase{std::move(*view), std::move(code)});
           return Status();
         }
         const absl::CivilDay day = b->calendar->LocalDay(now);
@@ -271,8 +280,9 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         c.received_via = cmd.received_via;
         c.summary = cmd.summary;
         c.applicant = cmd.applicant;
-        c.lookup_salt = salt;
-        c.lookup_hash = HashLookupCode(code, salt);
+        const std::string code =
+            DeriveLookupCode(secret_, cmd.idempotency_key, c.acceptance_number);
+        c.lookup_hash = LookupVerifier(secret_, code, c.acceptance_number);  // no salt needed
         c.accepted_at = now;
         c.idempotency_key = cmd.idempotency_key;
         c.request_fingerprint = fingerprint;
@@ -281,15 +291,13 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         c.id = *id;
         CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, "staff:" + cmd.staff_id, "created",
                                                       std::nullopt, CaseStatus::kAccepted, ""}));
-        CSOPS_RETURN_IF_ERROR(tx.SaveCreateReply(c.id, code, now + kCreateReplyTtl, now));
         auto view = ViewOf(tx, c, now);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
-        const std::string link = LookupUrl(number->Display(), code);
+        // No lookup_url here: the relay derives the code again (the outbox keeps no code).
         CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, "accepted",
                                           "{\"acceptance_number\":" + Json(number->Display()) +
-                                              ",\"type\":" + Json(view->type->name_zh_tw) +
-                                              ",\"lookup_url\":" + Json(link) + "}",
+                                              ",\"type\":" + Json(view->type->name_zh_tw) + "}",
                                           now));
         out->after = {};
         out->after.number = c.acceptance_number;
@@ -321,7 +329,8 @@ void CaseEngine::Change(std::string number, std::string staff_id,
         const Instant now = clock_.Now();
         auto found = tx.FindByNumber(compact);
         if (!found.ok()) return found.status();
-        if (!*found) return Status::NotFound("case " + compact + " does not exist");
+        if (!*found)
+          return Status::NotFound("case " + DisplayAcceptanceNumber(compact) + " does not exist");
         CaseRecord c = **found;
         CSOPS_RETURN_IF_ERROR(apply(tx, c, now));
         auto view = ViewOf(tx, c, now);
@@ -518,7 +527,8 @@ void CaseEngine::FireDue(std::string number, Done<int> done) {
         const Instant now = clock_.Now();
         auto found = tx.FindByNumber(number);
         if (!found.ok()) return found.status();
-        if (!*found) return Status::NotFound("case " + number + " does not exist");
+        if (!*found)
+          return Status::NotFound("case " + DisplayAcceptanceNumber(number) + " does not exist");
         auto view = ViewOf(tx, **found, now);
         if (!view.ok()) return view.status();
         *out = {};
@@ -815,7 +825,8 @@ Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::
   Status s = store_.Read([&](CaseTx& tx) {
     auto found = tx.FindByNumber(parsed->Compact());
     if (!found.ok()) return found.status();
-    if (!*found || !LookupCodeMatches(code, (*found)->lookup_salt, (*found)->lookup_hash))
+    if (!*found || !LookupCodeMatches(secret_, code, (*found)->acceptance_number,
+                                      (*found)->lookup_salt, (*found)->lookup_hash))
       return not_found;
     auto view = ViewOf(tx, **found, clock_.Now());
     if (!view.ok()) return view.status();

@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "services/case/case_store.h"
 #include "services/case/domain/case_model.h"
+#include "services/case/domain/lookup_code.h"
 
 namespace csops::cases {
 
@@ -74,7 +75,9 @@ struct CaseView {
 
 struct CreatedCase {
   CaseView view;
-  std::string lookup_code;  // plain; returned to the creator only
+  // Returned to the creator only, and kept nowhere: a retry within 24 hours derives it again;
+  // a later retry (or one for a case from before schema 6) gets "".
+  std::string lookup_code;
 };
 
 struct ProgressStep {
@@ -112,8 +115,10 @@ using AfterCommit = CaseCommit;
 class CaseEngine {
  public:
   // `public_base_url` starts the look-up link printed as a QR code, e.g.
-  // "https://csops.example" (see LookupUrl).
-  CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store, std::string public_base_url);
+  // "https://csops.example" (see LookupUrl). `secret` derives and checks look-up codes
+  // (lookup_code.h).
+  CaseEngine(const Clock& clock, CaseConfig config, CaseStore& store, std::string public_base_url,
+             LookupSecret secret);
 
   void Create(CreateCaseCommand cmd, Done<CreatedCase> done);
   void Transition(std::string number, CaseStatus to, std::string staff_id, std::string note,
@@ -222,6 +227,10 @@ class CaseEngine {
   std::string LookupUrl(const std::string& display_number, const std::string& code) const {
     return lookup_base_url_ + "/progress/" + display_number + "?code=" + code;
   }
+  // The link of the case that CreateCase with `idempotency_key` registered as `compact_number`
+  // (its code derived again; for the acceptance notice, whose outbox row holds no code).
+  std::string DerivedLookupUrl(const std::string& compact_number,
+                               const std::string& idempotency_key) const;
 
  private:
   Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const;
@@ -241,6 +250,7 @@ class CaseEngine {
   std::atomic<const CaseConfig*> current_;
   CaseStore& store_;
   const std::string lookup_base_url_;
+  const LookupSecret secret_;
   ScheduleHook schedule_hook_;
   EventHook event_hook_;
   std::function<void(const CaseCommit&)> commit_hook_;

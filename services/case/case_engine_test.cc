@@ -30,6 +30,12 @@ Result<T> Await(F&& start) {
   return f.get();
 }
 
+LookupSecret TestSecret() {
+  auto s = LookupSecret::FromHex(std::string(64, '5'));
+  EXPECT_OK(s.status());
+  return *s;
+}
+
 class CaseEngineTest : public ::testing::Test {
  protected:
   CaseEngineTest() : clock_(Taipei(2026, 2, 12, 16, 0)) {
@@ -48,13 +54,13 @@ class CaseEngineTest : public ::testing::Test {
     sqlite::DatabaseOptions o;
     o.path = dir_.path() + "/case.db";
     o.synchronous = sqlite::Synchronous::kNormal;
-    o.migrations = SqliteCaseStore::Migrations();
+    o.migrations = SqliteCaseStore::Migrations(TestSecret());
     auto db = sqlite::Database::Open(o);
     EXPECT_OK(db.status());
     db_ = std::move(*db);
     store_ = std::make_unique<SqliteCaseStore>(*db_);
-    engine_ =
-        std::make_unique<CaseEngine>(clock_, std::move(config), *store_, "https://csops.example");
+    engine_ = std::make_unique<CaseEngine>(clock_, std::move(config), *store_,
+                                           "https://csops.example", TestSecret());
   }
 
   Result<CreatedCase> Create(std::string key = "k1", std::string summary = "new meter",
@@ -134,6 +140,27 @@ TEST_F(CaseEngineTest, RetriedCreateReturnsTheSameCaseAndCode) {
   EXPECT_EQ(again->lookup_code, first->lookup_code);
   EXPECT_EQ(CountOutbox("accepted"), 1);
   EXPECT_EQ(Create("same", "something else").status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(CaseEngineTest, TheCodeIsKeptNowhereAndARetryAfterADayGetsNone) {
+  auto first = Create("kept-nowhere");
+  ASSERT_OK(first.status());
+  const std::string code = first->lookup_code;
+  EXPECT_EQ(code,
+            DeriveLookupCode(TestSecret(), "kept-nowhere", first->view.record.acceptance_number));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE lookup_hash LIKE 'hmac1:%' AND "
+                  "lookup_salt = ''"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_create_replies'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_outbox WHERE instr(payload, '" + code + "') > 0"), 0);
+  clock_.Advance(std::chrono::hours(23));
+  EXPECT_EQ(Create("kept-nowhere")->lookup_code, code);
+  clock_.Advance(std::chrono::hours(1));
+  auto late = Create("kept-nowhere");
+  ASSERT_OK(late.status());
+  EXPECT_EQ(late->view.record.acceptance_number, first->view.record.acceptance_number);
+  EXPECT_EQ(late->lookup_code, "");
+  EXPECT_OK(engine_->Lookup(first->view.record.acceptance_number, code, "zh-TW").status());
 }
 
 TEST_F(CaseEngineTest, WaitingForDocumentsPausesBothTargets) {
@@ -378,11 +405,11 @@ TEST(SlaTimerWallClockTest, AWarningFiresWithinASecondOfItsInstant) {
   config.branches["b"] = {"b", "TS", std::make_shared<const BusinessCalendar>(std::move(*cal))};
   sqlite::DatabaseOptions o;
   o.path = dir.path() + "/case.db";
-  o.migrations = SqliteCaseStore::Migrations();
+  o.migrations = SqliteCaseStore::Migrations(TestSecret());
   auto db = sqlite::Database::Open(o);
   ASSERT_OK(db.status());
   SqliteCaseStore store(**db);
-  CaseEngine engine(RealClock::Get(), config, store, "http://x");
+  CaseEngine engine(RealClock::Get(), config, store, "http://x", TestSecret());
   SlaScheduler scheduler(RealClock::Get(), engine);
   std::promise<SlaEvent> fired;
   std::atomic<bool> once{false};

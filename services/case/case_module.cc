@@ -1,6 +1,11 @@
 #include "services/case/case_module.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "common/log.h"
+#include "services/case/lookup_secret_file.h"
 
 namespace csops::cases {
 
@@ -9,15 +14,26 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
                                                       std::string lookup_base_url,
                                                       prometheus::Registry& registry) {
   std::unique_ptr<CaseModule> m(new CaseModule(clock));
-  db_options.migrations = SqliteCaseStore::Migrations();
+  // The look-up secret sits next to case.db, outside it (lookup_secret_file.h).
+  const std::string key_path =
+      (std::filesystem::path(db_options.path).parent_path() / kLookupSecretFileName).string();
+  auto secret = LoadOrCreateLookupSecret(key_path);
+  if (!secret.ok()) return secret.status();
+  if (secret->created) CSOPS_LOG(kInfo, "lookup_secret_created").Kv("path", key_path);
+  db_options.migrations = SqliteCaseStore::Migrations(secret->secret);
   db_options.registry = &registry;
   m->metrics_ = std::make_unique<CaseMetrics>(registry, config);
   auto db = sqlite::Database::Open(std::move(db_options));
   if (!db.ok()) return db.status();
   m->db_ = std::move(*db);
+  if (Status s = SqliteCaseStore::CheckLookupSecret(*m->db_, secret->secret); !s.ok()) {
+    // A key made just now for a restored case.db: remove it, so the backup's can be put back.
+    if (secret->created) ::unlink(key_path.c_str());
+    return s.WithContext(key_path);
+  }
   m->store_ = std::make_unique<SqliteCaseStore>(*m->db_);
   m->engine_ = std::make_unique<CaseEngine>(clock, std::move(config), *m->store_,
-                                            std::move(lookup_base_url));
+                                            std::move(lookup_base_url), secret->secret);
   m->scheduler_ = std::make_unique<SlaScheduler>(clock, *m->engine_);
   m->hub_ = std::make_unique<SlaEventHub>(
       [engine = m->engine_.get()](std::int64_t after, const std::string& branch,
@@ -49,7 +65,15 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->open_collector_ = std::make_shared<CaseOpenCollector>(*m->engine_);
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
-  m->service_ = std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock);
+  auto& ignored = prometheus::BuildCounter()
+                      .Name("csops_case_lookup_client_ip_ignored_total")
+                      .Help(
+                          "Look-ups naming a client (x-csops-client-ip) that is not believed: "
+                          "only csopsd's own pages and SERVICE keys may")
+                      .Register(registry)
+                      .Add({});
+  m->service_ =
+      std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock, &ignored);
   return m;
 }
 
@@ -58,8 +82,11 @@ CaseModule::~CaseModule() { Stop(); }
 void CaseModule::StartRelay(const auth::ServiceTarget& notify_target,
                             std::map<std::string, std::string> supervisor_emails,
                             prometheus::Registry& registry) {
-  outbox_source_ =
-      std::make_unique<CaseOutboxSource>(*store_, clock_, std::move(supervisor_emails));
+  const CaseEngine* engine = engine_.get();
+  outbox_source_ = std::make_unique<CaseOutboxSource>(
+      *store_, clock_, std::move(supervisor_emails), [engine](const PendingOutboxRow& row) {
+        return engine->DerivedLookupUrl(row.acceptance_number, row.idempotency_key);
+      });
   relay_ = std::make_unique<notify::OutboxRelay>("case", *outbox_source_, notify_target, registry);
   relay_->Start();
   relay_ptr_.store(relay_.get());

@@ -28,7 +28,7 @@ class CaseModule {
   void LimitStreams(std::shared_ptr<StreamQuota> quota) {
     service_->LimitStreams(std::move(quota));
   }
-  // Scrape-time metrics to register with the /metrics exposer.
+  // Scrape-time metrics for the /metrics routes.
   std::shared_ptr<prometheus::Collectable> open_collector() { return open_collector_; }
   void Stop();
   // New case types and calendars (SIGHUP): swaps them in and re-arms every SLA timer.

@@ -17,6 +17,9 @@ notify::RelayItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
   if (payload.is_object())
     for (const auto& [k, v] : payload.items())
       if (v.is_string()) (*r.mutable_variables())[k] = v.get<std::string>();
+  if (row.kind == "accepted" && lookup_link_ && r.variables().count("lookup_url") == 0 &&
+      !row.idempotency_key.empty())
+    (*r.mutable_variables())["lookup_url"] = lookup_link_(row);
   auto* policy = r.mutable_policy();
   policy->set_mode(npb::ChannelPolicy::EXPLICIT);
   if (row.kind == "sla_breach" || row.kind == "sla_chase") {

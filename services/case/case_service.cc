@@ -6,6 +6,7 @@
 #include "common/client_quota.h"
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
+#include "common/proto_enum.h"
 #include "common/proto_time.h"
 #include "common/time_check.h"
 #include "services/case/domain/acceptance_number.h"
@@ -102,7 +103,8 @@ ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
   auto who = auth::Caller(ctx, *req);
   if (!who.ok()) return Fail(ctx, who.status());
   const int via = req->received_via();
-  if (via < 1 || via > 6) return Fail(ctx, Status::InvalidArgument("received_via: must be set"));
+  if (via < 1 || via > 6)
+    return Fail(ctx, BadEnumValue("received_via", pb::ReceivedVia_descriptor(), via));
   CreateCaseCommand cmd;
   cmd.type_code = req->type_code();
   cmd.branch_id = req->branch_id();
@@ -110,7 +112,8 @@ ServerUnaryReactor* CaseService::CreateCase(CallbackServerContext* ctx,
   cmd.applicant = {a.name(), a.customer_number(), a.phone(), a.email(), {}, a.locale()};
   for (int ch : a.preferred_channels()) {
     if (ch < 1 || ch > 4)
-      return Fail(ctx, Status::InvalidArgument("applicant.preferred_channels: unknown channel"));
+      return Fail(ctx,
+                  BadEnumValue("applicant.preferred_channels", pb::NoticeChannel_descriptor(), ch));
     cmd.applicant.channels.push_back(static_cast<NoticeChannel>(ch));
   }
   cmd.received_via = kVia[via];
@@ -145,7 +148,8 @@ ServerUnaryReactor* CaseService::Transition(CallbackServerContext* ctx,
   auto who = auth::Caller(ctx, *req);
   if (!who.ok()) return Fail(ctx, who.status());
   auto to = FromProto(req->to_status());
-  if (!to) return Fail(ctx, Status::InvalidArgument("to_status: must be set"));
+  if (!to)
+    return Fail(ctx, BadEnumValue("to_status", pb::CaseStatus_descriptor(), req->to_status()));
   auto* reactor = ctx->DefaultReactor();
   engine_.Transition(
       req->acceptance_number(), *to, auth::ActorName(*who, req->staff_id()), req->note(),
@@ -197,7 +201,7 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
   CaseEngine::ListQuery q;
   if (req->status() != pb::CASE_STATUS_UNSPECIFIED) {
     auto s = FromProto(req->status());
-    if (!s) return Fail(ctx, Status::InvalidArgument("status: unknown"));
+    if (!s) return Fail(ctx, BadEnumValue("status", pb::CaseStatus_descriptor(), req->status()));
     q.filter.status = std::string(StatusName(*s));
   }
   q.filter.type_code = req->type_code();
@@ -225,7 +229,7 @@ ServerUnaryReactor* CaseService::ListCases(CallbackServerContext* ctx,
       q.sla_state = SlaState::kMissed;
       break;
     default:
-      return Fail(ctx, Status::InvalidArgument("sla_state: unknown"));
+      return Fail(ctx, BadEnumValue("sla_state", pb::SlaState_descriptor(), req->sla_state()));
   }
   if (req->has_due_before()) {
     auto due = CheckTimestamp("due_before", req->due_before());
@@ -331,7 +335,9 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
   auto who = auth::Caller(ctx, *req);
   if (!who.ok()) return Fail(ctx, who.status());
   // One client however many connections it opens; a page's browser by its own address.
-  const std::string peer = ClientKey(*ctx);
+  bool ignored = false;
+  const std::string peer = ClientKey(*ctx, &ignored);
+  if (ignored && client_ip_ignored_) client_ip_ignored_->Increment();
   if (!LookupAllowed(peer))
     return Fail(ctx, Status::ResourceExhausted(
                          "too many failed look-ups from this address; try again in a minute"));

@@ -1,8 +1,11 @@
 // gRPC adapter of csops.case.v1.CaseService: converts and delegates to CaseEngine. Reads run on
 // the executor. LookupProgress is public: repeated failures from one peer are rate-limited
-// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force; a loopback
-// peer (csopsd's own pages) may name the browser it asks for in x-csops-client-ip metadata.
+// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force; csopsd's
+// own pages (or another SERVICE key) may name the browser they ask for in x-csops-client-ip
+// metadata, anyone else's is ignored and counted (client_quota.h).
 #pragma once
+
+#include <prometheus/counter.h>
 
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -21,9 +24,14 @@ class CaseService final : public pb::CaseService::CallbackService {
  public:
   static constexpr int kMaxLookupFailures = 10;
 
+  // `client_ip_ignored` (may be null) counts look-ups whose x-csops-client-ip was ignored.
   CaseService(CaseEngine& engine, SlaEventHub& hub, boost::asio::thread_pool& executor,
-              const Clock& clock)
-      : engine_(engine), hub_(hub), executor_(executor), clock_(clock) {}
+              const Clock& clock, prometheus::Counter* client_ip_ignored = nullptr)
+      : engine_(engine),
+        hub_(hub),
+        executor_(executor),
+        clock_(clock),
+        client_ip_ignored_(client_ip_ignored) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext*, const pb::CreateCaseRequest*,
                                        pb::CreateCaseResponse*) override;
@@ -62,6 +70,7 @@ class CaseService final : public pb::CaseService::CallbackService {
   std::shared_ptr<StreamQuota> streams_;
   boost::asio::thread_pool& executor_;
   const Clock& clock_;
+  prometheus::Counter* const client_ip_ignored_;
   std::mutex mu_;
   std::map<std::string, std::vector<Instant>> failures_;  // guarded by mu_
 };

@@ -37,8 +37,8 @@ struct CaseRecord {
   std::string received_via;
   std::string summary;
   ApplicantRecord applicant;
-  std::string lookup_salt;
-  std::string lookup_hash;
+  std::string lookup_salt;  // "" since schema 6 (the legacy verifier form uses it)
+  std::string lookup_hash;  // the code's verifier (lookup_code.h); the code is kept nowhere
   Instant accepted_at;
   std::optional<Instant> first_reply_at;
   std::optional<Instant> closed_at;
@@ -96,6 +96,7 @@ struct PendingOutboxRow {
   NoticeChannel channel = NoticeChannel::kNone;
   std::string recipient;
   std::string payload;
+  std::string idempotency_key;  // the case's CreateCase key (to derive its look-up code again)
 };
 
 // A fired SLA event as stored, with its cursor (its place in the event log, see
@@ -122,8 +123,6 @@ class CaseTx {
   virtual Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) = 0;
   virtual Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) = 0;
   virtual Result<std::vector<HistoryRow>> History(std::int64_t case_id) = 0;
-  // The look-up code kept for idempotent retries of CreateCase (until it expires).
-  virtual Result<std::string> CreateReplyCode(std::int64_t case_id) = 0;
 
   // Next acceptance sequence of a branch and day (1 for the day's first case).
   virtual Result<int> TakeSequence(const std::string& branch, const std::string& day) = 0;
@@ -133,8 +132,6 @@ class CaseTx {
   virtual Status ClosePeriods(std::int64_t case_id, Instant end) = 0;
   virtual Status AppendHistory(std::int64_t case_id, const HistoryRow& row) = 0;
   virtual Status InsertOutbox(const OutboxRow& row) = 0;
-  virtual Status SaveCreateReply(std::int64_t case_id, const std::string& lookup_code,
-                                 Instant expires_at, Instant now) = 0;
   // Records that an SLA event fired; false if it had already (each case, target and event
   // fires once, ever).
   virtual Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
@@ -183,6 +180,7 @@ class CaseTx {
   // Outbox rows not relayed yet, by id.
   virtual Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) = 0;
   // Marks a row relayed at `at`; `refusal` is the notify service's reason when it refused it.
+  // A look-up link left in the payload by schema 4 is dropped then.
   virtual Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Stored due instant of a target (for listing and timers), null while unknown.
   virtual Status SaveTarget(std::int64_t case_id, const std::string& name,

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "services/case/domain/acceptance_number.h"
+
 namespace csops::cases {
 
 using sqlite::Connection;
@@ -23,7 +25,7 @@ std::string_view ChannelName(NoticeChannel c) {
   return "none";
 }
 
-std::vector<sqlite::Migration> SqliteCaseStore::Migrations() {
+std::vector<sqlite::Migration> SqliteCaseStore::Migrations(const LookupSecret& secret) {
   return {{1, "cases, status periods, targets, history, outbox", R"sql(
 CREATE TABLE cases(
   id INTEGER PRIMARY KEY,
@@ -137,7 +139,15 @@ CREATE INDEX case_outbox_pending ON case_outbox(id) WHERE delivered_at IS NULL;
           {4, "delay declarations by instant (for the SLA report)", R"sql(
 CREATE INDEX case_history_delays ON case_history(at) WHERE kind = 'delay';
 )sql"},
-          SlaEventLogMigration(5)};
+          SlaEventLogMigration(5),
+          {6, "look-up codes kept nowhere; verifiers under the secret", R"sql(
+-- Identifies the key of case-lookup.key (LookupSecretCheck), so start-up refuses another one.
+CREATE TABLE case_lookup_secret(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  secret_check TEXT NOT NULL
+);
+)sql",
+           [secret](Connection& c) { return UpgradeLookupVerifiers(c, secret); }}};
 }
 
 // The SLA event log's cursors (WatchSlaEvents resumes from one). Events recorded before this
@@ -156,6 +166,75 @@ WHEN NEW.cursor IS NULL BEGIN
    WHERE rowid = NEW.rowid;
 END;
 )sql"};
+}
+
+namespace {
+
+// The payload SQL expression without the look-up link (which held a plain code until schema 6).
+constexpr char kNoLookupUrl[] =
+    "CASE WHEN json_valid(payload) AND json_type(payload, '$.lookup_url') IS NOT NULL "
+    "THEN json_remove(payload, '$.lookup_url') ELSE payload END";
+
+}  // namespace
+
+// Schema 6: every verifier goes under the secret and no plain code is left. Cases whose code
+// was still kept for retries (case_create_replies) get the HMAC verifier of that code; older
+// ones keep their salted SHA-256, wrapped in an HMAC. Relayed outbox rows lose their look-up
+// links (rows still waiting keep theirs until the relay hands them over). Freed content is
+// overwritten (secure_delete), so the codes are not left in free pages either.
+Status SqliteCaseStore::UpgradeLookupVerifiers(Connection& c, const LookupSecret& secret) {
+  CSOPS_RETURN_IF_ERROR(c.Exec("PRAGMA secure_delete=ON"));
+  {
+    auto kept = c.Prepare(
+        "SELECT c.id, c.acceptance_number, r.lookup_code FROM case_create_replies r "
+        "JOIN cases c ON c.id = r.case_id");
+    if (!kept.ok()) return kept.status();
+    auto set = c.Prepare("UPDATE cases SET lookup_hash=?, lookup_salt='' WHERE id=?");
+    if (!set.ok()) return set.status();
+    for (;;) {
+      auto row = kept->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      set->Bind(1, LookupVerifier(secret, kept->ColumnText(2), kept->ColumnText(1)));
+      CSOPS_RETURN_IF_ERROR(set->Bind(2, kept->ColumnInt(0)).Run());
+    }
+  }
+  {
+    auto legacy =
+        c.Prepare("SELECT id, lookup_hash FROM cases WHERE lookup_hash NOT LIKE 'hmac1%'");
+    if (!legacy.ok()) return legacy.status();
+    auto set = c.Prepare("UPDATE cases SET lookup_hash=? WHERE id=?");
+    if (!set.ok()) return set.status();
+    for (;;) {
+      auto row = legacy->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      set->Bind(1, WrapLegacyVerifier(secret, legacy->ColumnText(1)));
+      CSOPS_RETURN_IF_ERROR(set->Bind(2, legacy->ColumnInt(0)).Run());
+    }
+  }
+  CSOPS_RETURN_IF_ERROR(c.Exec(std::string("UPDATE case_outbox SET payload=") + kNoLookupUrl +
+                               " WHERE delivered_at IS NOT NULL"));
+  CSOPS_RETURN_IF_ERROR(c.Exec("DROP TABLE case_create_replies"));
+  auto check = c.Prepare("INSERT INTO case_lookup_secret(id, secret_check) VALUES(1, ?)");
+  if (!check.ok()) return check.status();
+  CSOPS_RETURN_IF_ERROR(check->Bind(1, LookupSecretCheck(secret)).Run());
+  return c.Exec("PRAGMA secure_delete=OFF");
+}
+
+Status SqliteCaseStore::CheckLookupSecret(sqlite::Database& db, const LookupSecret& secret) {
+  return db.Read([&](Connection& c) -> Status {
+    auto st = c.Prepare("SELECT secret_check FROM case_lookup_secret WHERE id=1");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("case.db has no look-up secret check (schema 6)");
+    if (st->ColumnText(0) != LookupSecretCheck(secret))
+      return Status::FailedPrecondition(
+          "this is another key than the one case.db's look-up codes were made with; restore the "
+          "key file from the backup of this data directory");
+    return Status();
+  });
 }
 
 namespace {
@@ -206,7 +285,9 @@ Result<CaseRecord> ReadCase(const Statement& st) {
   c.sequence = static_cast<int>(st.ColumnInt(4));
   c.type_code = st.ColumnText(5);
   auto status = ParseStatus(st.ColumnText(6));
-  if (!status) return Status::Internal("case " + c.acceptance_number + " has an unknown status");
+  if (!status)
+    return Status::Internal("case " + DisplayAcceptanceNumber(c.acceptance_number) +
+                            " has an unknown status");
   c.status = *status;
   c.received_via = st.ColumnText(7);
   c.summary = st.ColumnText(8);
@@ -310,15 +391,6 @@ class SqliteCaseTx final : public CaseTx {
       if (!st->ColumnIsNull(4)) h.to = ParseStatus(st->ColumnText(4));
       out.push_back(std::move(h));
     }
-  }
-
-  Result<std::string> CreateReplyCode(std::int64_t case_id) override {
-    auto st = c_.PrepareCached("SELECT lookup_code FROM case_create_replies WHERE case_id=?");
-    if (!st.ok()) return st.status();
-    st->Bind(1, case_id);
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    return *row ? st->ColumnText(0) : std::string();
   }
 
   Result<int> TakeSequence(const std::string& branch, const std::string& day) override {
@@ -426,17 +498,6 @@ class SqliteCaseTx final : public CaseTx {
     return st->Bind(4, r.recipient).Bind(5, r.payload).Bind(6, ToUnixMillis(r.created_at)).Run();
   }
 
-  Status SaveCreateReply(std::int64_t case_id, const std::string& code, Instant expires_at,
-                         Instant now) override {
-    auto purge = c_.PrepareCached("DELETE FROM case_create_replies WHERE expires_at < ?");
-    if (!purge.ok()) return purge.status();
-    CSOPS_RETURN_IF_ERROR(purge->Bind(1, ToUnixMillis(now)).Run());
-    auto st = c_.PrepareCached(
-        "INSERT INTO case_create_replies(case_id, lookup_code, expires_at) VALUES(?,?,?)");
-    if (!st.ok()) return st.status();
-    return st->Bind(1, case_id).Bind(2, code).Bind(3, ToUnixMillis(expires_at)).Run();
-  }
-
   Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
                               const std::string& event, Instant due_at, Instant fired_at,
                               bool late) override {
@@ -517,7 +578,8 @@ class SqliteCaseTx final : public CaseTx {
   Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) override {
     auto st = c_.PrepareCached(
         "SELECT o.id, c.acceptance_number, c.branch_id, c.locale, o.kind, o.channel, o.recipient, "
-        "o.payload FROM case_outbox o JOIN cases c ON c.id = o.case_id "
+        "o.payload, coalesce(c.idempotency_key, '') FROM case_outbox o "
+        "JOIN cases c ON c.id = o.case_id "
         "WHERE o.delivered_at IS NULL ORDER BY o.id LIMIT ?");
     if (!st.ok()) return st.status();
     st->Bind(1, limit);
@@ -538,13 +600,14 @@ class SqliteCaseTx final : public CaseTx {
         if (ChannelName(c) == channel) r.channel = c;
       r.recipient = st->ColumnText(6);
       r.payload = st->ColumnText(7);
+      r.idempotency_key = st->ColumnText(8);
       out.push_back(std::move(r));
     }
   }
 
   Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
-    auto st = c_.PrepareCached(
-        "UPDATE case_outbox SET delivered_at=?, relay_error=? WHERE id=? AND delivered_at IS NULL");
+    auto st = c_.PrepareCached("UPDATE case_outbox SET delivered_at=?, relay_error=?, payload=" +
+                               std::string(kNoLookupUrl) + " WHERE id=? AND delivered_at IS NULL");
     if (!st.ok()) return st.status();
     return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
   }

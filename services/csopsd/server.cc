@@ -3,7 +3,6 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
@@ -11,11 +10,13 @@
 #include <sstream>
 
 #include "common/auth/access_control.h"
+#include "common/auth/api_key.h"
 #include "common/auth/client_auth.h"
 #include "common/auth/grpc_access.h"
 #include "common/auth/http_access.h"
 #include "common/cidr.h"
 #include "common/client_quota.h"
+#include "common/grpc/request_parse_errors.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/metrics/calendar_coverage.h"
@@ -35,7 +36,9 @@ namespace csops::csopsd {
 struct Server::State {
   std::unique_ptr<DataDirLock> lock;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<prometheus::Exposer> exposer;
+  // /metrics on metrics_listen: the same route and access check as on the web listener.
+  std::unique_ptr<http::HttpServer> metrics_web;
+  std::shared_ptr<metrics::Collectables> collectables = std::make_shared<metrics::Collectables>();
   std::unique_ptr<AdminService> admin;
   std::shared_ptr<auth::AccessControl> access;
   std::unique_ptr<queue::QueueModule> queue;
@@ -107,7 +110,8 @@ web::WebOptions PageOptions(const LoadedConfig& config, bool queue, bool cases) 
   o.highlight_seconds = c.web().board_highlight_seconds();
   o.public_requests_per_minute = c.web().public_requests_per_minute();
   for (const auto& b : c.branches())
-    o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone()};
+    o.branches[b.id()] = {b.name_zh_tw(), b.name_en(), b.contact_department(), b.contact_phone(),
+                          b.time_zone().empty() ? "Asia/Taipei" : b.time_zone()};
   if (c.branches_size() > 0 && !c.branches(0).time_zone().empty())
     o.time_zone = c.branches(0).time_zone();
   o.queue = queue;
@@ -155,6 +159,10 @@ Result<std::unique_ptr<Server>> Server::Start(
   } else {
     CSOPS_LOG(kWarning, "access_control_off")
         .Kv("why", "auth.keys is empty: every caller may do everything (development only)");
+    // Still a key of its own: it alone tells this process's pages apart, the only callers that
+    // may name the browser a look-up is for (client_quota.h).
+    self_auth.api_key = auth::NewApiKey();
+    access_rw->AddKey(self_auth.api_key, "system", config::v1::SERVICE);
   }
   if (tls->on) {
     self_auth.tls = true;
@@ -167,25 +175,23 @@ Result<std::unique_ptr<Server>> Server::Start(
   st->access = access_rw;
   std::shared_ptr<const auth::AccessControl> access = access_rw;
 
-  // /metrics first: a port clash is reported before any service starts.
+  // /metrics first: a port clash is reported before any service starts. Served by csopsd's
+  // own HTTP server and guarded like every route, so Bearer and Basic keys both work here too.
+  st->collectables->Add(st->registry);
   if (metrics_listen != "off") {
-    try {
-      st->exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
-    } catch (const std::exception& e) {
-      return Status::Unavailable("metrics_listen " + metrics_listen +
-                                 ": cannot listen: " + e.what());
+    auto guarded =
+        auth::GuardRoutes({{"GET /metrics", metrics::MetricsRoute(st->collectables)}}, access);
+    if (!guarded.ok()) return guarded.status();
+    auto listener = http::HttpServer::Start(metrics_listen, std::move(*guarded), 16);
+    if (!listener.ok()) {
+      const std::string why = listener.status().message();  // "http_listen <addr>: <why>"
+      const auto colon = why.find(": ");
+      return Status(listener.status().code(),
+                    "metrics_listen " + metrics_listen + ": " +
+                        (colon == std::string::npos ? why : why.substr(colon + 2)));
     }
-    auto ports = st->exposer->GetListeningPorts();
-    st->metrics_address = HostOf(metrics_listen) + ":" +
-                          (ports.empty() ? std::string("?") : std::to_string(ports[0]));
-    st->exposer->RegisterCollectable(st->registry);
-    if (access->enabled()) {
-      st->exposer->RegisterAuth(
-          [access](const std::string&, const std::string& password) {
-            return access->Decide(auth::Surface::kHttp, "GET /metrics", "Bearer " + password).ok();
-          },
-          "csops", "/metrics");
-    }
+    st->metrics_web = std::move(*listener);
+    st->metrics_address = HostOf(metrics_listen) + ":" + std::to_string(st->metrics_web->port());
   }
   metrics::ExportCalendarCoverage(*st->registry, config.calendars);
   prometheus::BuildGauge()
@@ -214,7 +220,7 @@ Result<std::unique_ptr<Server>> Server::Start(
                                  RealClock::Get(), server_cfg.public_base_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
-    if (st->exposer) st->exposer->RegisterCollectable(st->cases->open_collector());
+    st->collectables->Add(st->cases->open_collector());
   }
 
   if (Runs(flags, Target::kNotify)) {
@@ -223,7 +229,7 @@ Result<std::unique_ptr<Server>> Server::Start(
                                     RealClock::Get(), data_dir, *st->registry);
     if (!n.ok()) return n.status().WithContext("notify");
     st->notify = std::move(*n);
-    if (st->exposer) st->exposer->RegisterCollectable(st->notify->queue_collector());
+    st->collectables->Add(st->notify->queue_collector());
   }
 
   // Web endpoints: provider receipts for the notify service, and the pages (which call this
@@ -236,10 +242,7 @@ Result<std::unique_ptr<Server>> Server::Start(
     };
     if (st->notify) routes.merge(st->notify->receipt_routes());
     // The same metrics as on metrics_listen, so one port can serve everything HTTP.
-    std::vector<std::weak_ptr<prometheus::Collectable>> collectables = {st->registry};
-    if (st->cases) collectables.push_back(st->cases->open_collector());
-    if (st->notify) collectables.push_back(st->notify->queue_collector());
-    routes["GET /metrics"] = metrics::MetricsRoute(std::move(collectables));
+    routes["GET /metrics"] = metrics::MetricsRoute(st->collectables);
     routes.merge(
         web::WebRoutes(PageOptions(config, st->queue != nullptr, st->cases != nullptr), pages));
     auto guarded = auth::GuardRoutes(std::move(routes), access);
@@ -267,6 +270,8 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (st->cases) builder.RegisterService(st->cases->service());
   if (st->notify) builder.RegisterService(st->notify->service());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: the status it corrects is the one the others (metrics) see.
+  interceptors.push_back(std::make_unique<grpcx::RequestParseErrorInterceptorFactory>());
   interceptors.push_back(std::make_unique<auth::GrpcAccessInterceptorFactory>(access));
   interceptors.push_back(std::make_unique<metrics::GrpcMetricsInterceptorFactory>(*st->registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -316,15 +321,14 @@ void Server::Shutdown(std::chrono::seconds grace) {
   if (state_->web) state_->web->Stop();
   state_->grpc_server->Shutdown(std::chrono::system_clock::now() + grace);
   state_->grpc_server->Wait();
-  if (state_->cases && state_->exposer)
-    state_->exposer->RemoveCollectable(state_->cases->open_collector());
+  // No scrape may reach a module's collector once the module has stopped.
+  if (state_->metrics_web) state_->metrics_web->Stop();
   if (state_->queue) state_->queue->Stop();  // flushes queue.db's writer
   if (state_->cases) state_->cases->Stop();  // and case.db's
   if (state_->notify) {
-    if (state_->exposer) state_->exposer->RemoveCollectable(state_->notify->queue_collector());
     state_->notify->Stop();  // dispatch stops; calls in flight are recorded; notify.db flushed
   }
-  state_->exposer.reset();
+  state_->metrics_web.reset();
   state_->lock.reset();
 }
 

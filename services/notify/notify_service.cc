@@ -7,6 +7,7 @@
 #include "common/grpc_reply.h"
 #include "common/grpc_status.h"
 #include "common/mask.h"
+#include "common/proto_enum.h"
 #include "common/proto_time.h"
 #include "common/time_check.h"
 #include "services/notify/send_batch_reactor.h"
@@ -166,11 +167,11 @@ Result<SendCommand> NotifyService::ToCommand(const pb::SendRequest& r) {
       c.mode = PolicyMode::kFallback;
       break;
     default:
-      return Status::InvalidArgument("policy.mode: unknown");
+      return BadEnumValue("policy.mode", pb::ChannelPolicy::Mode_descriptor(), r.policy().mode());
   }
   for (int ch : r.policy().channels()) {
     auto channel = FromProto(ch);
-    if (!channel) return Status::InvalidArgument("policy.channels: unknown channel");
+    if (!channel) return BadEnumValue("policy.channels", pb::Channel_descriptor(), ch);
     c.channels.push_back(*channel);
   }
   if (r.has_send_after()) {
@@ -263,7 +264,7 @@ ServerUnaryReactor* NotifyService::SetPreferences(CallbackServerContext* ctx,
   rec.customer_number = p.customer_number();
   for (int c : p.opted_out()) {
     auto ch = FromProto(c);
-    if (!ch) return Fail(ctx, Status::InvalidArgument("preferences.opted_out: unknown channel"));
+    if (!ch) return Fail(ctx, BadEnumValue("preferences.opted_out", pb::Channel_descriptor(), c));
     rec.opted_out.push_back(*ch);
   }
   if (!p.quiet_start().empty() || !p.quiet_end().empty()) {

@@ -1,5 +1,6 @@
 #include "services/queue/queue_convert.h"
 
+#include "common/proto_enum.h"
 #include "common/proto_time.h"
 
 namespace csops::queue {
@@ -189,8 +190,7 @@ Result<PriorityClass> FromProto(pb::PriorityClass p, const char* field) {
     case pb::PRIORITY_CLASS_ACCESSIBLE:
       return PriorityClass::kAccessible;
     default:
-      return Status::InvalidArgument(std::string(field) +
-                                     ": must be NORMAL, PRIORITY or ACCESSIBLE");
+      return BadEnumValue(field, pb::PriorityClass_descriptor(), p);
   }
 }
 
@@ -203,7 +203,7 @@ Result<Channel> FromProto(pb::Channel c, const char* field) {
     case pb::CHANNEL_COUNTER:
       return Channel::kCounter;
     default:
-      return Status::InvalidArgument(std::string(field) + ": must be KIOSK, APP or COUNTER");
+      return BadEnumValue(field, pb::Channel_descriptor(), c);
   }
 }
 
@@ -218,7 +218,7 @@ Result<ContactKind> FromProto(pb::ContactKind k, const char* field) {
     case pb::CONTACT_KIND_APP_PUSH:
       return ContactKind::kAppPush;
     default:
-      return Status::InvalidArgument(std::string(field) + ": unknown contact kind");
+      return BadEnumValue(field, pb::ContactKind_descriptor(), k);
   }
 }
 
@@ -231,8 +231,7 @@ Result<Outcome> FromProto(pb::Outcome o, const char* field) {
     case pb::OUTCOME_NEEDS_FOLLOW_UP:
       return Outcome::kNeedsFollowUp;
     default:
-      return Status::InvalidArgument(std::string(field) +
-                                     ": must be RESOLVED, CASE_OPENED or NEEDS_FOLLOW_UP");
+      return BadEnumValue(field, pb::Outcome_descriptor(), o);
   }
 }
 

@@ -48,7 +48,8 @@ std::string BoardPage(const WebOptions& o, const std::string& id, const BranchIn
               "<link rel=\"stylesheet\" href=\"/static/board.css\">\n",
               " class=\"board\" data-branch=\"" + EscapeHtml(id) + "\" data-recent=\"" +
                   std::to_string(o.recent_calls) + "\" data-highlight=\"" +
-                  std::to_string(o.highlight_seconds) + "\"");
+                  std::to_string(o.highlight_seconds) + "\" data-time-zone=\"" +
+                  EscapeHtml(b.time_zone) + "\"");
 }
 
 // What the reader thread hands to the connection thread.

@@ -10,7 +10,8 @@
 //   GET /static/<file>                 compiled-in CSS and JS
 // Public pages show no personal data. A wrong code and an unknown number give the same page
 // and status. Look-ups are rate-limited per client by the case service, which is told the
-// browser's address (x-csops-client-ip) because the page calls it from this process.
+// browser's address (x-csops-client-ip) and believes it because the page calls with this
+// process's own key (ServiceChannel); from any other caller the header is ignored.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -31,6 +32,7 @@ namespace csops::web {
 
 struct BranchInfo {
   std::string name_zh_tw, name_en, contact_department, contact_phone;
+  std::string time_zone = "Asia/Taipei";  // IANA; the board shows the branch's local time
 };
 
 struct WebOptions {

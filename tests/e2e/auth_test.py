@@ -277,7 +277,9 @@ class RoleTableTest(OfficeWithKeys):
         self.assertEqual(status, 200)
         self.assertIn("csops_auth_enabled 1", body)
         status, _, _ = get(self.server.metrics_url, basic="prometheus:" + self.keys["kiosk"])
-        self.assertEqual(status, 401)
+        self.assertEqual(status, 403)  # a known key of a role that may not: as on the web listener
+        status, _, body = get(self.server.metrics_url, key=self.keys["metrics"])  # Bearer
+        self.assertEqual(status, 200)
         env = dict(os.environ, CSOPS_API_KEY=self.keys["metrics"])
         ok = subprocess.run([CSOPSCTL, "--addr=" + self.server.grpc_addr, "info"],
                             capture_output=True, text=True, env=env, timeout=30)

@@ -59,7 +59,9 @@ class Engines {
     auto loaded = LoadConfig(std::string(CSOPS_SOURCE_DIR) + "/deploy/csopsd.textproto");
     if (!loaded.ok()) std::abort();
     qdb_ = Open("queue", queue::SqliteQueueStore::Migrations());
-    cdb_ = Open("case", cases::SqliteCaseStore::Migrations());
+    auto secret = cases::LookupSecret::FromHex(std::string(64, '1'));  // fixed: reproducible runs
+    if (!secret.ok()) std::abort();
+    cdb_ = Open("case", cases::SqliteCaseStore::Migrations(*secret));
     ndb_ = Open("notify", notify::SqliteNotifyStore::Migrations());
     qstore_ = std::make_unique<queue::SqliteQueueStore>(*qdb_);
     cstore_ = std::make_unique<cases::SqliteCaseStore>(*cdb_);
@@ -67,7 +69,7 @@ class Engines {
     queue = std::make_unique<queue::QueueEngine>(clock, *queue::BuildBranchModels(*loaded),
                                                  *qstore_, listener_);
     cases = std::make_unique<cases::CaseEngine>(clock, *cases::BuildCaseConfig(*loaded), *cstore_,
-                                                "https://csops.example");
+                                                "https://csops.example", *secret);
     notify = std::make_unique<notify::NotifyEngine>(clock, *notify::BuildNotifyConfig(*loaded),
                                                     *nstore_);
   }

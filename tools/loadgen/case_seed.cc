@@ -27,6 +27,7 @@
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
 #include "services/case/domain/case_model.h"
+#include "services/case/lookup_secret_file.h"
 #include "services/case/sqlite_case_store.h"
 
 namespace {
@@ -144,13 +145,16 @@ int main(int argc, char** argv) {
   db_options.path = o.data_dir + "/case.db";
   db_options.name = "case";
   db_options.synchronous = csops::sqlite::Synchronous::kNormal;
-  db_options.migrations = cases::SqliteCaseStore::Migrations();
+  // The data directory's own look-up secret, so csopsd can check the seeded cases' codes.
+  auto secret = cases::LoadOrCreateLookupSecret(o.data_dir + "/" + cases::kLookupSecretFileName);
+  if (!secret.ok()) return Fail(secret.status().ToString());
+  db_options.migrations = cases::SqliteCaseStore::Migrations(secret->secret);
   auto db = csops::sqlite::Database::Open(db_options);
   if (!db.ok()) return Fail(db.status().ToString());
   cases::SqliteCaseStore store(**db);
   const Instant real_now = csops::RealClock::Get().Now();
   csops::FakeClock clock(real_now);
-  cases::CaseEngine engine(clock, *config, store, "https://csops.example");
+  cases::CaseEngine engine(clock, *config, store, "https://csops.example", secret->secret);
 
   Inflight inflight(4096);
   const auto started = std::chrono::steady_clock::now();

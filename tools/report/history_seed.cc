@@ -30,6 +30,7 @@
 #include "common/sqlite/database.h"
 #include "services/case/case_engine.h"
 #include "services/case/domain/case_model.h"
+#include "services/case/lookup_secret_file.h"
 #include "services/case/sqlite_case_store.h"
 #include "services/notify/domain/notify_model.h"
 #include "services/notify/notify_engine.h"
@@ -403,7 +404,10 @@ int main(int argc, char** argv) {
     return Usage("the config needs branches, case types and a notify section");
 
   auto qdb = OpenDb(o.data_dir, "queue", queue::SqliteQueueStore::Migrations());
-  auto cdb = OpenDb(o.data_dir, "case", cases::SqliteCaseStore::Migrations());
+  // The data directory's own look-up secret, so csopsd can check the seeded cases' codes.
+  auto secret = cases::LoadOrCreateLookupSecret(o.data_dir + "/" + cases::kLookupSecretFileName);
+  Must(secret.status(), "look-up secret");
+  auto cdb = OpenDb(o.data_dir, "case", cases::SqliteCaseStore::Migrations(secret->secret));
   auto ndb = OpenDb(o.data_dir, "notify", notify::SqliteNotifyStore::Migrations());
   queue::SqliteQueueStore qstore(*qdb);
   cases::SqliteCaseStore cstore(*cdb);
@@ -411,7 +415,7 @@ int main(int argc, char** argv) {
   csops::FakeClock clock(csops::RealClock::Get().Now());
   NullListener listener;
   queue::QueueEngine q(clock, *branches, qstore, listener);
-  cases::CaseEngine c(clock, *case_cfg, cstore, "https://csops.example/progress");
+  cases::CaseEngine c(clock, *case_cfg, cstore, "https://csops.example/progress", secret->secret);
   notify::NotifyEngine n(clock, *notify_cfg, nstore);
   Seeder seeder(o, clock, q, c, *case_cfg, n, *notify_cfg);
   const double span = static_cast<double>(*last - *first) + 1;

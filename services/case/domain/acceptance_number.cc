@@ -86,4 +86,9 @@ Result<AcceptanceNumber> ParseAcceptanceNumber(std::string_view text) {
   return AcceptanceNumber{compact.substr(0, letters), day, seq};
 }
 
+std::string DisplayAcceptanceNumber(std::string_view stored) {
+  auto n = ParseAcceptanceNumber(stored);
+  return n.ok() ? n->Display() : std::string(stored);
+}
+
 }  // namespace csops::cases

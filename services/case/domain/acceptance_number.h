@@ -38,5 +38,8 @@ Result<AcceptanceNumber> MakeAcceptanceNumber(std::string branch_code, absl::Civ
 // Parses either form, ignoring '-' and spaces and case. kInvalidArgument (naming
 // `acceptance_number`) when malformed or when the check digit does not match.
 Result<AcceptanceNumber> ParseAcceptanceNumber(std::string_view text);
+// The printed form of a stored (compact) number, for every message that names a case; `stored`
+// itself if it does not parse.
+std::string DisplayAcceptanceNumber(std::string_view stored);
 
 }  // namespace csops::cases

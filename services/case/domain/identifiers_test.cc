@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "common/testutil.h"
@@ -79,22 +80,92 @@ TEST(LookupCodeTest, CodesUseTheUnambiguousAlphabetAndDoNotRepeat) {
   }
 }
 
-TEST(LookupCodeTest, OnlyTheHashIsNeededToCheckACode) {
-  auto code = GenerateLookupCode();
-  auto salt = GenerateSalt();
-  ASSERT_OK(code.status());
-  ASSERT_OK(salt.status());
-  const std::string stored = HashLookupCode(*code, *salt);
-  EXPECT_EQ(stored.size(), 64u);
-  EXPECT_EQ(stored.find(*code), std::string::npos);
-  std::string spoken = *code;
+LookupSecret TestSecret(char digit = '7') {
+  auto s = LookupSecret::FromHex(std::string(64, digit));
+  EXPECT_OK(s.status());
+  return *s;
+}
+
+TEST(LookupCodeTest, ARetryDerivesTheSameCodeAndNothingElseDoes) {
+  const LookupSecret secret = TestSecret();
+  const std::string code = DeriveLookupCode(secret, "key-1", "TS26021200011");
+  ASSERT_EQ(code.size(), static_cast<std::size_t>(kLookupCodeLength));
+  for (char c : code) ASSERT_NE(std::string(kLookupAlphabet).find(c), std::string::npos) << c;
+  EXPECT_EQ(DeriveLookupCode(secret, "key-1", "TS26021200011"), code);
+  EXPECT_NE(DeriveLookupCode(secret, "key-2", "TS26021200011"), code);
+  EXPECT_NE(DeriveLookupCode(secret, "key-1", "TS26021200028"), code);
+  EXPECT_NE(DeriveLookupCode(TestSecret('8'), "key-1", "TS26021200011"), code);
+  // Parts are framed: moving characters between key and number gives another code.
+  EXPECT_NE(DeriveLookupCode(secret, "key-1T", "S26021200011"), code);
+}
+
+TEST(LookupCodeTest, DerivedCodesUseEveryLetterAndDoNotRepeat) {
+  const LookupSecret secret = TestSecret();
+  std::set<std::string> seen;
+  std::map<char, int> letters;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string code = DeriveLookupCode(secret, "k" + std::to_string(i), "TS26021200011");
+    ASSERT_TRUE(seen.insert(code).second) << code;
+    for (char c : code) ++letters[c];
+  }
+  ASSERT_EQ(letters.size(), sizeof(kLookupAlphabet) - 1);
+  for (const auto& [c, n] : letters) {  // 30000 letters: about 968 each
+    EXPECT_GT(n, 800) << c;
+    EXPECT_LT(n, 1150) << c;
+  }
+}
+
+TEST(LookupCodeTest, TheVerifierChecksTheCodeOfItsOwnCaseOnly) {
+  const LookupSecret secret = TestSecret();
+  const std::string code = DeriveLookupCode(secret, "key-1", "TS26021200011");
+  const std::string stored = LookupVerifier(secret, code, "TS26021200011");
+  EXPECT_EQ(stored.rfind("hmac1:", 0), 0u);
+  EXPECT_EQ(stored.size(), 6u + 64u);
+  EXPECT_EQ(stored.find(code), std::string::npos);
+  std::string spoken = code;
   for (char& c : spoken) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   spoken.insert(5, "-");
-  EXPECT_TRUE(LookupCodeMatches(spoken, *salt, stored));
+  EXPECT_TRUE(LookupCodeMatches(secret, spoken, "TS26021200011", "", stored));
+  std::string wrong = code;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(LookupCodeMatches(secret, wrong, "TS26021200011", "", stored));
+  EXPECT_FALSE(LookupCodeMatches(secret, code, "TS26021200028", "", stored));  // another case
+  EXPECT_FALSE(LookupCodeMatches(TestSecret('8'), code, "TS26021200011", "", stored));
+}
+
+TEST(LookupCodeTest, AWrappedOldVerifierStillChecksTheOldCode) {
+  auto code = GenerateLookupCode();
+  ASSERT_OK(code.status());
+  const std::string salt = "00112233445566778899aabbccddeeff";
+  const std::string old = HashLookupCode(*code, salt);  // what schema 4 stored
+  const LookupSecret secret = TestSecret();
+  const std::string stored = WrapLegacyVerifier(secret, old);
+  EXPECT_EQ(stored.rfind("hmac1-sha256:", 0), 0u);
+  EXPECT_EQ(stored.find(old), std::string::npos);
+  EXPECT_TRUE(LookupCodeMatches(secret, *code, "TS26021200011", salt, stored));
   std::string wrong = *code;
   wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(LookupCodeMatches(wrong, *salt, stored));
-  EXPECT_FALSE(LookupCodeMatches(*code, "00", stored));  // another case's salt
+  EXPECT_FALSE(LookupCodeMatches(secret, wrong, "TS26021200011", salt, stored));
+  EXPECT_FALSE(LookupCodeMatches(secret, *code, "TS26021200011", "00", stored));
+  // An unwrapped salted SHA-256 (what a copied schema-4 file holds) is no longer accepted.
+  EXPECT_FALSE(LookupCodeMatches(secret, *code, "TS26021200011", salt, old));
+}
+
+TEST(LookupCodeTest, TheSecretIsExactly64HexDigits) {
+  const LookupSecret secret = TestSecret('a');
+  EXPECT_EQ(secret.Hex(), std::string(64, 'a'));
+  EXPECT_OK(LookupSecret::FromHex(std::string(64, 'F')).status());
+  EXPECT_EQ(LookupSecret::FromHex(std::string(63, 'a')).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LookupSecret::FromHex(std::string(63, 'a') + "g").status().code(),
+            StatusCode::kInvalidArgument);
+  auto fresh = LookupSecret::Generate();
+  ASSERT_OK(fresh.status());
+  auto again = LookupSecret::FromHex(fresh->Hex());
+  ASSERT_OK(again.status());
+  EXPECT_EQ(again->Hex(), fresh->Hex());
+  EXPECT_NE(LookupSecretCheck(*fresh), LookupSecretCheck(secret));
+  EXPECT_EQ(LookupSecretCheck(*again), LookupSecretCheck(*fresh));
 }
 
 }  // namespace

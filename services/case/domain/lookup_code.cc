@@ -2,14 +2,19 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/random.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 namespace csops::cases {
 namespace {
+
+constexpr std::string_view kVerifierPrefix = "hmac1:";
+constexpr std::string_view kLegacyPrefix = "hmac1-sha256:";
 
 Status FillRandom(unsigned char* out, std::size_t n) {
   std::size_t got = 0;
@@ -35,11 +40,110 @@ std::string Hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Each part with a 4-byte length before it, so no two different lists of parts give the same
+// message (a key ending in the number's first letters cannot collide with another case).
+std::string Framed(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) {
+    const auto n = static_cast<std::uint32_t>(p.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xFF);
+    out.append(p);
+  }
+  return out;
+}
+
+bool SameText(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace
+
+Result<LookupSecret> LookupSecret::Generate() {
+  LookupSecret s;
+  CSOPS_RETURN_IF_ERROR(FillRandom(s.key_.data(), s.key_.size()));
+  return s;
+}
+
+Result<LookupSecret> LookupSecret::FromHex(std::string_view hex) {
+  if (hex.size() != 2 * kBytes)
+    return Status::InvalidArgument("look-up secret: expected " + std::to_string(2 * kBytes) +
+                                   " hex digits, found " + std::to_string(hex.size()) +
+                                   " characters");
+  LookupSecret s;
+  for (std::size_t i = 0; i < kBytes; ++i) {
+    const int hi = HexDigit(hex[2 * i]);
+    const int lo = HexDigit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return Status::InvalidArgument("look-up secret: character " + std::to_string(2 * i + 1) +
+                                     " is not a hex digit");
+    s.key_[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return s;
+}
+
+std::string LookupSecret::Hex() const { return cases::Hex(key_.data(), key_.size()); }
+
+std::array<unsigned char, 32> LookupSecret::Mac(std::string_view message) const {
+  std::array<unsigned char, 32> out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
+  return out;
+}
+
+std::string DeriveLookupCode(const LookupSecret& secret, std::string_view idempotency_key,
+                             std::string_view number) {
+  constexpr unsigned kAlphabetSize = sizeof(kLookupAlphabet) - 1;  // 31
+  std::string code;
+  // Rejection sampling keeps every letter equally likely: bytes >= 248 (8 x 31) are skipped.
+  // One block almost always holds 10 usable bytes; the next blocks count up.
+  for (std::uint32_t block = 0; static_cast<int>(code.size()) < kLookupCodeLength; ++block) {
+    const std::string counter = std::to_string(block);
+    const auto mac = secret.Mac(Framed({"csops lookup code v1", counter, idempotency_key, number}));
+    for (unsigned char b : mac) {
+      if (b >= 8 * kAlphabetSize) continue;
+      code += kLookupAlphabet[b % kAlphabetSize];
+      if (static_cast<int>(code.size()) == kLookupCodeLength) break;
+    }
+  }
+  return code;
+}
+
+std::string LookupVerifier(const LookupSecret& secret, std::string_view code,
+                           std::string_view number) {
+  const auto mac =
+      secret.Mac(Framed({"csops lookup verifier v1", NormalizeLookupCode(code), number}));
+  return std::string(kVerifierPrefix) + Hex(mac.data(), mac.size());
+}
+
+std::string WrapLegacyVerifier(const LookupSecret& secret, std::string_view legacy_hash) {
+  const auto mac = secret.Mac(Framed({"csops lookup legacy verifier v1", legacy_hash}));
+  return std::string(kLegacyPrefix) + Hex(mac.data(), mac.size());
+}
+
+bool LookupCodeMatches(const LookupSecret& secret, std::string_view code, std::string_view number,
+                       std::string_view salt_hex, std::string_view stored) {
+  if (stored.substr(0, kLegacyPrefix.size()) == kLegacyPrefix)
+    return SameText(WrapLegacyVerifier(secret, HashLookupCode(code, salt_hex)), stored);
+  if (stored.substr(0, kVerifierPrefix.size()) == kVerifierPrefix)
+    return SameText(LookupVerifier(secret, code, number), stored);
+  return false;
+}
+
+std::string LookupSecretCheck(const LookupSecret& secret) {
+  const auto mac = secret.Mac(Framed({"csops lookup secret check v1"}));
+  return Hex(mac.data(), mac.size());
+}
 
 Result<std::string> GenerateLookupCode() {
   constexpr unsigned kAlphabetSize = sizeof(kLookupAlphabet) - 1;  // 31
-  // Rejection sampling keeps every letter equally likely: bytes >= 248 (8 x 31) are redrawn.
   std::string code;
   while (static_cast<int>(code.size()) < kLookupCodeLength) {
     unsigned char buf[32];
@@ -51,12 +155,6 @@ Result<std::string> GenerateLookupCode() {
     }
   }
   return code;
-}
-
-Result<std::string> GenerateSalt() {
-  unsigned char salt[16];
-  CSOPS_RETURN_IF_ERROR(FillRandom(salt, sizeof salt));
-  return Hex(salt, sizeof salt);
 }
 
 std::string NormalizeLookupCode(std::string_view code) {
@@ -79,13 +177,6 @@ std::string HashLookupCode(std::string_view code, std::string_view salt_hex) {
   EVP_DigestFinal_ex(ctx, digest, &len);
   EVP_MD_CTX_free(ctx);
   return Hex(digest, len);
-}
-
-bool LookupCodeMatches(std::string_view code, std::string_view salt_hex,
-                       std::string_view stored_hash) {
-  const std::string h = HashLookupCode(code, salt_hex);
-  return h.size() == stored_hash.size() &&
-         CRYPTO_memcmp(h.data(), stored_hash.data(), h.size()) == 0;
 }
 
 }  // namespace csops::cases

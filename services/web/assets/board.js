@@ -199,9 +199,15 @@
     };
   }
 
+  // The branch's local time (data-time-zone), whatever zone the TV itself is set to.
+  const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  try {
+    clock.timeZone = body.dataset.timeZone || 'Asia/Taipei';
+    new Intl.DateTimeFormat('zh-TW', clock);
+  } catch (e) { clock.timeZone = 'Asia/Taipei'; }  // a zone this browser does not know
+
   function tick() {
-    const now = new Date();
-    el('clock').textContent = now.toLocaleTimeString('zh-TW', { hour: '2-digit', minute: '2-digit', hour12: false });
+    el('clock').textContent = new Date().toLocaleTimeString('zh-TW', clock);
   }
   tick();
   setInterval(tick, 10000);
