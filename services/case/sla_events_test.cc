@@ -43,9 +43,17 @@ CaseConfig Config() {
   return config;
 }
 
+LookupSecret TestSecret() {
+  auto s = LookupSecret::FromHex(std::string(64, '5'));
+  EXPECT_OK(s.status());
+  return *s;
+}
+
 class SlaEventsTest : public ::testing::Test {
  protected:
-  SlaEventsTest() : clock_(Taipei(2026, 2, 12, 16, 0)) { Open(SqliteCaseStore::Migrations()); }
+  SlaEventsTest() : clock_(Taipei(2026, 2, 12, 16, 0)) {
+    Open(SqliteCaseStore::Migrations(TestSecret()));
+  }
 
   void Open(std::vector<sqlite::Migration> migrations, const std::string& file = "case.db") {
     if (scheduler_) scheduler_->Stop();
@@ -61,7 +69,8 @@ class SlaEventsTest : public ::testing::Test {
     ASSERT_OK(db.status());
     db_ = std::move(*db);
     store_ = std::make_unique<SqliteCaseStore>(*db_);
-    engine_ = std::make_unique<CaseEngine>(clock_, Config(), *store_, "https://csops.example");
+    engine_ = std::make_unique<CaseEngine>(clock_, Config(), *store_, "https://csops.example",
+                                           TestSecret());
     scheduler_ = std::make_unique<SlaScheduler>(clock_, *engine_);
     engine_->SetHooks([this](const std::string& n,
                              std::optional<Instant> next) { scheduler_->Reschedule(n, next); },
@@ -173,7 +182,7 @@ TEST_F(SlaEventsTest, CursorsSurviveARestartAndGoOnFromTheNewest) {
   clock_.Set(Taipei(2026, 2, 13, 16, 0));
   scheduler_->RunDue();
   ASSERT_EQ(Seen().size(), 1u);
-  Open(SqliteCaseStore::Migrations());  // "restart"
+  Open(SqliteCaseStore::Migrations(TestSecret()));  // "restart"
   clock_.Set(Taipei(2026, 2, 23, 12, 0));
   ASSERT_OK(scheduler_->Start());  // what came due while down fires at start-up
   scheduler_->Stop();
@@ -189,7 +198,7 @@ TEST_F(SlaEventsTest, CursorsSurviveARestartAndGoOnFromTheNewest) {
 
 TEST_F(SlaEventsTest, EventsRecordedBeforeTheCursorMigrationGetCursorsInTheOrderTheyFired) {
   // A case.db of schema 4 with three events, written in this order.
-  auto migrations = SqliteCaseStore::Migrations();
+  auto migrations = SqliteCaseStore::Migrations(TestSecret());
   std::vector<sqlite::Migration> v4(migrations.begin(), migrations.begin() + 4);
   Open(v4, "v4.db");
   Create("old");
