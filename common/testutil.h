@@ -1,12 +1,17 @@
-// Test helpers shared by csops unit tests: status matchers and a temporary directory.
+// Test helpers shared by csops unit tests: status matchers, a temporary directory, instants in
+// Taipei time, and Await for the engines' callback APIs.
 #pragma once
 
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <string>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 #define EXPECT_OK(expr)                    \
@@ -39,5 +44,20 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The instant of a Taipei wall time (UTC+8, no DST), built without the zone database.
+inline Instant Taipei(int y, int mo, int d, int h, int mi, int sec = 0) {
+  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, sec), absl::UTCTimeZone());
+  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
+}
+
+// Runs `start(done)` and blocks until `done` is called with a Result<T>.
+template <typename T, typename F>
+Result<T> Await(F&& start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
 
 }  // namespace csops

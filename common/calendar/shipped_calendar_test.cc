@@ -48,11 +48,6 @@ std::map<absl::CivilDay, Fact> ReadFacts() {
   return facts;
 }
 
-Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
 class ShippedCalendarTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -153,15 +153,17 @@ void CaseEngine::Reload(CaseConfig config) {
   current_.store(configs_.back().get());
 }
 
-Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const {
+Result<CaseView> CaseEngine::ViewOf(CaseTx& tx, const CaseRecord& c, Instant now,
+                                    const CaseConfig& config) const {
   CaseView v;
   v.record = c;
-  auto type = cfg().types.find(c.type_code);
-  auto branch = cfg().branches.find(c.branch_id);
-  if (type == cfg().types.end() || branch == cfg().branches.end())
+  auto type = config.types.find(c.type_code);
+  auto branch = config.branches.find(c.branch_id);
+  if (type == config.types.end() || branch == config.branches.end())
     return Status::FailedPrecondition("case " + DisplayAcceptanceNumber(c.acceptance_number) +
                                       " refers to a type or branch no longer configured");
   v.type = &type->second;
+  v.branch = &branch->second;
   auto periods = tx.Periods(c.id);
   if (!periods.ok()) return periods.status();
   for (const TargetModel& t : v.type->targets) {
@@ -218,12 +220,13 @@ Status CaseEngine::QueueNotice(CaseTx& tx, const CaseRecord& c, const std::strin
 }
 
 void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
-  auto type = cfg().types.find(cmd.type_code);
+  const CaseConfig& config = cfg();  // one snapshot for the whole command
+  auto type = config.types.find(cmd.type_code);
   if (cmd.type_code.empty()) return done(Status::InvalidArgument("type_code: must not be empty"));
-  if (type == cfg().types.end()) return done(UnknownType(cmd.type_code));
-  auto branch = cfg().branches.find(cmd.branch_id);
+  if (type == config.types.end()) return done(UnknownType(cmd.type_code));
+  auto branch = config.branches.find(cmd.branch_id);
   if (cmd.branch_id.empty()) return done(Status::InvalidArgument("branch_id: must not be empty"));
-  if (branch == cfg().branches.end()) return done(UnknownBranch(cmd.branch_id));
+  if (branch == config.branches.end()) return done(UnknownBranch(cmd.branch_id));
   if (cmd.applicant.locale.empty()) cmd.applicant.locale = "zh-TW";
   if (Status s = ValidateApplicant(cmd.applicant); !s.ok()) return done(s);
   static const char* const kVia[] = {"counter", "phone", "web", "app", "mail", "fax"};
@@ -242,7 +245,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   auto out = std::make_shared<Out>();
   const CaseBranch* b = &branch->second;
   store_.Transact(
-      [this, out, b, cmd = std::move(cmd)](CaseTx& tx) -> Status {
+      [this, out, b, &config, cmd = std::move(cmd)](CaseTx& tx) -> Status {
         const Instant now = clock_.Now();
         const std::string fingerprint = Fingerprint(cmd);
         auto existing = tx.FindByIdempotencyKey(cmd.idempotency_key);
@@ -252,7 +255,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
             return Status::AlreadyExists("idempotency_key: already used for case " +
                                          DisplayAcceptanceNumber((*existing)->acceptance_number) +
                                          " with a different request");
-          auto view = ViewOf(tx, **existing, now);
+          auto view = ViewOf(tx, **existing, now, config);
           if (!view.ok()) return view.status();
           // The code again, within the reply window, if it is the one the case was created with
           // (a case from before schema 6 had a random code that is kept nowhere).
@@ -291,7 +294,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         c.id = *id;
         CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, "staff:" + cmd.staff_id, "created",
                                                       std::nullopt, CaseStatus::kAccepted, ""}));
-        auto view = ViewOf(tx, c, now);
+        auto view = ViewOf(tx, c, now, config);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
         // No lookup_url here: the relay derives the code again (the outbox keeps no code).
@@ -345,7 +348,7 @@ void CaseEngine::Change(std::string number, std::string staff_id,
             if (!t.schedule.due || now > *t.schedule.due) out->after.within_sla = false;
             if (!out->after.resolution_time) {
               const BusinessCalendar* cal =
-                  t.model->always ? nullptr : cfg().branches.at(c.branch_id).calendar.get();
+                  t.model->always ? nullptr : view->branch->calendar.get();
               out->after.resolution_time = SlaCalendar(cal).Between(c.accepted_at, now);
             }
           }
@@ -377,7 +380,12 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
         const CaseStatus from = c.status;
         std::string kind = "transition";
         if (IsClosed(from) && to == CaseStatus::kInProgress) {
-          const auto& type = cfg().types.at(c.type_code);
+          const CaseConfig& config = cfg();
+          auto found = config.types.find(c.type_code);
+          if (found == config.types.end())
+            return Status::FailedPrecondition("case type " + Quote(c.type_code) +
+                                              " is no longer configured; the case cannot reopen");
+          const CaseTypeModel& type = found->second;
           if (!c.closed_at || now - *c.closed_at > std::chrono::hours(24 * type.reopen_days))
             return Status::FailedPrecondition("case is '" + std::string(StatusName(from)) +
                                               "' for longer than the reopen window of " +
@@ -431,7 +439,12 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
         if (IsClosed(c.status))
           return Status::FailedPrecondition("case is '" + std::string(StatusName(c.status)) +
                                             "'; a closed case cannot be delayed");
-        const auto& cal = cfg().branches.at(c.branch_id).calendar;
+        const CaseConfig& config = cfg();
+        auto branch = config.branches.find(c.branch_id);
+        if (branch == config.branches.end())
+          return Status::FailedPrecondition("branch " + Quote(c.branch_id) +
+                                            " is no longer configured");
+        const auto& cal = branch->second.calendar;
         if (day < cal->LocalDay(now))
           return Status::InvalidArgument("new_expected_date: " + Quote(new_date) +
                                          " is in the past");
@@ -664,9 +677,10 @@ Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
     return Status::InvalidArgument("status: unknown");
   // A filter naming a type or branch that is not configured is a mistake, not an empty list
   // (the same answer as GetSlaReport's).
-  if (!q.filter.type_code.empty() && !cfg().types.count(q.filter.type_code))
+  const CaseConfig& config = cfg();
+  if (!q.filter.type_code.empty() && !config.types.count(q.filter.type_code))
     return UnknownType(q.filter.type_code);
-  if (!q.filter.branch_id.empty() && !cfg().branches.count(q.filter.branch_id))
+  if (!q.filter.branch_id.empty() && !config.branches.count(q.filter.branch_id))
     return UnknownBranch(q.filter.branch_id);
   CSOPS_RETURN_IF_ERROR(CheckText("assignee", q.filter.assignee, kAssignee));
   ListPage page;
@@ -711,10 +725,11 @@ Result<CaseEngine::SlaReport> CaseEngine::Report(Instant from, Instant to,
   if (!(from < to)) return Status::InvalidArgument("to: must be after from");
   if (to - from > std::chrono::hours(24 * 400))
     return Status::InvalidArgument("to: a report covers at most 400 days");
-  if (!branch.empty() && !cfg().branches.count(branch)) return UnknownBranch(branch);
-  if (!type.empty() && !cfg().types.count(type)) return UnknownType(type);
+  const CaseConfig& config = cfg();  // one snapshot: type pointers in the report stay consistent
+  if (!branch.empty() && !config.branches.count(branch)) return UnknownBranch(branch);
+  if (!type.empty() && !config.types.count(type)) return UnknownType(type);
   std::map<std::string, TypeReport> by_type;
-  for (const auto& [code, t] : cfg().types) {
+  for (const auto& [code, t] : config.types) {
     if (!type.empty() && code != type) continue;
     TypeReport r;
     r.type = &t;
@@ -781,7 +796,8 @@ Result<CaseEngine::SlaReport> CaseEngine::Report(Instant from, Instant to,
 
 Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::OpenCounts() {
   std::map<std::pair<std::string, SlaState>, std::int64_t> out;
-  for (const auto& [code, type] : cfg().types)
+  const CaseConfig& config = cfg();
+  for (const auto& [code, type] : config.types)
     for (SlaState s :
          {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused})
       out[{code, s}] = 0;
@@ -789,7 +805,7 @@ Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::Ope
     auto open = tx.CountOpen("");
     if (!open.ok()) return open.status();
     for (const CaseTx::OpenCount& n : *open)
-      if (cfg().types.count(n.type_code)) out[{n.type_code, n.state}] += n.cases;
+      if (config.types.count(n.type_code)) out[{n.type_code, n.state}] += n.cases;
     return Status();
   });
   if (!s.ok()) return s;
@@ -853,8 +869,8 @@ Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::
     } else {
       for (const TargetView& t : view->targets)
         if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due) {
-          p.expected_completion_date = FormatIsoDate(
-              cfg().branches.at(view->record.branch_id).calendar->LocalDay(*t.schedule.due));
+          p.expected_completion_date =
+              FormatIsoDate(view->branch->calendar->LocalDay(*t.schedule.due));
           p.expected_completion_provisional = t.provisional;
         }
     }

@@ -69,6 +69,8 @@ struct TargetView {
 struct CaseView {
   CaseRecord record;
   const CaseTypeModel* type = nullptr;
+  // The branch of the same configuration as `type` (never freed: see config()).
+  const CaseBranch* branch = nullptr;
   std::vector<TargetView> targets;
   std::vector<HistoryRow> history;
 };
@@ -233,7 +235,13 @@ class CaseEngine {
                                const std::string& idempotency_key) const;
 
  private:
-  Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const;
+  // The case under `config` (one snapshot for a whole command); the first form takes the
+  // configuration in force now.
+  Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now) const {
+    return ViewOf(tx, c, now, cfg());
+  }
+  Result<CaseView> ViewOf(CaseTx& tx, const CaseRecord& c, Instant now,
+                          const CaseConfig& config) const;
   Status SaveTargets(CaseTx& tx, const CaseView& v) const;
   Status QueueNotice(CaseTx& tx, const CaseRecord& c, const std::string& kind,
                      const std::string& payload, Instant now) const;

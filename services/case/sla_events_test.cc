@@ -15,19 +15,6 @@ namespace {
 using std::chrono::hours;
 using std::chrono::seconds;
 
-Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
-template <typename T, typename F>
-Result<T> Await(F&& start) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  start([&p](Result<T> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
-
 CaseConfig Config() {
   auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
   EXPECT_OK(cal.status());

@@ -16,21 +16,6 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-// Far ahead of any real clock this code will meet, so that nothing in these tests is due on
-// the system clock by accident: only the engine's (fake) clock says when.
-Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
-template <typename T, typename F>
-Result<T> Await(F&& start) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  start([&p](Result<T> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
-
 // Counts what it is asked to send and lets a test wait for the n-th.
 class CountingSender final : public ChannelSender {
  public:

@@ -20,19 +20,6 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-inline Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
-template <typename T, typename F>
-Result<T> Await(F&& start) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  start([&p](Result<T> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
-
 inline MessageTemplate Tmpl(const std::string& text) {
   auto t = ParseTemplate(text);
   EXPECT_OK(t.status());

@@ -50,14 +50,6 @@ class RecordingListener : public QueueListener {
   std::vector<QueueChange> all;
 };
 
-template <typename T, typename F>
-Result<T> Await(F&& start) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  start([&p](Result<T> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
-
 class QueueFixture {
  public:
   explicit QueueFixture(BranchModel branch = TestBranch()) : clock(TaipeiTime(2026, 3, 4, 9, 0)) {

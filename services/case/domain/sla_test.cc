@@ -11,11 +11,6 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
 class SlaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

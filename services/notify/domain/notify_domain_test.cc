@@ -10,11 +10,6 @@
 namespace csops::notify {
 namespace {
 
-Instant Taipei(int y, int mo, int d, int h, int mi) {
-  absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
-  return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(8)));
-}
-
 absl::TimeZone Zone(const char* name) {
   absl::TimeZone z;
   EXPECT_TRUE(absl::LoadTimeZone(name, &z));
