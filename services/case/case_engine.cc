@@ -694,7 +694,7 @@ Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
       if (!rows.ok()) return rows.status();
       for (const CaseRecord& c : *rows) {
         cursor = c.id;
-        auto view = ViewOf(tx, c, now);
+        auto view = ViewOf(tx, c, now, config);
         if (!view.ok()) return view.status();
         bool keep = true;
         if (q.sla_state)
