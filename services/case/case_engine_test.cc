@@ -9,6 +9,7 @@
 
 #include "common/calendar/calendar_file.h"
 #include "common/testutil.h"
+#include "services/case/case_test_util.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
@@ -18,12 +19,6 @@ namespace {
 
 using std::chrono::hours;
 using std::chrono::minutes;
-
-LookupSecret TestSecret() {
-  auto s = LookupSecret::FromHex(std::string(64, '5'));
-  EXPECT_OK(s.status());
-  return *s;
-}
 
 class CaseEngineTest : public ::testing::Test {
  protected:

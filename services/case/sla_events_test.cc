@@ -6,6 +6,7 @@
 #include "common/calendar/calendar_file.h"
 #include "common/testutil.h"
 #include "services/case/case_engine.h"
+#include "services/case/case_test_util.h"
 #include "services/case/sla_scheduler.h"
 #include "services/case/sqlite_case_store.h"
 
@@ -28,12 +29,6 @@ CaseConfig Config() {
   config.branches["taipei-south"] = {"taipei-south", "TS",
                                      std::make_shared<const BusinessCalendar>(std::move(*cal))};
   return config;
-}
-
-LookupSecret TestSecret() {
-  auto s = LookupSecret::FromHex(std::string(64, '5'));
-  EXPECT_OK(s.status());
-  return *s;
 }
 
 class SlaEventsTest : public ::testing::Test {
