@@ -18,8 +18,10 @@ std::map<std::string, Identity> ConfiguredKeys(const config::v1::AuthConfig& con
 
 }  // namespace
 
-AccessControl::AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry)
-    : enabled_(config.keys_size() > 0),
+AccessControl::AccessControl(const config::v1::AuthConfig& config, AccessTable table,
+                             prometheus::Registry& registry)
+    : table_(std::move(table)),
+      enabled_(config.keys_size() > 0),
       keys_(std::make_shared<const KeyMap>(ConfiguredKeys(config))),
       denied_(prometheus::BuildCounter()
                   .Name("csops_auth_denied_total")
@@ -63,7 +65,7 @@ std::shared_ptr<const AccessControl::KeyMap> AccessControl::Keys() const {
 }
 
 Status AccessControl::Deny(Surface surface, const std::string& route, Status status) const {
-  const AccessRule* rule = FindRule(route);
+  const AccessRule* rule = table_.Find(route);
   denied_
       .Add({{"surface", surface == Surface::kGrpc ? "grpc" : "http"},
             {"code", status.code() == StatusCode::kUnauthenticated ? "unauthenticated"
@@ -75,7 +77,7 @@ Status AccessControl::Deny(Surface surface, const std::string& route, Status sta
 
 Result<Identity> AccessControl::Decide(Surface surface, const std::string& route,
                                        const std::string& authorization) const {
-  const AccessRule* rule = FindRule(route);
+  const AccessRule* rule = table_.Find(route);
   if (!rule)
     return Deny(surface, route, Status::PermissionDenied(route + ": not in the access table"));
   if (!enabled()) {

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "common/auth/policy.h"
-#include "common/status.h"
+#include "common/base/status.h"
 #include "csops/config/v1/config.pb.h"
 
 namespace csops::auth {
@@ -40,9 +40,12 @@ enum class Surface { kGrpc, kHttp };
 
 class AccessControl {
  public:
+  // Decides against `table` (csopsd assembles it from every module's rules).
   // REQUIRES: `config` passed LoadConfig's validation.
-  AccessControl(const config::v1::AuthConfig& config, prometheus::Registry& registry);
+  AccessControl(const config::v1::AuthConfig& config, AccessTable table,
+                prometheus::Registry& registry);
 
+  const AccessTable& table() const { return table_; }
   bool enabled() const { return enabled_; }
   // Accepts `raw_key` as `name` with `role` (this process's own service key) from now on,
   // across reloads. Before serving.
@@ -71,6 +74,7 @@ class AccessControl {
   using KeyMap = std::map<std::string, Identity>;  // by SHA-256 hex
   std::shared_ptr<const KeyMap> Keys() const;
 
+  const AccessTable table_;
   const bool enabled_;
   mutable std::mutex mu_;
   std::shared_ptr<const KeyMap> keys_;  // configured and added; replaced whole, guarded by mu_

@@ -6,7 +6,7 @@ Result<std::map<std::string, http::Handler>> GuardRoutes(
     std::map<std::string, http::Handler> routes, std::shared_ptr<const AccessControl> access) {
   std::map<std::string, http::Handler> out;
   for (auto& [pattern, handler] : routes) {
-    if (!FindRule(pattern))
+    if (!access->table().Find(pattern))
       return Status::InvalidArgument("HTTP route '" + pattern + "' has no access table entry");
     out[pattern] = [pattern = pattern, handler = std::move(handler),
                     access](const http::Request& r) -> http::Response {

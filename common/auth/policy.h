@@ -1,5 +1,7 @@
-// The one access table: every gRPC method and every HTTP route csopsd serves, and the roles
-// that may call it. ADMIN may call everything that is not public; a public entry needs no key.
+// The access table: every gRPC method and every HTTP route csopsd serves, and the roles that
+// may call it. ADMIN may call everything that is not public; a public entry needs no key.
+// Each module contributes the rules of its own methods and routes (QueueAccessRules(), ...);
+// csopsd assembles the table (services/csopsd/access_table.h). Nothing here names a service.
 //
 // gRPC entries are full method paths ("/csops.queue.v1.QueueService/IssueTicket"); HTTP
 // entries are route patterns as csopsd registers them ("GET /metrics"), where a pattern ending
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/status.h"
 #include "csops/config/v1/config.pb.h"
 
 namespace csops::auth {
@@ -23,18 +26,30 @@ struct AccessRule {
   std::vector<Role> roles;  // besides ADMIN; empty when public
 };
 
-const std::vector<AccessRule>& AccessTable();
+AccessRule PublicRule(std::string route);
+AccessRule RoleRule(std::string route, std::vector<Role> roles);
 
-// The entry for a gRPC method path or an HTTP route pattern; nullptr when there is none.
-const AccessRule* FindRule(const std::string& route);
+class AccessTable {
+ public:
+  // Adds `rules` whole or not at all: kInvalidArgument naming the route when a route is
+  // already in the table (two modules claiming one route), is empty, or when a rule is
+  // neither public nor grants a role, or is both.
+  Status Add(const std::vector<AccessRule>& rules);
+
+  // The entry for a gRPC method path or an HTTP route pattern; nullptr when there is none.
+  const AccessRule* Find(const std::string& route) const;
+  const std::vector<AccessRule>& rules() const { return rules_; }
+  // The table as JSON: [{"route":..., "public":bool, "roles":["counter", ...]}, ...].
+  std::string Json() const;
+
+ private:
+  std::vector<AccessRule> rules_;
+};
 
 // True when `role` may use `rule` (ADMIN may use every rule).
 bool Allows(const AccessRule& rule, Role role);
 
 // "kiosk", "counter", ... (lower case); "" for ROLE_UNSPECIFIED.
 std::string RoleName(Role role);
-
-// The table as JSON: [{"route":..., "public":bool, "roles":["counter", ...]}, ...].
-std::string AccessTableJson();
 
 }  // namespace csops::auth

@@ -16,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "common/log.h"
+#include "common/base/log.h"
 
 namespace csops::http {
 namespace {

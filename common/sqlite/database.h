@@ -34,8 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/sqlite/connection.h"
-#include "common/status.h"
 
 namespace prometheus {
 class Registry;

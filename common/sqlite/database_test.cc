@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 
 namespace csops::sqlite {
 namespace {

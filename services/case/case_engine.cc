@@ -8,11 +8,11 @@
 #include <memory>
 #include <set>
 
-#include "common/calendar/calendar_file.h"
-#include "common/contact.h"
-#include "common/log.h"
-#include "common/text.h"
-#include "common/time_check.h"
+#include "common/base/civil_date.h"
+#include "common/base/contact.h"
+#include "common/base/log.h"
+#include "common/base/text.h"
+#include "common/grpc/time_check.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/domain/lookup_code.h"
 
@@ -73,7 +73,7 @@ Status ValidateApplicant(const ApplicantRecord& a) {
   for (char c : a.customer_number)
     if (c < '0' || c > '9')
       return Status::InvalidArgument("applicant.customer_number: digits only");
-  // The rules notify sends by (common/contact.h): a contact taken here is one notify takes.
+  // The rules notify sends by (common/base/contact.h): a contact taken here is one notify takes.
   if (!a.email.empty()) CSOPS_RETURN_IF_ERROR(contact::ValidateEmail(a.email, "applicant.email"));
   if (!a.phone.empty())
     if (auto p = contact::NormalizePhone(a.phone, "applicant.phone"); !p.ok()) return p.status();

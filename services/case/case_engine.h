@@ -19,11 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/status.h"
-#include "services/case/case_store.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/case/domain/case_model.h"
 #include "services/case/domain/lookup_code.h"
+#include "services/case/store/case_store.h"
 
 namespace csops::cases {
 

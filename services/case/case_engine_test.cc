@@ -7,12 +7,12 @@
 #include <set>
 #include <thread>
 
-#include "common/calendar/calendar_file.h"
-#include "common/testutil.h"
+#include "common/base/testutil.h"
+#include "common/config/calendar_file.h"
 #include "services/case/case_test_util.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/sla_scheduler.h"
-#include "services/case/sqlite_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
 
 namespace csops::cases {
 namespace {

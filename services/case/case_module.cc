@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "common/log.h"
+#include "common/base/log.h"
 #include "services/case/lookup_secret_file.h"
 
 namespace csops::cases {
@@ -105,6 +105,23 @@ void CaseModule::Stop() {
   if (scheduler_) scheduler_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
+}
+
+std::vector<auth::AccessRule> CaseAccessRules() {
+  using namespace config::v1;  // roles
+  const std::string c = "/csops.case.v1.CaseService/";
+  return {
+      auth::RoleRule(c + "CreateCase", {STAFF, SUPERVISOR, SERVICE}),
+      auth::RoleRule(c + "GetCase", {STAFF, SUPERVISOR, SERVICE}),
+      auth::RoleRule(c + "Transition", {STAFF, SUPERVISOR}),
+      auth::RoleRule(c + "AddNote", {STAFF, SUPERVISOR}),
+      auth::RoleRule(c + "Assign", {STAFF, SUPERVISOR}),
+      auth::RoleRule(c + "ListCases", {STAFF, SUPERVISOR}),
+      auth::RoleRule(c + "WatchSlaEvents", {SUPERVISOR}),
+      auth::RoleRule(c + "GetSlaReport", {SUPERVISOR}),
+      auth::RoleRule(c + "DeclareDelay", {STAFF, SUPERVISOR}),
+      auth::PublicRule(c + "LookupProgress"),
+  };
 }
 
 }  // namespace csops::cases

@@ -7,13 +7,14 @@
 #include <memory>
 
 #include "common/auth/client_auth.h"
+#include "common/auth/policy.h"
 #include "common/sqlite/database.h"
+#include "services/case/api/case_outbox_source.h"
+#include "services/case/api/case_service.h"
 #include "services/case/case_engine.h"
 #include "services/case/case_metrics.h"
-#include "services/case/case_outbox_source.h"
-#include "services/case/case_service.h"
 #include "services/case/sla_scheduler.h"
-#include "services/case/sqlite_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
 
 namespace csops::cases {
 
@@ -56,5 +57,9 @@ class CaseModule {
   std::atomic<notify::OutboxRelay*> relay_ptr_{nullptr};  // for the commit hook
   bool stopped_ = false;
 };
+
+// The case service's entries of the access table (policy.h): staff work cases; the public
+// looks up progress with number and code.
+std::vector<auth::AccessRule> CaseAccessRules();
 
 }  // namespace csops::cases

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 #include "services/case/domain/lookup_code.h"
 
 namespace csops::cases {

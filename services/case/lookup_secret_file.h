@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "common/status.h"
+#include "common/base/status.h"
 #include "services/case/domain/lookup_code.h"
 
 namespace csops::cases {

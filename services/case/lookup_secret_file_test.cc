@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 
 namespace csops::cases {
 namespace {

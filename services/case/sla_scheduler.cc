@@ -1,6 +1,6 @@
 #include "services/case/sla_scheduler.h"
 
-#include "common/log.h"
+#include "common/base/log.h"
 
 namespace csops::cases {
 

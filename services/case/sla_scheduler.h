@@ -16,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "common/wall_clock_wait.h"
+#include "common/base/wall_clock_wait.h"
 #include "services/case/case_engine.h"
 
 namespace csops::cases {

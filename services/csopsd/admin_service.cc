@@ -1,7 +1,7 @@
 #include "services/csopsd/admin_service.h"
 
 #include "common/auth/grpc_access.h"
-#include "common/grpc_reply.h"
+#include "common/grpc/grpc_reply.h"
 
 namespace csops::csopsd {
 namespace {

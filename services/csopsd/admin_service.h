@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "csops/admin/v1/admin_service.grpc.pb.h"
 #include "services/csopsd/targets.h"
 

@@ -5,12 +5,13 @@
 #include <chrono>
 
 #include "common/auth/access_control.h"
-#include "common/calendar/calendar_file.h"
-#include "common/config.h"
-#include "services/case/domain/case_model.h"
+#include "common/base/civil_date.h"
+#include "common/config/config.h"
+#include "services/case/case_config.h"
+#include "services/csopsd/access_table.h"
 #include "services/csopsd/security.h"
-#include "services/notify/domain/notify_model.h"
-#include "services/queue/domain/branch.h"
+#include "services/notify/notify_config.h"
+#include "services/queue/queue_config.h"
 
 namespace csops::csopsd {
 namespace {
@@ -34,7 +35,9 @@ int CheckConfig(const Flags& flags, std::FILE* out, std::FILE* err) {
   auto tls = ReadTls(*config);
   if (!tls.ok()) return Refuse(err, tls.status());
   prometheus::Registry scratch;
-  auth::AccessControl access(config->proto.auth(), scratch);
+  auto table = BuildAccessTable();
+  if (!table.ok()) return Refuse(err, table.status());
+  auth::AccessControl access(config->proto.auth(), std::move(*table), scratch);
   if (access.enabled()) {
     auto key = ServiceKey(*config, access);
     if (!key.ok()) return Refuse(err, key.status());

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
+#include "common/base/status.h"
 
 namespace csops::csopsd {
 

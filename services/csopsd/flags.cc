@@ -1,6 +1,6 @@
 #include "services/csopsd/flags.h"
 
-#include "common/config.h"
+#include "common/config/config.h"
 
 namespace csops::csopsd {
 

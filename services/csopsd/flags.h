@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "common/base/status.h"
 #include "services/csopsd/targets.h"
 
 namespace csops::csopsd {

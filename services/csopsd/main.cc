@@ -10,13 +10,15 @@
 #include <iostream>
 
 #include "common/auth/policy.h"
-#include "common/config.h"
-#include "common/log.h"
-#include "services/case/domain/case_model.h"
+#include "common/base/log.h"
+#include "common/config/config.h"
+#include "services/case/case_config.h"
+#include "services/csopsd/access_table.h"
 #include "services/csopsd/check_config.h"
 #include "services/csopsd/flags.h"
 #include "services/csopsd/server.h"
-#include "services/queue/domain/branch.h"
+#include "services/notify/notify_config.h"
+#include "services/queue/queue_config.h"
 
 namespace {
 
@@ -65,7 +67,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (flags->print_policy) {
-    std::fputs(auth::AccessTableJson().c_str(), stdout);
+    auto table = csopsd::BuildAccessTable();
+    if (!table.ok()) {
+      std::fprintf(stderr, "csopsd: %s\n", table.status().message().c_str());
+      return 1;
+    }
+    std::fputs(table->Json().c_str(), stdout);
     return 0;
   }
   if (flags->check_config) return csopsd::CheckConfig(*flags, stdout, stderr);

@@ -6,7 +6,7 @@
 
 #include "common/auth/api_key.h"
 #include "common/auth/client_auth.h"
-#include "common/log.h"
+#include "common/base/log.h"
 
 namespace csops::csopsd {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "common/auth/access_control.h"
-#include "common/config.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/config/config.h"
 
 namespace csops::csopsd {
 

@@ -12,22 +12,22 @@
 #include "common/auth/access_control.h"
 #include "common/auth/api_key.h"
 #include "common/auth/client_auth.h"
+#include "common/auth/client_quota.h"
 #include "common/auth/grpc_access.h"
 #include "common/auth/http_access.h"
-#include "common/cidr.h"
-#include "common/client_quota.h"
+#include "common/base/cidr.h"
+#include "common/base/log.h"
+#include "common/config/calendar_coverage.h"
+#include "common/grpc/grpc_metrics_interceptor.h"
 #include "common/grpc/request_parse_errors.h"
 #include "common/http/http_server.h"
-#include "common/log.h"
-#include "common/metrics/calendar_coverage.h"
-#include "common/metrics/grpc_metrics_interceptor.h"
-#include "common/metrics/metrics_route.h"
+#include "common/http/metrics_route.h"
 #include "services/case/case_module.h"
+#include "services/csopsd/access_table.h"
 #include "services/csopsd/admin_service.h"
 #include "services/csopsd/data_dir_lock.h"
 #include "services/csopsd/security.h"
 #include "services/notify/notify_module.h"
-#include "services/notify/receipt_routes.h"
 #include "services/queue/queue_module.h"
 #include "services/web/web_routes.h"
 
@@ -149,7 +149,10 @@ Result<std::unique_ptr<Server>> Server::Start(
   if (tls->on) st->scheme = "https";
   if (tls->on && metrics_listen != "off")
     return Status::InvalidArgument("--metrics-listen must be off with server.tls");
-  auto access_rw = std::make_shared<auth::AccessControl>(config.proto.auth(), *st->registry);
+  auto table = BuildAccessTable();
+  if (!table.ok()) return table.status();
+  auto access_rw =
+      std::make_shared<auth::AccessControl>(config.proto.auth(), std::move(*table), *st->registry);
   // How this process calls csops services: its own gRPC server (pages, relays) and others.
   auth::ClientAuth self_auth;
   if (access_rw->enabled()) {

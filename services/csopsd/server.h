@@ -11,13 +11,13 @@
 #include <memory>
 #include <string>
 
-#include "common/config.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/config/config.h"
 #include "csops/version.h"
-#include "services/case/domain/case_model.h"
+#include "services/case/case_config.h"
 #include "services/csopsd/flags.h"
-#include "services/notify/domain/notify_model.h"
-#include "services/queue/domain/branch.h"
+#include "services/notify/notify_config.h"
+#include "services/queue/queue_config.h"
 
 namespace csops::csopsd {
 

@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "common/log.h"
+#include "common/base/log.h"
 
 namespace csops::notify {
 

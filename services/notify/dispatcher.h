@@ -17,7 +17,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/wall_clock_wait.h"
+#include "common/base/wall_clock_wait.h"
 #include "services/notify/channels/sender.h"
 #include "services/notify/notify_engine.h"
 

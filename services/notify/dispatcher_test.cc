@@ -7,8 +7,8 @@
 #include <future>
 #include <thread>
 
-#include "common/testutil.h"
-#include "services/notify/sqlite_notify_store.h"
+#include "common/base/testutil.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
 namespace {

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "services/notify/domain/notify_model.h"
-#include "services/notify/notify_store.h"
+#include "services/notify/store/notify_store.h"
 
 namespace csops::notify {
 

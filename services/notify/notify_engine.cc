@@ -5,9 +5,9 @@
 #include <set>
 #include <span>
 
-#include "common/contact.h"
-#include "common/text.h"
-#include "common/time_check.h"
+#include "common/base/contact.h"
+#include "common/base/text.h"
+#include "common/grpc/time_check.h"
 #include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/timing.h"
 #include "services/notify/send_fingerprint.h"

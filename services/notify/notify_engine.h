@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/notify/channels/sender.h"
 #include "services/notify/domain/notify_model.h"
 #include "services/notify/notice_report.h"
-#include "services/notify/notify_store.h"
+#include "services/notify/store/notify_store.h"
 
 namespace csops::notify {
 

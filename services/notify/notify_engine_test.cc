@@ -7,10 +7,10 @@
 #include <set>
 #include <thread>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 #include "services/notify/dispatcher.h"
 #include "services/notify/notify_test_fixture.h"
-#include "services/notify/sqlite_notify_store.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
 namespace {

@@ -2,10 +2,10 @@
 
 #include <filesystem>
 
+#include "services/notify/api/receipt_routes.h"
 #include "services/notify/channels/http_senders.h"
 #include "services/notify/channels/postcard_writer.h"
 #include "services/notify/channels/smtp_sender.h"
-#include "services/notify/receipt_routes.h"
 
 namespace csops::notify {
 
@@ -85,6 +85,25 @@ void NotifyModule::Stop() {
   if (task_relay_) task_relay_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
+}
+
+std::vector<auth::AccessRule> NotifyAccessRules() {
+  using namespace config::v1;  // roles
+  const std::string n = "/csops.notify.v1.NotifyService/";
+  return {
+      auth::RoleRule(n + "Send", {BILLING, SERVICE}),
+      auth::RoleRule(n + "SendBatch", {BILLING}),
+      auth::RoleRule(n + "GetNotification", {BILLING, SERVICE, SUPERVISOR}),
+      auth::RoleRule(n + "ListNotifications", {BILLING, SUPERVISOR}),
+      auth::RoleRule(n + "ReportDelivery", {BILLING, SERVICE}),
+      auth::RoleRule(n + "SetPreferences", {BILLING, STAFF}),
+      auth::RoleRule(n + "GetPreferences", {BILLING, STAFF}),
+      auth::RoleRule(n + "StartPlan", {BILLING}),
+      auth::RoleRule(n + "StopPlan", {BILLING}),
+      auth::RoleRule(n + "GetNotifyReport", {SUPERVISOR}),
+      auth::RoleRule("GET /receipts/", {SERVICE}),
+      auth::RoleRule("POST /receipts/", {SERVICE}),
+  };
 }
 
 }  // namespace csops::notify

@@ -7,14 +7,15 @@
 #include <memory>
 
 #include "common/auth/client_auth.h"
+#include "common/auth/policy.h"
 #include "common/http/http_server.h"
 #include "common/sqlite/database.h"
+#include "services/notify/api/notify_service.h"
+#include "services/notify/api/task_relay.h"
 #include "services/notify/dispatcher.h"
 #include "services/notify/notify_engine.h"
 #include "services/notify/notify_metrics.h"
-#include "services/notify/notify_service.h"
-#include "services/notify/sqlite_notify_store.h"
-#include "services/notify/task_relay.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
 
@@ -53,5 +54,9 @@ class NotifyModule {
 std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyConfig& config,
                                                                   const Clock& clock,
                                                                   const std::string& data_dir);
+
+// The notify service's entries of the access table (policy.h): billing sends and runs plans;
+// csops services send through their relays; providers post delivery receipts.
+std::vector<auth::AccessRule> NotifyAccessRules();
 
 }  // namespace csops::notify

@@ -10,9 +10,9 @@
 #include <future>
 #include <mutex>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 #include "services/notify/notify_engine.h"
-#include "services/notify/sqlite_notify_store.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
 

@@ -1,6 +1,6 @@
 #include "services/notify/send_fingerprint.h"
 
-#include "common/auth/api_key.h"
+#include "common/base/digest.h"
 
 namespace csops::notify {
 namespace {
@@ -43,7 +43,8 @@ std::string SendFingerprint(const SendCommand& c) {
   k.Add(c.send_after ? "at" : "now");
   if (c.send_after) k.Add(ToUnixMillis(*c.send_after));
   k.Add(c.urgent ? 1 : 0).Add(c.plan_key);
-  return auth::Sha256Hex(k.str());
+  const Sha256Digest digest = Sha256(k.str());
+  return HexLower(digest.data(), digest.size());
 }
 
 bool SameSend(const NotificationRecord& n, const SendCommand& cmd, const std::string& fingerprint) {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "services/notify/notify_engine.h"
-#include "services/notify/notify_store.h"
+#include "services/notify/store/notify_store.h"
 
 namespace csops::notify {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "common/contact.h"
-#include "common/text.h"
+#include "common/base/contact.h"
+#include "common/base/text.h"
 #include "services/queue/domain/transitions.h"
 #include "services/queue/queue_engine_ctx.h"
 
@@ -35,7 +35,7 @@ std::string Fingerprint(const IssueCommand& c) {
   return buf;
 }
 
-// The rules notify sends by (common/contact.h), so a contact taken here is one notify takes;
+// The rules notify sends by (common/base/contact.h), so a contact taken here is one notify takes;
 // an SMS number comes back in notify's national form.
 Status ValidateContact(ContactKind kind, std::string& address) {
   if (kind == ContactKind::kNone) {

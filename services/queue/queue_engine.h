@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/queue/domain/branch.h"
 #include "services/queue/domain/transitions.h"
-#include "services/queue/queue_store.h"
+#include "services/queue/store/queue_store.h"
 
 namespace csops::queue {
 

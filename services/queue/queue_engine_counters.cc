@@ -1,5 +1,5 @@
 // Counter lifecycle commands of the queue engine: open, pause, close.
-#include "common/text.h"
+#include "common/base/text.h"
 #include "services/queue/queue_engine_ctx.h"
 
 namespace csops::queue {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "common/text.h"
+#include "common/base/text.h"
 #include "services/queue/domain/estimate.h"
 #include "services/queue/queue_engine.h"
 

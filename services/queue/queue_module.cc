@@ -2,8 +2,8 @@
 
 #include <future>
 
-#include "common/log.h"
-#include "common/wall_clock_wait.h"
+#include "common/base/log.h"
+#include "common/base/wall_clock_wait.h"
 
 namespace csops::queue {
 
@@ -88,6 +88,30 @@ void QueueModule::Stop() {
   if (executor_) executor_->join();
   if (finisher_) finisher_->join();
   if (db_) db_->Close();
+}
+
+std::vector<auth::AccessRule> QueueAccessRules() {
+  using namespace config::v1;  // roles
+  const std::string q = "/csops.queue.v1.QueueService/";
+  return {
+      auth::RoleRule(q + "IssueTicket", {KIOSK, COUNTER}),
+      auth::RoleRule(q + "CallNext", {COUNTER}),
+      auth::RoleRule(q + "Recall", {COUNTER}),
+      auth::RoleRule(q + "StartServing", {COUNTER}),
+      auth::RoleRule(q + "Complete", {COUNTER}),
+      auth::RoleRule(q + "MarkNoShow", {COUNTER}),
+      auth::RoleRule(q + "Cancel", {KIOSK, COUNTER}),
+      auth::RoleRule(q + "Requeue", {COUNTER}),
+      auth::RoleRule(q + "Transfer", {COUNTER}),
+      auth::RoleRule(q + "OpenCounter", {COUNTER}),
+      auth::RoleRule(q + "PauseCounter", {COUNTER}),
+      auth::RoleRule(q + "CloseCounter", {COUNTER}),
+      auth::RoleRule(q + "GetTicket", {KIOSK, COUNTER, SUPERVISOR}),
+      auth::PublicRule(q + "GetBranchSnapshot"),
+      auth::PublicRule(q + "WatchBoard"),
+      auth::RoleRule(q + "ListNearTurnNotices", {SUPERVISOR, SERVICE}),
+      auth::RoleRule(q + "GetQueueReport", {SUPERVISOR}),
+  };
 }
 
 }  // namespace csops::queue

@@ -15,13 +15,14 @@
 #include <thread>
 
 #include "common/auth/client_auth.h"
-#include "common/clock.h"
+#include "common/auth/policy.h"
+#include "common/base/clock.h"
 #include "common/sqlite/database.h"
-#include "services/queue/board_hub.h"
+#include "services/queue/api/board_hub.h"
+#include "services/queue/api/queue_outbox_source.h"
+#include "services/queue/api/queue_service.h"
 #include "services/queue/queue_metrics.h"
-#include "services/queue/queue_outbox_source.h"
-#include "services/queue/queue_service.h"
-#include "services/queue/sqlite_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store.h"
 
 namespace csops::queue {
 
@@ -76,5 +77,9 @@ class QueueModule {
   std::thread reset_thread_;
   bool stopped_ = false;
 };
+
+// The queue service's entries of the access table (policy.h): kiosks issue, counters act
+// (for their own branch: the key's branch), boards watch without a key.
+std::vector<auth::AccessRule> QueueAccessRules();
 
 }  // namespace csops::queue

@@ -5,10 +5,10 @@
 #include <future>
 #include <mutex>
 
+#include "common/base/testutil.h"
 #include "common/sqlite/database.h"
-#include "common/testutil.h"
 #include "services/queue/queue_engine.h"
-#include "services/queue/sqlite_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store.h"
 
 namespace csops::queue {
 

@@ -6,7 +6,7 @@
 #include <deque>
 #include <thread>
 
-#include "common/html.h"
+#include "common/base/html.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "services/web/web_routes.h"
 

@@ -2,8 +2,8 @@
 // /api/v1/progress/<number>?code= (JSON). No personal data: LookupProgress answers none.
 #include <absl/time/time.h>
 
-#include "common/html.h"
-#include "common/proto_time.h"
+#include "common/base/html.h"
+#include "common/grpc/proto_time.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/web/language.h"
 #include "services/web/web_routes.h"

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "common/html.h"
+#include "common/base/html.h"
 
 namespace csops::web {
 

@@ -3,8 +3,8 @@
 // case passes it on; a wrong code gets no receipt. The QR code holds the public progress link.
 #include <absl/time/time.h>
 
-#include "common/html.h"
-#include "common/proto_time.h"
+#include "common/base/html.h"
+#include "common/grpc/proto_time.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "services/web/qr_svg.h"
 #include "services/web/web_routes.h"

@@ -1,6 +1,6 @@
 #include "services/web/web_routes.h"
 
-#include "common/html.h"
+#include "common/base/html.h"
 #include "services/web/assets.h"
 
 namespace csops::web {
@@ -144,6 +144,19 @@ std::map<std::string, http::Handler> WebRoutes(const WebOptions& options,
   for (auto& [route, handler] : pages) routes[route] = Limited(rate, std::move(handler));
   if (options.cases) routes.merge(internal::ReceiptRoutes(options, channel));  // staff only
   return routes;
+}
+
+std::vector<auth::AccessRule> WebAccessRules() {
+  using namespace config::v1;  // roles
+  return {
+      auth::PublicRule("GET /"),
+      auth::PublicRule("GET /static/"),
+      auth::PublicRule("GET /board/"),
+      auth::PublicRule("GET /progress"),
+      auth::PublicRule("GET /progress/"),
+      auth::PublicRule("GET /api/v1/progress/"),
+      auth::RoleRule("GET /receipt/", {STAFF, COUNTER, SUPERVISOR}),
+  };
 }
 
 }  // namespace csops::web

@@ -25,7 +25,8 @@
 #include <vector>
 
 #include "common/auth/client_auth.h"
-#include "common/cidr.h"
+#include "common/auth/policy.h"
+#include "common/base/cidr.h"
 #include "common/http/http_server.h"
 
 namespace csops::web {
@@ -81,6 +82,10 @@ class RequestRate {
 };
 
 // Parts shared by the route files.
+// The pages' entries of the access table (policy.h): the board, the progress look-up and
+// static files are public; a printed acceptance receipt is for the office's staff.
+std::vector<auth::AccessRule> WebAccessRules();
+
 namespace internal {
 // A whole HTML page: lang attribute, viewport, the shared stylesheet, `body` inside <body>.
 std::string Page(const std::string& lang, const std::string& title, const std::string& body,

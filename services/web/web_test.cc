@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "common/html.h"
+#include "common/base/html.h"
 #include "services/web/assets.h"
 #include "services/web/language.h"
 #include "services/web/qr_svg.h"

@@ -1,5 +1,5 @@
 """The office calendar's yearly update, from outside: the DGPA's yearly files (built here from the
-facts in common/calendar/testdata) through `csopsctl calendar import`, `csopsd --check-config`,
+facts in common/config/testdata) through `csopsctl calendar import`, `csopsd --check-config`,
 and due instants past the calendar's coverage shown as provisional until a SIGHUP with a longer
 calendar clears the mark (GetCase, ListCases, the progress page, the metric).
 """
@@ -17,7 +17,7 @@ import urllib.request
 from csopsd_harness import (CSOPSCTL, EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd,
                             case_pb2 as c, run_csopsd)
 
-FACTS = os.path.join(SOURCE_DIR, "common", "calendar", "testdata",
+FACTS = os.path.join(SOURCE_DIR, "common", "config", "testdata",
                      "tw-gov-calendar-2025-2027.csv")
 SHIPPED = os.path.join(SOURCE_DIR, "deploy", "calendars", "tw-gov.textproto")
 HEADER = "西元日期,星期,是否放假,備註"

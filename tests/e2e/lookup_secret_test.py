@@ -76,7 +76,7 @@ def damm(digits):
 def schema4_sql():
     """Migrations 1-4 of case.db exactly as csopsd shipped them (migrations are append-only, so
     these blocks of sqlite_case_store.cc never change)."""
-    with open(os.path.join(SOURCE_DIR, "services", "case", "sqlite_case_store.cc"),
+    with open(os.path.join(SOURCE_DIR, "services", "case", "store", "sqlite", "sqlite_case_store.cc"),
               encoding="utf-8") as f:
         blocks = re.findall(r'\{(\d+), "[^"]*", R"sql\((.*?)\)sql"', f.read(), re.S)
     steps = {int(v): sql for v, sql in blocks}

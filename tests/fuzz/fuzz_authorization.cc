@@ -5,6 +5,7 @@
 
 #include "common/auth/access_control.h"
 #include "common/auth/api_key.h"
+#include "services/csopsd/access_table.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
@@ -19,7 +20,9 @@ csops::auth::AccessControl& Access() {
     k->set_name("E1");
     k->set_role(csops::config::v1::STAFF);
     k->set_sha256(csops::auth::Sha256Hex(kKey));
-    return new csops::auth::AccessControl(c, registry);
+    auto table = csops::csopsd::BuildAccessTable();
+    if (!table.ok()) __builtin_trap();
+    return new csops::auth::AccessControl(c, std::move(*table), registry);
   }();
   return *access;
 }
@@ -33,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto key = csops::auth::KeyFromAuthorization(header);
   for (auto surface : {csops::auth::Surface::kGrpc, csops::auth::Surface::kHttp}) {
     auto who = Access().Decide(surface, route, header);
-    const auto* rule = csops::auth::FindRule(route);
+    const auto* rule = Access().table().Find(route);
     if (!who.ok() || !rule || rule->is_public) continue;
     // Granted on a non-public route: only the staff key, on a route staff may use.
     if (!key.ok() || *key != kKey || !csops::auth::Allows(*rule, csops::config::v1::STAFF))

@@ -1,6 +1,6 @@
 // The business calendar file parser (weekly hours and dated exceptions, text format): any bytes
 // give a calendar or an error naming the line; a calendar that loads answers questions.
-#include "common/calendar/calendar_file.h"
+#include "common/config/calendar_file.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,10 +3,10 @@
 // shipped ones (symlinked beside the fuzzed file).
 #include <filesystem>
 
-#include "common/config.h"
-#include "services/case/domain/case_model.h"
-#include "services/notify/domain/notify_model.h"
-#include "services/queue/domain/branch.h"
+#include "common/config/config.h"
+#include "services/case/case_config.h"
+#include "services/notify/notify_config.h"
+#include "services/queue/queue_config.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,10 +1,10 @@
-// The contact validator (common/contact.h) on arbitrary text: the first byte picks mobile,
+// The contact validator (common/base/contact.h) on arbitrary text: the first byte picks mobile,
 // phone or e-mail, the rest is the contact. Never a crash; an accepted number is in its
 // national form and normalizes to itself; an accepted e-mail address has exactly one '@' and
 // no byte at or below space; a refusal names the field.
 #include <string>
 
-#include "common/contact.h"
+#include "common/base/contact.h"
 
 namespace {
 

@@ -6,14 +6,17 @@
 #include <future>
 #include <memory>
 
-#include "common/config.h"
+#include "common/config/config.h"
 #include "common/sqlite/database.h"
+#include "services/case/case_config.h"
 #include "services/case/case_engine.h"
-#include "services/case/sqlite_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
+#include "services/notify/notify_config.h"
 #include "services/notify/notify_engine.h"
-#include "services/notify/sqlite_notify_store.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
+#include "services/queue/queue_config.h"
 #include "services/queue/queue_engine.h"
-#include "services/queue/sqlite_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace csops::fuzz {

@@ -1,7 +1,7 @@
 // Provider delivery receipts as they arrive over HTTP (/receipts/<provider>): a Mitake-style GET
 // query or a JSON POST body, handled by the real route and NotifyEngine. Any request gets an
 // HTTP answer (2xx, or 400 naming what is wrong); never a crash or a 500.
-#include "services/notify/receipt_routes.h"
+#include "services/notify/api/receipt_routes.h"
 #include "tests/fuzz/fuzz_engines.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,11 +3,11 @@
 // UTF-8 reach every string field) or, for notify, a serialized SendRequest.
 // Any request is accepted or refused with a message naming a field; never a crash, and never a
 // message holding a raw control character or invalid UTF-8 (echoed values are quoted).
-#include "common/calendar/calendar_file.h"
-#include "common/text.h"
-#include "common/time_check.h"
+#include "common/base/civil_date.h"
+#include "common/base/text.h"
+#include "common/grpc/time_check.h"
 #include "csops/notify/v1/notify_service.pb.h"
-#include "services/notify/notify_service.h"
+#include "services/notify/api/notify_service.h"
 #include "tests/fuzz/fuzz_engines.h"
 
 namespace {

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/calendar/calendar_file.h"
-#include "common/text.h"
-#include "common/time_check.h"
+#include "common/base/civil_date.h"
+#include "common/base/text.h"
+#include "common/grpc/time_check.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 //   csopsctl calendar import [--into=CALENDAR] [--out=FILE] [--time-zone=ZONE]
 //                            [--hours=HH:MM-HH:MM[,HH:MM-HH:MM]] [--weekdays=MON,...] YEAR.csv...
 //
-// Reads the DGPA's yearly office calendars (common/calendar/dgpa_import.h), merges them into the
+// Reads the DGPA's yearly office calendars (common/config/dgpa_import.h), merges them into the
 // existing calendar file (--into; its weekly hours and other years are kept) and writes the
 // merged file to --out (replaced atomically) or stdout. --hours/--weekdays set the weekly pattern
 // instead (required without --into). The result is loaded back as csopsd would load it before
@@ -16,9 +16,9 @@
 #include <map>
 #include <sstream>
 
-#include "common/calendar/calendar_file.h"
-#include "common/calendar/dgpa_import.h"
-#include "common/textproto_file.h"
+#include "common/config/calendar_file.h"
+#include "common/config/dgpa_import.h"
+#include "common/config/textproto_file.h"
 #include "tools/csopsctl/cli.h"
 
 namespace csops::ctl {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "common/metrics/grpc_metrics_interceptor.h"
+#include "common/grpc/grpc_metrics_interceptor.h"
 
 namespace csops::ctl {
 

@@ -1,7 +1,7 @@
 // csopsctl info: version, targets, start time and calendars of the server.
 #include <cstdio>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "csops/admin/v1/admin_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
 

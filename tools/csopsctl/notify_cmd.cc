@@ -6,7 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
 

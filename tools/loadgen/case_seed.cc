@@ -22,13 +22,14 @@
 #include <mutex>
 #include <string>
 
-#include "common/clock.h"
-#include "common/config.h"
+#include "common/base/clock.h"
+#include "common/config/config.h"
 #include "common/sqlite/database.h"
+#include "services/case/case_config.h"
 #include "services/case/case_engine.h"
 #include "services/case/domain/case_model.h"
 #include "services/case/lookup_secret_file.h"
-#include "services/case/sqlite_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
 
 namespace {
 

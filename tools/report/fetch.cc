@@ -1,6 +1,6 @@
 #include "tools/report/fetch.h"
 
-#include "common/proto_time.h"
+#include "common/grpc/proto_time.h"
 
 namespace csops::report {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "common/auth/client_auth.h"
-#include "common/status.h"
+#include "common/base/status.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"

@@ -24,19 +24,22 @@
 #include <random>
 #include <string>
 
-#include "common/calendar/business_calendar.h"
-#include "common/clock.h"
-#include "common/config.h"
+#include "common/base/business_calendar.h"
+#include "common/base/clock.h"
+#include "common/config/config.h"
 #include "common/sqlite/database.h"
+#include "services/case/case_config.h"
 #include "services/case/case_engine.h"
 #include "services/case/domain/case_model.h"
 #include "services/case/lookup_secret_file.h"
-#include "services/case/sqlite_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
 #include "services/notify/domain/notify_model.h"
+#include "services/notify/notify_config.h"
 #include "services/notify/notify_engine.h"
-#include "services/notify/sqlite_notify_store.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
+#include "services/queue/queue_config.h"
 #include "services/queue/queue_engine.h"
-#include "services/queue/sqlite_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store.h"
 #include "tools/report/flags.h"
 #include "tools/report/period.h"
 

@@ -9,8 +9,8 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/clock.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 
 namespace csops::report {
 

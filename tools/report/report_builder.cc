@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "common/proto_time.h"
+#include "common/grpc/proto_time.h"
 #include "tools/report/svg_chart.h"
 
 namespace csops::report {

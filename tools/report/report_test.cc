@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "common/proto_time.h"
+#include "common/grpc/proto_time.h"
 #include "tools/report/period.h"
 #include "tools/report/report_builder.h"
 #include "tools/report/svg_chart.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/html.h"
+#include "common/base/html.h"
 
 namespace csops::report {
 
@@ -33,7 +33,7 @@ std::string ToCsv(const Table& t, Lang lang);
 // <table> with a <caption>, header cells with scope="col", numbers right-aligned.
 std::string ToHtml(const Table& t, Lang lang);
 
-using csops::EscapeHtml;  // common/html.h
+using csops::EscapeHtml;  // common/base/html.h
 
 // Number formatting used by every table and chart: fixed decimals, "85.0%" for shares.
 std::string Fixed(double v, int decimals);

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "common/text.h"
+#include "common/base/text.h"
 
 namespace csops::cases {
 namespace {

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/case/domain/sla.h"
 
 namespace csops::cases {
@@ -65,8 +65,5 @@ struct CaseConfig {
   std::map<std::string, CaseTypeModel> types;  // by code
   std::map<std::string, CaseBranch> branches;  // by id
 };
-
-// Validates the case sections of the config (located errors, like LoadConfig's).
-Result<CaseConfig> BuildCaseConfig(const LoadedConfig& config);
 
 }  // namespace csops::cases

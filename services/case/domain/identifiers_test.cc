@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/domain/lookup_code.h"
 

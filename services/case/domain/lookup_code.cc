@@ -1,14 +1,9 @@
 #include "services/case/domain/lookup_code.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <sys/random.h>
-
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <initializer_list>
+
+#include "common/base/digest.h"
 
 namespace csops::cases {
 namespace {
@@ -16,29 +11,7 @@ namespace {
 constexpr std::string_view kVerifierPrefix = "hmac1:";
 constexpr std::string_view kLegacyPrefix = "hmac1-sha256:";
 
-Status FillRandom(unsigned char* out, std::size_t n) {
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r = getrandom(out + got, n - got, 0);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return Status::Unavailable(std::string("random source failed: ") + std::strerror(errno));
-    }
-    got += static_cast<std::size_t>(r);
-  }
-  return Status();
-}
-
-std::string Hex(const unsigned char* data, std::size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 0xF];
-  }
-  return out;
-}
+std::string Hex(const unsigned char* data, std::size_t n) { return HexLower(data, n); }
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -59,9 +32,7 @@ std::string Framed(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-bool SameText(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
+bool SameText(std::string_view a, std::string_view b) { return ConstantTimeEqual(a, b); }
 
 }  // namespace
 
@@ -91,11 +62,7 @@ Result<LookupSecret> LookupSecret::FromHex(std::string_view hex) {
 std::string LookupSecret::Hex() const { return cases::Hex(key_.data(), key_.size()); }
 
 std::array<unsigned char, 32> LookupSecret::Mac(std::string_view message) const {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
-  return out;
+  return HmacSha256(key_.data(), key_.size(), message);
 }
 
 std::string DeriveLookupCode(const LookupSecret& secret, std::string_view idempotency_key,
@@ -167,16 +134,10 @@ std::string NormalizeLookupCode(std::string_view code) {
 }
 
 std::string HashLookupCode(std::string_view code, std::string_view salt_hex) {
-  const std::string normalized = NormalizeLookupCode(code);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, salt_hex.data(), salt_hex.size());
-  EVP_DigestUpdate(ctx, normalized.data(), normalized.size());
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  return Hex(digest, len);
+  std::string salted(salt_hex);
+  salted += NormalizeLookupCode(code);
+  const Sha256Digest digest = Sha256(salted);
+  return Hex(digest.data(), digest.size());
 }
 
 }  // namespace csops::cases

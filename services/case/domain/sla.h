@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "common/calendar/business_calendar.h"
-#include "common/clock.h"
-#include "common/status.h"
+#include "common/base/business_calendar.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 
 namespace csops::cases {
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/calendar/calendar_file.h"
-#include "common/testutil.h"
+#include "common/base/testutil.h"
+#include "common/config/calendar_file.h"
 
 namespace csops::cases {
 namespace {

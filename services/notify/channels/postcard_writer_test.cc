@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/testutil.h"
+#include "common/base/testutil.h"
 
 namespace csops::notify {
 namespace {

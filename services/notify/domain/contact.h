@@ -1,5 +1,5 @@
 // SMS segment counting. Pure. The checks and normal forms of mobiles and e-mail addresses are
-// common/contact.h (csops::contact), shared with the services that take contacts for notify.
+// common/base/contact.h (csops::contact), shared with the services that take contacts for notify.
 #pragma once
 
 #include <string>

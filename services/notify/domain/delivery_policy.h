@@ -7,8 +7,11 @@
 //   failed     -> the next waiting delivery of a fallback chain becomes pending.
 #pragma once
 
-#include "services/notify/channels/sender.h"
-#include "services/notify/notify_store.h"
+#include <functional>
+#include <string>
+
+#include "services/notify/domain/outgoing.h"
+#include "services/notify/domain/records.h"
 
 namespace csops::notify {
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "common/contact.h"
-#include "common/testutil.h"
+#include "common/base/contact.h"
+#include "common/base/testutil.h"
 #include "services/notify/domain/contact.h"
 #include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/template.h"

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/notify/domain/template.h"
 
 namespace csops::notify {
@@ -82,8 +82,5 @@ struct NotifyConfig {
   // Providers of a channel, in config order (empty: the channel is not available).
   std::vector<const ProviderModel*> ProvidersFor(Channel c) const;
 };
-
-// Validates the notify section and loads every template (located errors, like LoadConfig's).
-Result<NotifyConfig> BuildNotifyConfig(const LoadedConfig& config);
 
 }  // namespace csops::notify

@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "common/status.h"
+#include "common/base/status.h"
 
 namespace csops::notify {
 

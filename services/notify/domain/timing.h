@@ -3,7 +3,7 @@
 
 #include <absl/time/time.h>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "services/notify/domain/notify_model.h"
 
 namespace csops::notify {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
-#include "common/status.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
 #include "services/queue/domain/types.h"
 
 namespace csops::queue {
@@ -57,10 +57,6 @@ class BranchModel {
   // "A023": code + number zero-padded to the service's width.
   std::string FormatNumber(const ServiceModel& service, int number) const;
 };
-
-// Builds every branch in the config, validating it: unique ids and codes, ranges, counters that
-// name existing services. Errors are located "<file>:<line>:<col>: branches[0].services[1]...".
-Result<std::vector<std::shared_ptr<const BranchModel>>> BuildBranchModels(const LoadedConfig& c);
 
 // Splits "A023" into {"A", 23}; nullopt when malformed.
 std::optional<std::pair<std::string, int>> ParseTicketNumber(std::string_view text);

@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 
 namespace csops::queue {
 

@@ -3,7 +3,7 @@
 //   "ticket A023 is 'waiting'; only a 'serving' ticket can be completed".
 #pragma once
 
-#include "common/status.h"
+#include "common/base/status.h"
 #include "services/queue/domain/types.h"
 
 namespace csops::queue {

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "common/calendar/calendar_file.h"
+#include "common/base/civil_date.h"
 
 namespace csops::queue {
 

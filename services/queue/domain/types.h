@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 
 namespace csops::queue {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "services/queue/domain/branch.h"
 #include "services/queue/domain/types.h"
 

@@ -1,0 +1,3 @@
+// Put first on the include path of domain targets (csops_domain() in CMakeLists.txt): a domain file
+// that includes <nlohmann/json.hpp> fails to build. Domain code is pure (docs/ARCHITECTURE.md).
+#error "domain code must not include <nlohmann/json.hpp>: keep it in the store, api or engine layer"

@@ -1,0 +1,39 @@
+// csopsd's configuration: one protobuf text-format file (schema csops.config.v1.Config),
+// loaded and strictly validated at start-up.
+//
+// LoadConfig fills every unset value with its documented default, checks every value, and loads
+// every calendar the file names (paths relative to the config file's directory). Any problem is
+// a kInvalidArgument/kNotFound Status whose message starts "<file>:<line>:<col>: <key>: ...";
+// csopsd prints it and exits with code 2.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/base/business_calendar.h"
+#include "common/base/status.h"
+#include "common/config/textproto_file.h"
+#include "csops/config/v1/config.pb.h"
+
+namespace csops {
+
+struct LoadedConfig {
+  config::v1::Config proto;             // with defaults applied
+  std::string path;                     // the file it came from
+  std::optional<TextProtoFile> source;  // for located errors from section validators
+  std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;  // by name
+};
+
+Result<LoadedConfig> LoadConfig(const std::string& path);
+
+// Checks "host:port" (host may be a name, an IPv4 address or a bracketed IPv6 address; port
+// 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message,
+// or "" when valid.
+std::string CheckListenAddress(const std::string& address);
+
+// 1-63 characters of [a-z0-9-] (and [A-Z] when allow_upper), not starting with '-'.
+bool IsIdentifier(const std::string& text, bool allow_upper);
+
+}  // namespace csops

@@ -1,0 +1,211 @@
+// Persistence of cases behind an interface (SQL lives only in sqlite_case_store.cc).
+// The engine runs each command as one transaction through CaseStore::Transact.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/base/clock.h"
+#include "common/base/status.h"
+#include "services/case/domain/case_model.h"
+#include "services/case/domain/sla.h"
+
+namespace csops::cases {
+
+enum class NoticeChannel { kNone = 0, kEmail, kSms, kAppPush, kPost };
+std::string_view ChannelName(NoticeChannel c);
+
+struct ApplicantRecord {
+  std::string name;
+  std::string customer_number;
+  std::string phone;
+  std::string email;
+  std::vector<NoticeChannel> channels;
+  std::string locale = "zh-TW";
+};
+
+struct CaseRecord {
+  std::int64_t id = 0;
+  std::string acceptance_number;  // compact form
+  std::string branch_id;
+  std::string business_day;  // YYYY-MM-DD of acceptance
+  int sequence = 0;
+  std::string type_code;
+  CaseStatus status = CaseStatus::kAccepted;
+  std::string received_via;
+  std::string summary;
+  ApplicantRecord applicant;
+  std::string lookup_salt;  // "" since schema 6 (the legacy verifier form uses it)
+  std::string lookup_hash;  // the code's verifier (lookup_code.h); the code is kept nowhere
+  Instant accepted_at;
+  std::optional<Instant> first_reply_at;
+  std::optional<Instant> closed_at;
+  std::string delay_reason;
+  std::string delay_new_date;
+  std::string idempotency_key;
+  std::string request_fingerprint;
+  std::string assignee_department;
+  std::string assignee_staff;
+  std::optional<std::int64_t> resolution_ms;  // set while closed
+  std::optional<bool> within_sla;             // set while closed
+};
+
+// Row filters of ListCases that SQL can apply (empty = any).
+struct CaseFilter {
+  std::string status;  // status name
+  std::string type_code;
+  std::string branch_id;
+  std::string assignee;
+};
+
+// A period in one status that can pause targets; end unset while the case is still in it.
+struct StatusPeriod {
+  CaseStatus status;
+  Instant begin;
+  std::optional<Instant> end;
+};
+
+struct HistoryRow {
+  Instant at;
+  std::string actor;
+  std::string kind;  // created, transition, note, delay, reopen
+  std::optional<CaseStatus> from;
+  std::optional<CaseStatus> to;
+  std::string note;
+};
+
+// A notice to the applicant or an alert, waiting for the notify service.
+struct OutboxRow {
+  std::int64_t case_id = 0;
+  std::string kind;  // accepted, delay, completed
+  NoticeChannel channel = NoticeChannel::kNone;
+  std::string recipient;  // personal data
+  std::string payload;    // JSON
+  Instant created_at;
+};
+
+// An outbox row waiting for the relay, with what the notice needs from its case.
+struct PendingOutboxRow {
+  std::int64_t id = 0;
+  std::string acceptance_number;
+  std::string branch_id;
+  std::string locale;
+  std::string kind;
+  NoticeChannel channel = NoticeChannel::kNone;
+  std::string recipient;
+  std::string payload;
+  std::string idempotency_key;  // the case's CreateCase key (to derive its look-up code again)
+};
+
+// A fired SLA event as stored, with its cursor (its place in the event log, see
+// CaseTx::SlaEventsAfter) and its case's number, type and branch.
+struct SlaEventRow {
+  std::int64_t cursor = 0;
+  std::string acceptance_number, type_code, branch_id;
+  std::string target, event;
+  Instant due_at, fired_at;
+  bool late = false;
+};
+
+// A delay declaration (history kind "delay") with its case's number, type and branch.
+struct DelayRow {
+  std::string acceptance_number, type_code, branch_id;
+  Instant declared_at;
+  std::string reason, new_expected_date;
+};
+
+class CaseTx {
+ public:
+  virtual ~CaseTx() = default;
+  virtual Result<std::optional<CaseRecord>> FindByNumber(const std::string& acceptance_number) = 0;
+  virtual Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) = 0;
+  virtual Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) = 0;
+  virtual Result<std::vector<HistoryRow>> History(std::int64_t case_id) = 0;
+
+  // Next acceptance sequence of a branch and day (1 for the day's first case).
+  virtual Result<int> TakeSequence(const std::string& branch, const std::string& day) = 0;
+  virtual Result<std::int64_t> InsertCase(const CaseRecord& c) = 0;
+  virtual Status SaveCase(const CaseRecord& c) = 0;
+  virtual Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) = 0;
+  virtual Status ClosePeriods(std::int64_t case_id, Instant end) = 0;
+  virtual Status AppendHistory(std::int64_t case_id, const HistoryRow& row) = 0;
+  virtual Status InsertOutbox(const OutboxRow& row) = 0;
+  // Records that an SLA event fired; false if it had already (each case, target and event
+  // fires once, ever).
+  virtual Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
+                                      const std::string& event, Instant due_at, Instant fired_at,
+                                      bool late) = 0;
+  // Keys "<target>/<event>" of the events that already fired for a case.
+  virtual Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) = 0;
+  // Cases with id > after_id matching `f`, by id, at most `limit`.
+  virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
+                                                    int limit) = 0;
+  // Cases whose closed_at is in [from, to), optionally of one branch / type ("" = any).
+  // Delays declared in [from, to), oldest first, at most `limit`.
+  virtual Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to,
+                                                      const std::string& branch,
+                                                      const std::string& type, int limit) = 0;
+  virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
+                                                        const std::string& branch,
+                                                        const std::string& type) = 0;
+  // Stores what the case's last commit computed: the instant of its next pending SLA event
+  // (null: none) and its most urgent SLA state. Start-up arms the timers from these alone, and
+  // the open-case counts are read from them, so neither recomputes a million schedules.
+  virtual Status SaveSlaSummary(std::int64_t case_id, std::optional<Instant> next,
+                                SlaState worst) = 0;
+  // Acceptance numbers and stored next-event instants of the cases that have one.
+  virtual Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() = 0;
+  // Open cases with id > after_id, by id, at most `limit`; only those without a stored
+  // summary (written before schema version 2) unless `all`.
+  virtual Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,
+                                                         bool all) = 0;
+  struct OpenCount {
+    std::string type_code;
+    SlaState state;
+    std::int64_t cases;
+  };
+  // Open cases by type and stored SLA state, of one branch or all ("").
+  virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
+  struct DueAfterCount {
+    std::string type_code;
+    std::string target;
+    std::int64_t cases;
+  };
+  // Open cases of a branch by type and target with an unstopped target stored as due at or
+  // after `from` (the provisional ones, past the calendar's coverage).
+  virtual Result<std::vector<DueAfterCount>> CountDueFrom(const std::string& branch,
+                                                          Instant from) = 0;
+  // Outbox rows not relayed yet, by id.
+  virtual Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) = 0;
+  // Marks a row relayed at `at`; `refusal` is the notify service's reason when it refused it.
+  // A look-up link left in the payload by schema 4 is dropped then.
+  virtual Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
+  // Stored due instant of a target (for listing and timers), null while unknown.
+  virtual Status SaveTarget(std::int64_t case_id, const std::string& name,
+                            std::optional<Instant> due, std::optional<Instant> stopped) = 0;
+
+  // The SLA event log. Every recorded event gets a cursor: 1 for the first, one more for each
+  // event after it, kept across restarts and never reused. A commit that fires events gives
+  // them cursors above every committed one, so cursor order is commit order.
+  // The cursor of an event that RecordSlaEvent recorded (kNotFound if it never fired).
+  virtual Result<std::int64_t> SlaEventCursor(std::int64_t case_id, const std::string& target,
+                                              const std::string& event) = 0;
+  // Events with cursor > `after`, by cursor, at most `limit`, of one branch / type ("" = any).
+  virtual Result<std::vector<SlaEventRow>> SlaEventsAfter(std::int64_t after,
+                                                          const std::string& branch,
+                                                          const std::string& type, int limit) = 0;
+  // The newest event's cursor (0 before the first).
+  virtual Result<std::int64_t> NewestSlaEventCursor() = 0;
+};
+
+class CaseStore {
+ public:
+  virtual ~CaseStore() = default;
+  virtual void Transact(std::function<Status(CaseTx&)> fn,
+                        std::function<void(const Status&)> done) = 0;
+  virtual Status Read(const std::function<Status(CaseTx&)>& fn) = 0;
+};
+
+}  // namespace csops::cases

@@ -1,0 +1,761 @@
+#include "services/case/store/sqlite/sqlite_case_store.h"
+
+#include <sstream>
+
+#include "services/case/domain/acceptance_number.h"
+
+namespace csops::cases {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+std::string_view ChannelName(NoticeChannel c) {
+  switch (c) {
+    case NoticeChannel::kEmail:
+      return "email";
+    case NoticeChannel::kSms:
+      return "sms";
+    case NoticeChannel::kAppPush:
+      return "app_push";
+    case NoticeChannel::kPost:
+      return "post";
+    case NoticeChannel::kNone:
+      break;
+  }
+  return "none";
+}
+
+std::vector<sqlite::Migration> SqliteCaseStore::Migrations(const LookupSecret& secret) {
+  return {{1, "cases, status periods, targets, history, outbox", R"sql(
+CREATE TABLE cases(
+  id INTEGER PRIMARY KEY,
+  acceptance_number TEXT NOT NULL UNIQUE,
+  branch_id TEXT NOT NULL,
+  business_day TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  type_code TEXT NOT NULL,
+  status TEXT NOT NULL,
+  received_via TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  applicant_name TEXT NOT NULL,       -- personal data from here ...
+  customer_number TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  email TEXT NOT NULL,
+  channels TEXT NOT NULL,             -- comma list, in preference order
+  locale TEXT NOT NULL,               -- ... to here
+  lookup_salt TEXT NOT NULL,
+  lookup_hash TEXT NOT NULL,          -- SHA-256 of salt + code; the code is never stored
+  accepted_at INTEGER NOT NULL,       -- UTC ms
+  first_reply_at INTEGER,
+  closed_at INTEGER,
+  delay_reason TEXT NOT NULL DEFAULT '',
+  delay_new_date TEXT NOT NULL DEFAULT '',
+  assignee_department TEXT NOT NULL DEFAULT '',
+  assignee_staff TEXT NOT NULL DEFAULT '',
+  resolution_ms INTEGER,              -- working time accepted -> closed, set when closed
+  within_sla INTEGER,                 -- 1 if every completion target was met at closing
+  idempotency_key TEXT UNIQUE,
+  request_fingerprint TEXT NOT NULL,
+  UNIQUE(branch_id, business_day, sequence)
+);
+CREATE INDEX cases_closed ON cases(closed_at) WHERE closed_at IS NOT NULL;
+CREATE TABLE case_days(
+  branch_id TEXT NOT NULL,
+  business_day TEXT NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  PRIMARY KEY(branch_id, business_day)
+);
+-- Time spent in statuses that can pause SLA targets (in_progress, waiting_customer).
+CREATE TABLE case_periods(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  status TEXT NOT NULL,
+  begin_at INTEGER NOT NULL,
+  end_at INTEGER
+);
+CREATE INDEX case_periods_case ON case_periods(case_id, begin_at);
+CREATE TABLE case_targets(
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  name TEXT NOT NULL,
+  due_at INTEGER,                     -- null while a pause before it is open
+  stopped_at INTEGER,
+  PRIMARY KEY(case_id, name)
+);
+CREATE INDEX case_targets_due ON case_targets(due_at) WHERE stopped_at IS NULL;
+CREATE TABLE case_history(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  from_status TEXT,
+  to_status TEXT,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX case_history_case ON case_history(case_id, id);
+CREATE TABLE case_outbox(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+-- Each SLA event (warning_<percent>, breach, met, missed) fires once per case and target.
+CREATE TABLE case_sla_events(
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  target TEXT NOT NULL,
+  event TEXT NOT NULL,
+  due_at INTEGER NOT NULL,            -- the instant it was scheduled for
+  fired_at INTEGER NOT NULL,
+  late INTEGER NOT NULL,              -- fired more than 1 s after due_at (e.g. csopsd was down)
+  PRIMARY KEY(case_id, target, event)
+);
+-- Look-up codes kept only to answer a retried CreateCase; purged when they expire.
+CREATE TABLE case_create_replies(
+  case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+  lookup_code TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql"},
+          {2, "stored next SLA event and state per case", R"sql(
+-- What the case's last commit computed; start-up arms the timers from next_event_at alone.
+-- Both stay NULL for cases written by version 1 until start-up computes them.
+ALTER TABLE cases ADD COLUMN next_event_at INTEGER;  -- UTC ms of the next pending SLA event
+ALTER TABLE cases ADD COLUMN sla_state TEXT;         -- most urgent state of its targets
+CREATE INDEX cases_next_event ON cases(next_event_at, acceptance_number)
+  WHERE next_event_at IS NOT NULL;
+CREATE INDEX cases_open_state ON cases(type_code, sla_state, branch_id) WHERE closed_at IS NULL;
+-- Every CreateCase purges expired replies; without this that is a scan of the whole table.
+CREATE INDEX case_create_replies_expiry ON case_create_replies(expires_at);
+)sql"},
+          {3, "outbox relay state", R"sql(
+-- delivered_at: when the relay handed the row to the notify service (or it was refused).
+ALTER TABLE case_outbox ADD COLUMN relay_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX case_outbox_pending ON case_outbox(id) WHERE delivered_at IS NULL;
+)sql"},
+          {4, "delay declarations by instant (for the SLA report)", R"sql(
+CREATE INDEX case_history_delays ON case_history(at) WHERE kind = 'delay';
+)sql"},
+          SlaEventLogMigration(5),
+          {6, "look-up codes kept nowhere; verifiers under the secret", R"sql(
+-- Identifies the key of case-lookup.key (LookupSecretCheck), so start-up refuses another one.
+CREATE TABLE case_lookup_secret(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  secret_check TEXT NOT NULL
+);
+)sql",
+           [secret](Connection& c) { return UpgradeLookupVerifiers(c, secret); }}};
+}
+
+// The SLA event log's cursors (WatchSlaEvents resumes from one). Events recorded before this
+// step keep their insertion order (rowid); every new one gets the next cursor from the trigger,
+// whoever inserts it. The cursor is a column of its own because SQLite may renumber the rowids
+// of a table without an INTEGER PRIMARY KEY (VACUUM), and a cursor must never change.
+sqlite::Migration SqliteCaseStore::SlaEventLogMigration(int version) {
+  return {version, "SLA event cursors", R"sql(
+ALTER TABLE case_sla_events ADD COLUMN cursor INTEGER;
+UPDATE case_sla_events SET cursor = rowid;
+CREATE UNIQUE INDEX case_sla_events_cursor ON case_sla_events(cursor);
+CREATE TRIGGER case_sla_events_cursor AFTER INSERT ON case_sla_events
+WHEN NEW.cursor IS NULL BEGIN
+  UPDATE case_sla_events
+     SET cursor = (SELECT COALESCE(MAX(cursor), 0) + 1 FROM case_sla_events)
+   WHERE rowid = NEW.rowid;
+END;
+)sql"};
+}
+
+namespace {
+
+// The payload SQL expression without the look-up link (which held a plain code until schema 6).
+constexpr char kNoLookupUrl[] =
+    "CASE WHEN json_valid(payload) AND json_type(payload, '$.lookup_url') IS NOT NULL "
+    "THEN json_remove(payload, '$.lookup_url') ELSE payload END";
+
+}  // namespace
+
+// Schema 6: every verifier goes under the secret and no plain code is left. Cases whose code
+// was still kept for retries (case_create_replies) get the HMAC verifier of that code; older
+// ones keep their salted SHA-256, wrapped in an HMAC. Relayed outbox rows lose their look-up
+// links (rows still waiting keep theirs until the relay hands them over). Freed content is
+// overwritten (secure_delete), so the codes are not left in free pages either.
+Status SqliteCaseStore::UpgradeLookupVerifiers(Connection& c, const LookupSecret& secret) {
+  CSOPS_RETURN_IF_ERROR(c.Exec("PRAGMA secure_delete=ON"));
+  {
+    auto kept = c.Prepare(
+        "SELECT c.id, c.acceptance_number, r.lookup_code FROM case_create_replies r "
+        "JOIN cases c ON c.id = r.case_id");
+    if (!kept.ok()) return kept.status();
+    auto set = c.Prepare("UPDATE cases SET lookup_hash=?, lookup_salt='' WHERE id=?");
+    if (!set.ok()) return set.status();
+    for (;;) {
+      auto row = kept->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      set->Bind(1, LookupVerifier(secret, kept->ColumnText(2), kept->ColumnText(1)));
+      CSOPS_RETURN_IF_ERROR(set->Bind(2, kept->ColumnInt(0)).Run());
+    }
+  }
+  {
+    auto legacy =
+        c.Prepare("SELECT id, lookup_hash FROM cases WHERE lookup_hash NOT LIKE 'hmac1%'");
+    if (!legacy.ok()) return legacy.status();
+    auto set = c.Prepare("UPDATE cases SET lookup_hash=? WHERE id=?");
+    if (!set.ok()) return set.status();
+    for (;;) {
+      auto row = legacy->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      set->Bind(1, WrapLegacyVerifier(secret, legacy->ColumnText(1)));
+      CSOPS_RETURN_IF_ERROR(set->Bind(2, legacy->ColumnInt(0)).Run());
+    }
+  }
+  CSOPS_RETURN_IF_ERROR(c.Exec(std::string("UPDATE case_outbox SET payload=") + kNoLookupUrl +
+                               " WHERE delivered_at IS NOT NULL"));
+  CSOPS_RETURN_IF_ERROR(c.Exec("DROP TABLE case_create_replies"));
+  auto check = c.Prepare("INSERT INTO case_lookup_secret(id, secret_check) VALUES(1, ?)");
+  if (!check.ok()) return check.status();
+  CSOPS_RETURN_IF_ERROR(check->Bind(1, LookupSecretCheck(secret)).Run());
+  return c.Exec("PRAGMA secure_delete=OFF");
+}
+
+Status SqliteCaseStore::CheckLookupSecret(sqlite::Database& db, const LookupSecret& secret) {
+  return db.Read([&](Connection& c) -> Status {
+    auto st = c.Prepare("SELECT secret_check FROM case_lookup_secret WHERE id=1");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("case.db has no look-up secret check (schema 6)");
+    if (st->ColumnText(0) != LookupSecretCheck(secret))
+      return Status::FailedPrecondition(
+          "this is another key than the one case.db's look-up codes were made with; restore the "
+          "key file from the backup of this data directory");
+    return Status();
+  });
+}
+
+namespace {
+
+constexpr char kCaseColumns[] =
+    "id, acceptance_number, branch_id, business_day, sequence, type_code, status, received_via, "
+    "summary, applicant_name, customer_number, phone, email, channels, locale, lookup_salt, "
+    "lookup_hash, accepted_at, first_reply_at, closed_at, delay_reason, delay_new_date, "
+    "idempotency_key, request_fingerprint, assignee_department, assignee_staff, resolution_ms, "
+    "within_sla";
+
+std::string JoinChannels(const std::vector<NoticeChannel>& v) {
+  std::string s;
+  for (NoticeChannel c : v) s += (s.empty() ? "" : ",") + std::string(ChannelName(c));
+  return s;
+}
+
+std::vector<NoticeChannel> SplitChannels(const std::string& s) {
+  std::vector<NoticeChannel> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
+                            NoticeChannel::kPost})
+      if (ChannelName(c) == item) out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<Instant> OptInstant(const Statement& st, int col) {
+  if (st.ColumnIsNull(col)) return std::nullopt;
+  return FromUnixMillis(st.ColumnInt(col));
+}
+
+void BindOpt(Statement& st, int i, const std::optional<Instant>& v) {
+  if (v) {
+    st.Bind(i, ToUnixMillis(*v));
+  } else {
+    st.BindNull(i);
+  }
+}
+
+Result<CaseRecord> ReadCase(const Statement& st) {
+  CaseRecord c;
+  c.id = st.ColumnInt(0);
+  c.acceptance_number = st.ColumnText(1);
+  c.branch_id = st.ColumnText(2);
+  c.business_day = st.ColumnText(3);
+  c.sequence = static_cast<int>(st.ColumnInt(4));
+  c.type_code = st.ColumnText(5);
+  auto status = ParseStatus(st.ColumnText(6));
+  if (!status)
+    return Status::Internal("case " + DisplayAcceptanceNumber(c.acceptance_number) +
+                            " has an unknown status");
+  c.status = *status;
+  c.received_via = st.ColumnText(7);
+  c.summary = st.ColumnText(8);
+  c.applicant = {st.ColumnText(9),
+                 st.ColumnText(10),
+                 st.ColumnText(11),
+                 st.ColumnText(12),
+                 SplitChannels(st.ColumnText(13)),
+                 st.ColumnText(14)};
+  c.lookup_salt = st.ColumnText(15);
+  c.lookup_hash = st.ColumnText(16);
+  c.accepted_at = FromUnixMillis(st.ColumnInt(17));
+  c.first_reply_at = OptInstant(st, 18);
+  c.closed_at = OptInstant(st, 19);
+  c.delay_reason = st.ColumnText(20);
+  c.delay_new_date = st.ColumnText(21);
+  c.idempotency_key = st.ColumnText(22);
+  c.request_fingerprint = st.ColumnText(23);
+  c.assignee_department = st.ColumnText(24);
+  c.assignee_staff = st.ColumnText(25);
+  if (!st.ColumnIsNull(26)) c.resolution_ms = st.ColumnInt(26);
+  if (!st.ColumnIsNull(27)) c.within_sla = st.ColumnInt(27) != 0;
+  return c;
+}
+
+// Every row of `st` as a case record.
+Result<std::vector<CaseRecord>> ReadCases(Statement& st) {
+  std::vector<CaseRecord> out;
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    auto c = ReadCase(st);
+    if (!c.ok()) return c.status();
+    out.push_back(std::move(*c));
+  }
+}
+
+class SqliteCaseTx final : public CaseTx {
+ public:
+  explicit SqliteCaseTx(Connection& c) : c_(c) {}
+
+  Result<std::optional<CaseRecord>> One(Result<Statement>& st) {
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<CaseRecord>();
+    auto c = ReadCase(*st);
+    if (!c.ok()) return c.status();
+    return std::optional<CaseRecord>(std::move(*c));
+  }
+
+  Result<std::optional<CaseRecord>> FindByNumber(const std::string& number) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE acceptance_number=?");
+    if (st.ok()) st->Bind(1, number);
+    return One(st);
+  }
+
+  Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE idempotency_key=?");
+    if (st.ok()) st->Bind(1, key);
+    return One(st);
+  }
+
+  Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) override {
+    auto st = c_.PrepareCached(
+        "SELECT status, begin_at, end_at FROM case_periods WHERE case_id=? ORDER BY begin_at, id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<StatusPeriod> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto s = ParseStatus(st->ColumnText(0));
+      if (!s) return Status::Internal("case period with an unknown status");
+      out.push_back({*s, FromUnixMillis(st->ColumnInt(1)), OptInstant(*st, 2)});
+    }
+  }
+
+  Result<std::vector<HistoryRow>> History(std::int64_t case_id) override {
+    auto st = c_.PrepareCached(
+        "SELECT at, actor, kind, from_status, to_status, note FROM case_history WHERE case_id=? "
+        "ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<HistoryRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      HistoryRow h{FromUnixMillis(st->ColumnInt(0)),
+                   st->ColumnText(1),
+                   st->ColumnText(2),
+                   std::nullopt,
+                   std::nullopt,
+                   st->ColumnText(5)};
+      if (!st->ColumnIsNull(3)) h.from = ParseStatus(st->ColumnText(3));
+      if (!st->ColumnIsNull(4)) h.to = ParseStatus(st->ColumnText(4));
+      out.push_back(std::move(h));
+    }
+  }
+
+  Result<int> TakeSequence(const std::string& branch, const std::string& day) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_days(branch_id, business_day, last_sequence) VALUES(?, ?, 1) "
+        "ON CONFLICT(branch_id, business_day) DO UPDATE SET last_sequence = last_sequence + 1 "
+        "RETURNING last_sequence");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch).Bind(2, day);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("sequence upsert returned no row");
+    const int seq = static_cast<int>(st->ColumnInt(0));
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return seq;
+  }
+
+  Result<std::int64_t> InsertCase(const CaseRecord& c) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO cases(acceptance_number, branch_id, business_day, sequence, type_code, "
+        "status, received_via, summary, applicant_name, customer_number, phone, email, channels, "
+        "locale, lookup_salt, lookup_hash, accepted_at, idempotency_key, request_fingerprint) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, c.acceptance_number).Bind(2, c.branch_id).Bind(3, c.business_day);
+    st->Bind(4, c.sequence).Bind(5, c.type_code).Bind(6, StatusName(c.status));
+    st->Bind(7, c.received_via).Bind(8, c.summary).Bind(9, c.applicant.name);
+    st->Bind(10, c.applicant.customer_number).Bind(11, c.applicant.phone);
+    st->Bind(12, c.applicant.email).Bind(13, JoinChannels(c.applicant.channels));
+    st->Bind(14, c.applicant.locale).Bind(15, c.lookup_salt).Bind(16, c.lookup_hash);
+    st->Bind(17, ToUnixMillis(c.accepted_at));
+    if (c.idempotency_key.empty()) {
+      st->BindNull(18);
+    } else {
+      st->Bind(18, c.idempotency_key);
+    }
+    st->Bind(19, c.request_fingerprint);
+    CSOPS_RETURN_IF_ERROR(st->Run());
+    return c_.LastInsertRowId();
+  }
+
+  Status SaveCase(const CaseRecord& c) override {
+    auto st = c_.PrepareCached(
+        "UPDATE cases SET status=?, first_reply_at=?, closed_at=?, delay_reason=?, "
+        "delay_new_date=?, assignee_department=?, assignee_staff=?, resolution_ms=?, "
+        "within_sla=? WHERE id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, StatusName(c.status));
+    BindOpt(*st, 2, c.first_reply_at);
+    BindOpt(*st, 3, c.closed_at);
+    st->Bind(4, c.delay_reason).Bind(5, c.delay_new_date).Bind(6, c.assignee_department);
+    st->Bind(7, c.assignee_staff);
+    if (c.resolution_ms) {
+      st->Bind(8, *c.resolution_ms);
+    } else {
+      st->BindNull(8);
+    }
+    if (c.within_sla) {
+      st->Bind(9, *c.within_sla ? 1 : 0);
+    } else {
+      st->BindNull(9);
+    }
+    st->Bind(10, c.id);
+    return st->Run();
+  }
+
+  Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) override {
+    auto st = c_.PrepareCached("INSERT INTO case_periods(case_id, status, begin_at) VALUES(?,?,?)");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, case_id).Bind(2, StatusName(status)).Bind(3, ToUnixMillis(begin)).Run();
+  }
+
+  Status ClosePeriods(std::int64_t case_id, Instant end) override {
+    auto st =
+        c_.PrepareCached("UPDATE case_periods SET end_at=? WHERE case_id=? AND end_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(end)).Bind(2, case_id).Run();
+  }
+
+  Status AppendHistory(std::int64_t case_id, const HistoryRow& h) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_history(case_id, at, actor, kind, from_status, to_status, note) "
+        "VALUES(?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, ToUnixMillis(h.at)).Bind(3, h.actor).Bind(4, h.kind);
+    if (h.from) {
+      st->Bind(5, StatusName(*h.from));
+    } else {
+      st->BindNull(5);
+    }
+    if (h.to) {
+      st->Bind(6, StatusName(*h.to));
+    } else {
+      st->BindNull(6);
+    }
+    return st->Bind(7, h.note).Run();
+  }
+
+  Status InsertOutbox(const OutboxRow& r) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_outbox(case_id, kind, channel, recipient, payload, created_at) "
+        "VALUES(?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, r.case_id).Bind(2, r.kind).Bind(3, ChannelName(r.channel));
+    return st->Bind(4, r.recipient).Bind(5, r.payload).Bind(6, ToUnixMillis(r.created_at)).Run();
+  }
+
+  Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
+                              const std::string& event, Instant due_at, Instant fired_at,
+                              bool late) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_sla_events(case_id, target, event, due_at, fired_at, late) "
+        "VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, target).Bind(3, event).Bind(4, ToUnixMillis(due_at));
+    CSOPS_RETURN_IF_ERROR(st->Bind(5, ToUnixMillis(fired_at)).Bind(6, late ? 1 : 0).Run());
+    return c_.Changes() == 1;
+  }
+
+  Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) override {
+    auto st = c_.PrepareCached("SELECT target, event FROM case_sla_events WHERE case_id=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(st->ColumnText(0) + "/" + st->ColumnText(1));
+    }
+  }
+
+  Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
+                                            int limit) override {
+    auto st = c_.PrepareCached(
+        std::string("SELECT ") + kCaseColumns +
+        " FROM cases WHERE id > ?1 AND (?2 = '' OR status = ?2) AND (?3 = '' OR type_code = ?3) "
+        "AND (?4 = '' OR branch_id = ?4) AND (?5 = '' OR assignee_staff = ?5) "
+        "ORDER BY id LIMIT ?6");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after_id).Bind(2, f.status).Bind(3, f.type_code).Bind(4, f.branch_id);
+    st->Bind(5, f.assignee).Bind(6, limit);
+    return ReadCases(*st);
+  }
+
+  Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to, const std::string& branch,
+                                                const std::string& type) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE closed_at >= ?1 AND closed_at < ?2 AND "
+                               "(?3 = '' OR branch_id = ?3) AND (?4 = '' OR type_code = ?4) "
+                               "ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
+    return ReadCases(*st);
+  }
+
+  Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to, const std::string& branch,
+                                              const std::string& type, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT c.acceptance_number, c.type_code, c.branch_id, h.at, h.note FROM case_history h "
+        "JOIN cases c ON c.id = h.case_id WHERE h.kind = 'delay' AND h.at >= ?1 AND h.at < ?2 "
+        "AND (?3 = '' OR c.branch_id = ?3) AND (?4 = '' OR c.type_code = ?4) "
+        "ORDER BY h.at, h.id LIMIT ?5");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, branch).Bind(4, type);
+    st->Bind(5, limit);
+    std::vector<DelayRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      DelayRow d{st->ColumnText(0), st->ColumnText(1),
+                 st->ColumnText(2), FromUnixMillis(st->ColumnInt(3)),
+                 st->ColumnText(4), ""};
+      // The note is "<reason> (<YYYY-MM-DD>)" (CaseEngine::DeclareDelay).
+      auto open = d.reason.rfind(" (");
+      if (open != std::string::npos && d.reason.size() == open + 2 + 10 + 1) {
+        d.new_expected_date = d.reason.substr(open + 2, 10);
+        d.reason.resize(open);
+      }
+      out.push_back(std::move(d));
+    }
+  }
+
+  Result<std::vector<PendingOutboxRow>> PendingOutbox(int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT o.id, c.acceptance_number, c.branch_id, c.locale, o.kind, o.channel, o.recipient, "
+        "o.payload, coalesce(c.idempotency_key, '') FROM case_outbox o "
+        "JOIN cases c ON c.id = o.case_id "
+        "WHERE o.delivered_at IS NULL ORDER BY o.id LIMIT ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, limit);
+    std::vector<PendingOutboxRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      PendingOutboxRow r;
+      r.id = st->ColumnInt(0);
+      r.acceptance_number = st->ColumnText(1);
+      r.branch_id = st->ColumnText(2);
+      r.locale = st->ColumnText(3);
+      r.kind = st->ColumnText(4);
+      const std::string channel = st->ColumnText(5);
+      for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
+                              NoticeChannel::kPost})
+        if (ChannelName(c) == channel) r.channel = c;
+      r.recipient = st->ColumnText(6);
+      r.payload = st->ColumnText(7);
+      r.idempotency_key = st->ColumnText(8);
+      out.push_back(std::move(r));
+    }
+  }
+
+  Status MarkOutboxRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
+    auto st = c_.PrepareCached("UPDATE case_outbox SET delivered_at=?, relay_error=?, payload=" +
+                               std::string(kNoLookupUrl) + " WHERE id=? AND delivered_at IS NULL");
+    if (!st.ok()) return st.status();
+    return st->Bind(1, ToUnixMillis(at)).Bind(2, refusal).Bind(3, id).Run();
+  }
+
+  Status SaveSlaSummary(std::int64_t case_id, std::optional<Instant> next,
+                        SlaState worst) override {
+    auto st = c_.PrepareCached("UPDATE cases SET next_event_at=?, sla_state=? WHERE id=?");
+    if (!st.ok()) return st.status();
+    BindOpt(*st, 1, next);
+    return st->Bind(2, SlaStateName(worst)).Bind(3, case_id).Run();
+  }
+
+  Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() override {
+    auto st = c_.PrepareCached(
+        "SELECT acceptance_number, next_event_at FROM cases WHERE next_event_at IS NOT NULL");
+    if (!st.ok()) return st.status();
+    std::vector<std::pair<std::string, Instant>> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.emplace_back(st->ColumnText(0), FromUnixMillis(st->ColumnInt(1)));
+    }
+  }
+
+  Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,
+                                                 bool all) override {
+    auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
+                               " FROM cases WHERE id > ?1 AND closed_at IS NULL AND "
+                               "(?2 OR sla_state IS NULL) ORDER BY id LIMIT ?3");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after_id).Bind(2, all ? 1 : 0).Bind(3, limit);
+    return ReadCases(*st);
+  }
+
+  Result<std::vector<OpenCount>> CountOpen(const std::string& branch) override {
+    auto st = c_.PrepareCached(
+        "SELECT type_code, sla_state, count(*) FROM cases WHERE closed_at IS NULL AND "
+        "(?1 = '' OR branch_id = ?1) GROUP BY type_code, sla_state");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch);
+    std::vector<OpenCount> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto state = ParseSlaState(st->ColumnIsNull(1) ? "" : st->ColumnText(1));
+      if (!state) return Status::Internal("a case has no stored SLA state");
+      out.push_back({st->ColumnText(0), *state, st->ColumnInt(2)});
+    }
+  }
+
+  Result<std::vector<DueAfterCount>> CountDueFrom(const std::string& branch,
+                                                  Instant from) override {
+    auto st = c_.PrepareCached(
+        "SELECT c.type_code, t.name, count(*) FROM case_targets t JOIN cases c ON c.id = t.case_id "
+        "WHERE t.stopped_at IS NULL AND t.due_at >= ?2 AND c.closed_at IS NULL AND "
+        "c.branch_id = ?1 GROUP BY c.type_code, t.name");
+    if (!st.ok()) return st.status();
+    st->Bind(1, branch).Bind(2, ToUnixMillis(from));
+    std::vector<DueAfterCount> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2)});
+    }
+  }
+
+  Status SaveTarget(std::int64_t case_id, const std::string& name, std::optional<Instant> due,
+                    std::optional<Instant> stopped) override {
+    auto st = c_.PrepareCached(
+        "INSERT INTO case_targets(case_id, name, due_at, stopped_at) VALUES(?,?,?,?) "
+        "ON CONFLICT(case_id, name) DO UPDATE SET due_at=excluded.due_at, "
+        "stopped_at=excluded.stopped_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, name);
+    BindOpt(*st, 3, due);
+    BindOpt(*st, 4, stopped);
+    return st->Run();
+  }
+
+  Result<std::int64_t> SlaEventCursor(std::int64_t case_id, const std::string& target,
+                                      const std::string& event) override {
+    auto st = c_.PrepareCached(
+        "SELECT cursor FROM case_sla_events WHERE case_id=? AND target=? AND event=?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, case_id).Bind(2, target).Bind(3, event);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st->ColumnIsNull(0))
+      return Status::NotFound("SLA event " + target + "/" + event + " of case " +
+                              std::to_string(case_id) + " has no cursor");
+    return st->ColumnInt(0);
+  }
+
+  Result<std::vector<SlaEventRow>> SlaEventsAfter(std::int64_t after, const std::string& branch,
+                                                  const std::string& type, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT e.cursor, c.acceptance_number, c.type_code, c.branch_id, e.target, e.event, "
+        "e.due_at, e.fired_at, e.late FROM case_sla_events e JOIN cases c ON c.id = e.case_id "
+        "WHERE e.cursor > ?1 AND (?2 = '' OR c.branch_id = ?2) AND (?3 = '' OR c.type_code = ?3) "
+        "ORDER BY e.cursor LIMIT ?4");
+    if (!st.ok()) return st.status();
+    st->Bind(1, after).Bind(2, branch).Bind(3, type).Bind(4, limit);
+    std::vector<SlaEventRow> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({st->ColumnInt(0), st->ColumnText(1), st->ColumnText(2), st->ColumnText(3),
+                     st->ColumnText(4), st->ColumnText(5), FromUnixMillis(st->ColumnInt(6)),
+                     FromUnixMillis(st->ColumnInt(7)), st->ColumnInt(8) != 0});
+    }
+  }
+
+  Result<std::int64_t> NewestSlaEventCursor() override {
+    auto st = c_.PrepareCached("SELECT COALESCE(MAX(cursor), 0) FROM case_sla_events");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return *row ? st->ColumnInt(0) : 0;
+  }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+void SqliteCaseStore::Transact(std::function<Status(CaseTx&)> fn,
+                               std::function<void(const Status&)> done) {
+  db_.WriteAsync(
+      [fn = std::move(fn)](Connection& c) {
+        SqliteCaseTx tx(c);
+        return fn(tx);
+      },
+      std::move(done));
+}
+
+Status SqliteCaseStore::Read(const std::function<Status(CaseTx&)>& fn) {
+  return db_.Read([&fn](Connection& c) {
+    CSOPS_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    SqliteCaseTx tx(c);
+    Status s = fn(tx);
+    c.Exec("COMMIT");
+    return s;
+  });
+}
+
+}  // namespace csops::cases
