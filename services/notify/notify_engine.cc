@@ -1,25 +1,32 @@
+// Accepting notifications (Prepare, Send, SendMany), reading them (Get, GetByKey, List, Report)
+// and a customer's preferences. The dispatcher's side is in notify_engine_delivery.cc, the
+// escalation plans in notify_engine_plans.cc.
 #include "services/notify/notify_engine.h"
 
 #include <algorithm>
-#include <future>
+#include <memory>
 #include <set>
 #include <span>
 
 #include "common/base/contact.h"
 #include "common/base/text.h"
-#include "common/grpc/time_check.h"
-#include "services/notify/domain/delivery_policy.h"
 #include "services/notify/domain/timing.h"
+#include "services/notify/notify_engine_internal.h"
 #include "services/notify/send_fingerprint.h"
 
 namespace csops::notify {
 namespace {
 
-// last_error of a fallback link cancelled because an earlier link was sent.
-constexpr char kSuperseded[] = "superseded: an earlier channel was sent";
+// Text limits in characters (Unicode code points), as the API documents them.
+constexpr TextLimit kRecipientName{false, 200, Lines::kSingle};
+constexpr TextLimit kAddressLine{true, 200, Lines::kSingle};
+constexpr TextLimit kPushToken{true, 4096, Lines::kSingle};
+constexpr TextLimit kVariableName{true, 64, Lines::kSingle};
+constexpr TextLimit kVariableValue{false, 2000, Lines::kMulti};
 
-constexpr Channel kDefaultChain[] = {Channel::kEmail, Channel::kAppPush, Channel::kSms,
-                                     Channel::kVoice, Channel::kPostcard};
+}  // namespace
+
+namespace internal {
 
 bool Reachable(const RecipientRecord& r, Channel c) {
   switch (c) {
@@ -35,31 +42,6 @@ bool Reachable(const RecipientRecord& r, Channel c) {
   }
   return false;
 }
-
-const char* ContactField(Channel c) {
-  switch (c) {
-    case Channel::kEmail:
-      return "recipient.email";
-    case Channel::kSms:
-    case Channel::kVoice:
-      return "recipient.mobile";
-    case Channel::kAppPush:
-      return "recipient.push_tokens";
-    case Channel::kPostcard:
-      return "recipient.postal_address";
-  }
-  return "recipient";
-}
-
-Status CheckKey(const std::string& key) { return CheckIdempotencyKey("idempotency_key", key); }
-
-// Text limits in characters (Unicode code points), as the API documents them.
-constexpr TextLimit kRecipientName{false, 200, Lines::kSingle};
-constexpr TextLimit kAddressLine{true, 200, Lines::kSingle};
-constexpr TextLimit kPushToken{true, 4096, Lines::kSingle};
-constexpr TextLimit kVariableName{true, 64, Lines::kSingle};
-constexpr TextLimit kVariableValue{false, 2000, Lines::kMulti};
-constexpr TextLimit kStopReason{false, 200, Lines::kMulti};
 
 Status CheckVariables(const std::map<std::string, std::string>& vars) {
   if (vars.size() > 64) return Status::InvalidArgument("variables: at most 64");
@@ -93,6 +75,34 @@ Status CheckRecipient(RecipientRecord& r) {
     CSOPS_RETURN_IF_ERROR(CheckText("recipient.postal_address", l, kAddressLine));
   return Status();
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::CheckRecipient;
+using internal::CheckVariables;
+using internal::Reachable;
+
+constexpr Channel kDefaultChain[] = {Channel::kEmail, Channel::kAppPush, Channel::kSms,
+                                     Channel::kVoice, Channel::kPostcard};
+
+const char* ContactField(Channel c) {
+  switch (c) {
+    case Channel::kEmail:
+      return "recipient.email";
+    case Channel::kSms:
+    case Channel::kVoice:
+      return "recipient.mobile";
+    case Channel::kAppPush:
+      return "recipient.push_tokens";
+    case Channel::kPostcard:
+      return "recipient.postal_address";
+  }
+  return "recipient";
+}
+
+Status CheckKey(const std::string& key) { return CheckIdempotencyKey("idempotency_key", key); }
 
 std::string OverallStatus(const std::vector<DeliveryRecord>& ds) {
   auto any = [&](DeliveryStatus s) {
@@ -365,85 +375,6 @@ Result<NotifyEngine::Page> NotifyEngine::List(const std::string& customer, int p
   return page;
 }
 
-Status NotifyEngine::AfterFailure(NotifyTx& tx, const DeliveryRecord& d, Instant now) const {
-  auto n = tx.Notification(d.notification_id);
-  if (!n.ok()) return n.status();
-  if (!*n || !(*n)->fallback) return Status();
-  auto all = tx.Deliveries(d.notification_id);
-  if (!all.ok()) return all.status();
-  for (DeliveryRecord& next : *all) {
-    // A link cancelled because an earlier one was sent comes back if that one bounced.
-    const bool superseded =
-        next.status == DeliveryStatus::kCancelled && next.last_error == kSuperseded;
-    if (next.position <= d.position || (next.status != DeliveryStatus::kWaiting && !superseded))
-      continue;
-    std::optional<QuietHours> quiet;
-    if (!(*n)->recipient.customer_number.empty()) {
-      auto prefs = tx.Preferences((*n)->recipient.customer_number);
-      if (!prefs.ok()) return prefs.status();
-      if (*prefs) quiet = (*prefs)->quiet;
-    }
-    next.status = DeliveryStatus::kPending;
-    next.last_error.clear();
-    next.next_attempt_at = Allowed(now, **n, quiet);
-    return tx.SaveDelivery(next);
-  }
-  return Status();
-}
-
-Status NotifyEngine::ApplyReceipt(NotifyTx& tx, DeliveryRecord& d, bool delivered,
-                                  const std::string& detail, Instant now,
-                                  std::vector<std::function<void()>>& notes) const {
-  if (d.status != DeliveryStatus::kSent) return Status();  // final already, or not yet sent
-  auto n = tx.Notification(d.notification_id);
-  if (!n.ok()) return n.status();
-  const Duration since = now - ((*n) ? (*n)->accepted_at : now);
-  if (delivered) {
-    d.status = DeliveryStatus::kDelivered;
-    CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
-    if (observer_)
-      notes.push_back([o = observer_, c = d.channel, since] { o->Delivered(c, since); });
-    return Status();
-  }
-  d.status = DeliveryStatus::kFailed;
-  // A provider's words, kept for staff: never a control character, never a cut character.
-  d.last_error = "provider receipt: " + TruncateChars(EscapeControls(detail), 200);
-  CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
-  if (observer_) notes.push_back([o = observer_, c = d.channel] { o->Failed(c, "receipt"); });
-  return AfterFailure(tx, d, now);
-}
-
-void NotifyEngine::ReportDelivery(std::string provider, std::string message_id, bool delivered,
-                                  std::string detail, Done<bool> done) {
-  if (provider.empty()) return done(Status::InvalidArgument("provider: must not be empty"));
-  if (message_id.empty() || message_id.size() > 200)
-    return done(Status::InvalidArgument("provider_message_id: must be 1-200 bytes"));
-  if (std::none_of(config_.providers.begin(), config_.providers.end(),
-                   [&](const ProviderModel& p) { return p.name == provider; }))
-    return done(Status::NotFound("provider: " + Quote(provider) + " is not configured"));
-  struct Out {
-    bool applied = false;
-    std::vector<std::function<void()>> notes;
-  };
-  auto out = std::make_shared<Out>();
-  store_.Transact(
-      [this, out, provider, message_id, delivered, detail](NotifyTx& tx) -> Status {
-        *out = {};
-        const Instant now = clock_.Now();
-        auto d = tx.FindByProviderId(provider, message_id);
-        if (!d.ok()) return d.status();
-        if (!*d) return tx.SaveEarlyReceipt(provider, message_id, {delivered, detail, now});
-        out->applied = true;
-        return ApplyReceipt(tx, **d, delivered, detail, now, out->notes);
-      },
-      [this, out, done = std::move(done)](const Status& s) {
-        if (!s.ok()) return done(s);
-        for (auto& note : out->notes) note();
-        if (wake_) wake_();
-        done(out->applied);
-      });
-}
-
 void NotifyEngine::SetPreferences(PreferencesRecord p, Done<PreferencesRecord> done) {
   if (p.customer_number.empty())
     return done(Status::InvalidArgument("preferences.customer_number: must not be empty"));
@@ -471,453 +402,4 @@ Result<PreferencesRecord> NotifyEngine::GetPreferences(const std::string& custom
   if (!s.ok()) return s;
   return out;
 }
-
-Result<int> NotifyEngine::ReleaseLeases() {
-  std::promise<Status> p;
-  auto n = std::make_shared<int>(0);
-  store_.Transact(
-      [this, n](NotifyTx& tx) -> Status {
-        auto r = tx.ReleaseLeases(clock_.Now());
-        if (!r.ok()) return r.status();
-        *n = *r;
-        return Status();
-      },
-      [&p](const Status& s) { p.set_value(s); });
-  if (Status s = p.get_future().get(); !s.ok()) return s;
-  return *n;
-}
-
-Result<std::vector<DeliveryRecord>> NotifyEngine::Claim(int limit, Duration lease) {
-  std::promise<Status> p;
-  auto out = std::make_shared<std::vector<DeliveryRecord>>();
-  store_.Transact(
-      [this, out, limit, lease](NotifyTx& tx) -> Status {
-        const Instant now = clock_.Now();
-        auto r = tx.ClaimDue(now, now + lease, limit);
-        if (!r.ok()) return r.status();
-        *out = std::move(*r);
-        return Status();
-      },
-      [&p](const Status& s) { p.set_value(s); });
-  if (Status s = p.get_future().get(); !s.ok()) return s;
-  return std::move(*out);
-}
-
-Result<std::optional<Instant>> NotifyEngine::NextDue() {
-  std::optional<Instant> out;
-  Status s = store_.Read([&](NotifyTx& tx) {
-    auto r = tx.NextDue();
-    if (!r.ok()) return r.status();
-    out = *r;
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<std::pair<OutgoingMessage, Instant>> NotifyEngine::Build(const DeliveryRecord& d) {
-  std::optional<std::pair<OutgoingMessage, Instant>> out;
-  Status s = store_.Read([&](NotifyTx& tx) {
-    auto n = tx.Notification(d.notification_id);
-    if (!n.ok()) return n.status();
-    if (!*n) return Status::Internal("delivery without its notification");
-    OutgoingMessage m;
-    m.delivery_id = d.id;
-    m.client_id = "csops-" + std::to_string(d.id);
-    m.channel = d.channel;
-    m.kind = (*n)->kind;
-    m.locale = (*n)->locale;
-    m.recipient = (*n)->recipient;
-    m.variables = (*n)->variables;
-    std::vector<std::string> live;
-    for (const std::string& t : m.recipient.push_tokens) {
-      auto pruned = tx.TokenPruned(t);
-      if (!pruned.ok()) return pruned.status();
-      if (!*pruned) live.push_back(t);
-    }
-    m.recipient.push_tokens = std::move(live);
-    auto kind = config_.kinds.find(m.kind);
-    if (kind == config_.kinds.end())
-      return Status::FailedPrecondition("kind '" + m.kind + "' is no longer configured");
-    auto rendered = Render(kind->second.templates.at(m.locale), m.variables);
-    if (!rendered.ok()) return rendered.status();
-    m.message = std::move(*rendered);
-    out.emplace(std::move(m), (*n)->accepted_at);
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return std::move(*out);
-}
-
-void NotifyEngine::Complete(DeliveryRecord claimed, std::string provider, SendOutcome outcome,
-                            Duration latency, Done<bool> done) {
-  double jitter;
-  {
-    std::lock_guard<std::mutex> lock(rng_mu_);
-    jitter = std::uniform_real_distribution<double>(0, 1)(rng_);
-  }
-  struct Out {
-    std::vector<std::function<void()>> notes;
-  };
-  auto out = std::make_shared<Out>();
-  store_.Transact(
-      [this, out, claimed, provider, outcome, latency, jitter](NotifyTx& tx) -> Status {
-        out->notes.clear();
-        const Instant now = clock_.Now();
-        CSOPS_RETURN_IF_ERROR(tx.InsertAttempt(
-            {claimed.id, now, claimed.channel, provider, std::string(OutcomeName(outcome.kind)),
-             outcome.provider_message_id, latency.count(), outcome.error}));
-        for (const std::string& t : outcome.invalid_tokens)
-          CSOPS_RETURN_IF_ERROR(tx.PruneToken(t, now));
-        auto current = tx.Delivery(claimed.id);
-        if (!current.ok()) return current.status();
-        if (!*current || (*current)->status != DeliveryStatus::kPending) return Status();
-        DeliveryRecord d = **current;
-        auto n = tx.Notification(d.notification_id);
-        if (!n.ok()) return n.status();
-        if (!*n) return Status::Internal("delivery without its notification");
-        std::optional<QuietHours> quiet;
-        if (!(*n)->recipient.customer_number.empty()) {
-          auto prefs = tx.Preferences((*n)->recipient.customer_number);
-          if (!prefs.ok()) return prefs.status();
-          if (*prefs) quiet = (*prefs)->quiet;
-        }
-        const NotificationRecord& rec = **n;
-        AfterAttempt after =
-            ApplyOutcome(d, outcome, provider, now, rec.accepted_at, config_, jitter,
-                         [&](Instant t) { return Allowed(t, rec, quiet); });
-        CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(d));
-        if (observer_) {
-          const Duration since = now - rec.accepted_at;
-          if (after.sent)
-            out->notes.push_back([o = observer_, c = d.channel, since] { o->Sent(c, since); });
-          if (after.failed_for_good)
-            out->notes.push_back([o = observer_, c = d.channel, k = outcome.kind] {
-              o->Failed(c, k == OutcomeKind::kPermanent ? "permanent" : "gave_up");
-            });
-        }
-        if (after.failed_for_good) CSOPS_RETURN_IF_ERROR(AfterFailure(tx, d, now));
-        if (after.sent) {
-          if (rec.fallback) {
-            auto all = tx.Deliveries(d.notification_id);
-            if (!all.ok()) return all.status();
-            for (DeliveryRecord& rest : *all)
-              if (rest.position > d.position && rest.status == DeliveryStatus::kWaiting) {
-                rest.status = DeliveryStatus::kCancelled;
-                rest.last_error = kSuperseded;
-                CSOPS_RETURN_IF_ERROR(tx.SaveDelivery(rest));
-              }
-          }
-          auto early = tx.TakeEarlyReceipt(provider, d.provider_message_id);
-          if (!early.ok()) return early.status();
-          if (*early && !d.provider_message_id.empty())
-            CSOPS_RETURN_IF_ERROR(
-                ApplyReceipt(tx, d, (*early)->delivered, (*early)->detail, now, out->notes));
-        }
-        return Status();
-      },
-      [this, out, claimed, provider, outcome, latency, done = std::move(done)](const Status& s) {
-        if (!s.ok()) return done(s);
-        if (observer_) observer_->Attempted(claimed.channel, provider, outcome.kind, latency);
-        for (auto& note : out->notes) note();
-        if (wake_) wake_();
-        done(true);
-      });
-}
-
-}  // namespace csops::notify
-
-namespace csops::notify {
-
-Result<PreparedSend> NotifyEngine::StepSend(const PlanModel& plan, const PlanStepModel& step,
-                                            const PlanRunRecord& run) const {
-  SendCommand c;
-  c.idempotency_key = "plan:" + plan.name + ":" + run.key + ":" + step.name;
-  c.kind = step.kind;
-  c.locale = run.locale;
-  c.recipient = run.recipient;
-  c.variables = run.variables;
-  c.mode = PolicyMode::kExplicit;
-  for (Channel ch : step.channels)
-    if (Reachable(run.recipient, ch)) c.channels.push_back(ch);
-  if (c.channels.empty())
-    return Status::InvalidArgument("recipient: step '" + step.name +
-                                   "' needs a contact for one of its channels");
-  c.plan_key = plan.name + "/" + run.key + "/" + step.name;
-  return Prepare(std::move(c));
-}
-
-Result<std::vector<PlanStepRecord>> NotifyEngine::Schedule(const PlanModel& plan,
-                                                           const PlanRunRecord& run) const {
-  std::vector<PlanStepRecord> out;
-  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const PlanStepModel& step = plan.steps[i];
-    Instant due = run.started_at + std::chrono::hours(24 * step.delay_days);
-    if (!step.after_variable.empty()) {
-      auto v = run.variables.find(step.after_variable);
-      const std::string field = "variables." + step.after_variable;
-      if (v == run.variables.end())
-        return Status::InvalidArgument(field + ": a date YYYY-MM-DD is required by step '" +
-                                       step.name + "'");
-      auto date = CheckDate(field, v->second);
-      if (!date.ok())
-        return Status::InvalidArgument(date.status().message() + " (required by step '" +
-                                       step.name + "')");
-      absl::CivilDay day = *date;
-      day += step.delay_days;
-      // 09:00 local on that day: a notice or a task for office hours.
-      due = FromUnixMillis(absl::ToUnixMillis(absl::FromCivil(
-          absl::CivilMinute(day.year(), day.month(), day.day(), 9, 0), config_.zone)));
-    }
-    if (step.kind.empty()) {
-      auto branch = run.variables.find("branch_id");
-      if (branch == run.variables.end() || branch->second.empty())
-        return Status::InvalidArgument("variables.branch_id: required by step '" + step.name +
-                                       "' (a staff task in a branch)");
-    } else {
-      // Variables are checked now; a channel the customer cannot be reached on is skipped
-      // when the step runs (outcome "skipped"), so later steps and tasks still happen.
-      const auto& kind = config_.kinds.at(step.kind);
-      auto tmpl = kind.templates.find(run.locale);
-      if (tmpl == kind.templates.end())
-        return Status::InvalidArgument("locale: must be zh-TW or en");
-      if (auto r = Render(tmpl->second, run.variables); !r.ok()) return r.status();
-    }
-    out.push_back({plan.name, run.key, static_cast<int>(i), step.name, due, "pending", 0});
-  }
-  return out;
-}
-
-void NotifyEngine::StartPlan(StartPlanCommand cmd, Done<PlanView> done) {
-  auto plan = config_.plans.find(cmd.plan);
-  if (cmd.plan.empty()) return done(Status::InvalidArgument("plan: must not be empty"));
-  if (plan == config_.plans.end())
-    return done(Status::InvalidArgument("plan: " + Quote(cmd.plan) + " is not configured"));
-  if (Status s = CheckIdempotencyKey("key", cmd.key); !s.ok()) return done(s);
-  if (cmd.locale.empty()) cmd.locale = "zh-TW";
-  if (cmd.locale != "zh-TW" && cmd.locale != "en")
-    return done(Status::InvalidArgument("locale: must be zh-TW or en"));
-  if (Status s = CheckRecipient(cmd.recipient); !s.ok()) return done(s);
-  if (Status s = CheckVariables(cmd.variables); !s.ok()) return done(s);
-  PlanRunRecord run{cmd.plan,   cmd.key,       "running",    cmd.recipient,
-                    cmd.locale, cmd.variables, clock_.Now(), ""};
-  auto steps = Schedule(plan->second, run);
-  if (!steps.ok()) return done(steps.status());
-  auto out = std::make_shared<PlanView>();
-  store_.Transact(
-      [this, out, run, steps = *steps](NotifyTx& tx) mutable -> Status {
-        auto existing = tx.PlanRun(run.plan, run.key);
-        if (!existing.ok()) return existing.status();
-        if (*existing) {
-          const PlanRunRecord& first = **existing;
-          if (first.recipient != run.recipient || first.locale != run.locale ||
-              first.variables != run.variables)
-            return Status::AlreadyExists("key: '" + run.key + "' already started plan " + run.plan +
-                                         " with a different recipient, locale or variables; "
-                                         "use a new key for a new run");
-          if ((*existing)->status != "running")
-            return Status::FailedPrecondition("plan " + run.plan + " for key " + Quote(run.key) +
-                                              " is " + (*existing)->status +
-                                              "; a new run needs a new key");
-          auto old = tx.PlanSteps(run.plan, run.key);
-          if (!old.ok()) return old.status();
-          *out = {**existing, *old};
-          return Status();
-        }
-        run.started_at = clock_.Now();
-        CSOPS_RETURN_IF_ERROR(tx.SavePlanRun(run));
-        for (const PlanStepRecord& s : steps) CSOPS_RETURN_IF_ERROR(tx.SavePlanStep(s));
-        *out = {run, steps};
-        return Status();
-      },
-      [this, out, done = std::move(done)](const Status& s) {
-        if (!s.ok()) return done(s);
-        if (wake_) wake_();
-        done(std::move(*out));
-      });
-}
-
-void NotifyEngine::StopPlan(std::string plan, std::string key, std::string reason,
-                            Done<PlanView> done) {
-  if (plan.empty() || key.empty())
-    return done(Status::InvalidArgument("plan, key: must not be empty"));
-  if (Status s = CheckText("reason", reason, kStopReason); !s.ok()) return done(s);
-  auto out = std::make_shared<PlanView>();
-  auto cancelled = std::make_shared<std::vector<std::string>>();
-  store_.Transact(
-      [out, cancelled, plan, key, reason](NotifyTx& tx) -> Status {
-        cancelled->clear();
-        auto run = tx.PlanRun(plan, key);
-        if (!run.ok()) return run.status();
-        if (!*run) return Status::NotFound("no plan " + Quote(plan) + " for key " + Quote(key));
-        auto steps = tx.PlanSteps(plan, key);
-        if (!steps.ok()) return steps.status();
-        if ((*run)->status == "running") {
-          (*run)->status = "stopped";
-          (*run)->stop_reason = reason;
-          CSOPS_RETURN_IF_ERROR(tx.SavePlanRun(**run));
-          for (PlanStepRecord& s : *steps)
-            if (s.status == "pending") {
-              s.status = "cancelled";
-              cancelled->push_back(s.name);
-              CSOPS_RETURN_IF_ERROR(tx.SavePlanStep(s));
-            }
-        }
-        *out = {**run, *steps};
-        return Status();
-      },
-      [this, out, cancelled, done = std::move(done)](const Status& s) {
-        if (!s.ok()) return done(s);
-        if (observer_)
-          for (const std::string& step : *cancelled)
-            observer_->PlanStep(out->run.plan, step, "cancelled");
-        done(std::move(*out));
-      });
-}
-
-Result<PlanView> NotifyEngine::GetPlan(const std::string& plan, const std::string& key) {
-  PlanView out;
-  Status s = store_.Read([&](NotifyTx& tx) {
-    auto run = tx.PlanRun(plan, key);
-    if (!run.ok()) return run.status();
-    if (!*run) return Status::NotFound("no plan " + Quote(plan) + " for key " + Quote(key));
-    auto steps = tx.PlanSteps(plan, key);
-    if (!steps.ok()) return steps.status();
-    out = {**run, *steps};
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<int> NotifyEngine::RunDueSteps(int limit) {
-  struct Ran {
-    std::string plan, step, outcome;
-    bool accepted = false;
-    std::string kind;
-    bool task = false;
-  };
-  auto ran = std::make_shared<std::vector<Ran>>();
-  std::promise<Status> p;
-  store_.Transact(
-      [this, ran, limit](NotifyTx& tx) -> Status {
-        ran->clear();
-        const Instant now = clock_.Now();
-        auto due = tx.DueSteps(now, limit);
-        if (!due.ok()) return due.status();
-        for (PlanStepRecord& s : *due) {
-          auto run = tx.PlanRun(s.plan, s.key);
-          if (!run.ok()) return run.status();
-          auto plan = config_.plans.find(s.plan);
-          if (!*run || (*run)->status != "running" || plan == config_.plans.end() ||
-              s.index >= static_cast<int>(plan->second.steps.size())) {
-            s.status = "cancelled";
-            CSOPS_RETURN_IF_ERROR(tx.SavePlanStep(s));
-            ran->push_back({s.plan, s.name, "cancelled", false, "", false});
-            continue;
-          }
-          const PlanStepModel& step = plan->second.steps[static_cast<std::size_t>(s.index)];
-          Ran r{s.plan, s.name, "sent", false, "", false};
-          if (step.kind.empty()) {
-            const auto& vars = (*run)->variables;
-            CSOPS_RETURN_IF_ERROR(tx.InsertTask(
-                {0, "plan:" + s.plan + ":" + s.key + ":" + s.name, step.task_case_type,
-                 vars.at("branch_id"), (*run)->recipient.customer_number,
-                 (*run)->recipient.name.empty() ? "(customer)" : (*run)->recipient.name,
-                 s.plan + " " + s.key + ": " + s.name}));
-            r.outcome = "task";
-            r.task = true;
-          } else {
-            auto send = StepSend(plan->second, step, **run);
-            Result<SendResult> accepted =
-                send.ok() ? AcceptInTx(tx, *send, now) : Result<SendResult>(send.status());
-            if (accepted.ok()) {
-              s.notification_id = accepted->id;
-              r.accepted = !accepted->duplicate;
-              r.kind = step.kind;
-            } else if (accepted.status().code() == StatusCode::kFailedPrecondition ||
-                       accepted.status().code() == StatusCode::kInvalidArgument ||
-                       accepted.status().code() == StatusCode::kAlreadyExists) {
-              // Opted out of every channel of the step, or a client's Send took its key.
-              r.outcome = "skipped";
-            } else {
-              return accepted.status();
-            }
-          }
-          s.status = "done";
-          CSOPS_RETURN_IF_ERROR(tx.SavePlanStep(s));
-          auto all = tx.PlanSteps(s.plan, s.key);
-          if (!all.ok()) return all.status();
-          if (std::none_of(all->begin(), all->end(),
-                           [](const PlanStepRecord& x) { return x.status == "pending"; })) {
-            (*run)->status = "finished";
-            CSOPS_RETURN_IF_ERROR(tx.SavePlanRun(**run));
-          }
-          ran->push_back(std::move(r));
-        }
-        return Status();
-      },
-      [&p](const Status& s) { p.set_value(s); });
-  if (Status s = p.get_future().get(); !s.ok()) return s;
-  bool tasks = false;
-  for (const Ran& r : *ran) {
-    if (observer_) {
-      observer_->PlanStep(r.plan, r.step, r.outcome);
-      if (r.accepted) observer_->Accepted(r.kind);
-    }
-    tasks = tasks || r.task;
-  }
-  if (!ran->empty() && wake_) wake_();
-  if (tasks && task_hook_) task_hook_();
-  return static_cast<int>(ran->size());
-}
-
-Result<std::optional<Instant>> NotifyEngine::NextStepDue() {
-  std::optional<Instant> out;
-  Status s = store_.Read([&](NotifyTx& tx) {
-    auto r = tx.NextStepDue();
-    if (!r.ok()) return r.status();
-    out = *r;
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<std::vector<TaskRecord>> NotifyEngine::PendingTasks(int limit) {
-  std::vector<TaskRecord> out;
-  Status s = store_.Read([&](NotifyTx& tx) {
-    auto r = tx.PendingTasks(limit);
-    if (!r.ok()) return r.status();
-    out = std::move(*r);
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Status NotifyEngine::MarkTaskRelayed(std::int64_t id, const std::string& refusal) {
-  std::promise<Status> p;
-  store_.Transact(
-      [this, id, refusal](NotifyTx& tx) { return tx.MarkTaskRelayed(id, clock_.Now(), refusal); },
-      [&p](const Status& s) { p.set_value(s); });
-  return p.get_future().get();
-}
-
-Result<int> NotifyEngine::PurgeExpired(int limit) {
-  std::promise<Status> p;
-  auto n = std::make_shared<int>(0);
-  store_.Transact(
-      [this, n, limit](NotifyTx& tx) -> Status {
-        auto r = tx.PurgeBefore(clock_.Now() - std::chrono::hours(24 * config_.key_retention_days),
-                                limit);
-        if (!r.ok()) return r.status();
-        *n = *r;
-        return Status();
-      },
-      [&p](const Status& s) { p.set_value(s); });
-  if (Status s = p.get_future().get(); !s.ok()) return s;
-  return *n;
-}
-
 }  // namespace csops::notify

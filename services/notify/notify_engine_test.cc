@@ -373,9 +373,9 @@ TEST_F(NotifyEngineTest, APlanRunsItsStepsOnTimeAndStopsAtOnceWhenPaid) {
   auto stopped = Await<PlanView>(
       [&](auto done) { engine_->StopPlan("unpaid_bill", "bill-11510-0001", "paid", done); });
   ASSERT_OK(stopped.status());
-  EXPECT_EQ(stopped->run.status, "stopped");
-  EXPECT_EQ(stopped->steps[3].status, "cancelled");
-  EXPECT_EQ(stopped->steps[2].status, "done");
+  EXPECT_EQ(stopped->run.status, PlanRunStatus::kStopped);
+  EXPECT_EQ(stopped->steps[3].status, PlanStepStatus::kCancelled);
+  EXPECT_EQ(stopped->steps[2].status, PlanStepStatus::kDone);
   clock_.Set(Taipei(2026, 4, 30, 9, 0));
   EXPECT_EQ(*engine_->RunDueSteps(10), 0);
   EXPECT_TRUE(engine_->PendingTasks(10)->empty());

@@ -114,7 +114,7 @@ TEST_F(NotifyEngineTest, APlanStepWhoseKeyAClientAlreadyUsedIsSkippedNotStuck) {
   auto ran = engine_->RunDueSteps(10);
   ASSERT_OK(ran.status());
   EXPECT_EQ(*ran, 1);
-  EXPECT_EQ(engine_->GetPlan("unpaid_bill", "bill-7")->steps[0].status, "done");
+  EXPECT_EQ(engine_->GetPlan("unpaid_bill", "bill-7")->steps[0].status, PlanStepStatus::kDone);
 }
 
 // A notification stored by schema version 2 (no fingerprint) is compared on what it stored.

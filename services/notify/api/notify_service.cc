@@ -99,13 +99,13 @@ Result<int> ParseClock(const std::string& text, const std::string& field) {
 void ToProto(const PlanView& v, pb::PlanRun* out) {
   out->set_plan(v.run.plan);
   out->set_key(v.run.key);
-  out->set_status(v.run.status);
+  out->set_status(std::string(PlanRunStatusName(v.run.status)));
   out->set_stop_reason(v.run.stop_reason);
   for (const PlanStepRecord& s : v.steps) {
     auto* o = out->add_steps();
     o->set_name(s.name);
     ToProtoTimestamp(s.due_at, o->mutable_due_at());
-    o->set_status(s.status);
+    o->set_status(std::string(PlanStepStatusName(s.status)));
   }
 }
 

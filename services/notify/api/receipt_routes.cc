@@ -16,7 +16,7 @@ http::Response Apply(NotifyEngine& engine, const std::string& provider, const st
   if (!r.ok()) return {503, "text/plain; charset=utf-8", "not recorded, retry later\n"};
   if (mitake_reply)
     return {200, "text/plain; charset=utf-8", "magicid=sms_gateway_rpack\nmsgid=" + id + "\n"};
-  return {200, "application/json", std::string("{\"applied\":") + (*r ? "true" : "false") + "}"};
+  return {200, "application/json", nlohmann::json{{"applied", *r}}.dump()};
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "common/base/testutil.h"
 #include "services/notify/domain/contact.h"
 #include "services/notify/domain/delivery_policy.h"
+#include "services/notify/domain/records.h"
 #include "services/notify/domain/template.h"
 #include "services/notify/domain/timing.h"
 
@@ -135,6 +136,30 @@ TEST(DeliveryPolicyTest, RetriesUntilAttemptsOrTtlThenFails) {
   ApplyOutcome(q, SendOutcome::Transient("x"), "p", t0, t0, cfg, 0.0,
                [&](Instant) { return t0 + std::chrono::hours(10); });
   EXPECT_EQ(q.next_attempt_at, t0 + std::chrono::hours(10));
+}
+
+// The names are what the stores write in their status columns: they must never change.
+TEST(RecordsTest, StatusNamesAreTheStoredTextAndParseBack) {
+  EXPECT_EQ(PlanRunStatusName(PlanRunStatus::kRunning), "running");
+  EXPECT_EQ(PlanRunStatusName(PlanRunStatus::kStopped), "stopped");
+  EXPECT_EQ(PlanRunStatusName(PlanRunStatus::kFinished), "finished");
+  EXPECT_EQ(PlanStepStatusName(PlanStepStatus::kPending), "pending");
+  EXPECT_EQ(PlanStepStatusName(PlanStepStatus::kDone), "done");
+  EXPECT_EQ(PlanStepStatusName(PlanStepStatus::kCancelled), "cancelled");
+  for (PlanRunStatus r :
+       {PlanRunStatus::kRunning, PlanRunStatus::kStopped, PlanRunStatus::kFinished})
+    EXPECT_EQ(ParsePlanRunStatus(PlanRunStatusName(r)), r);
+  for (PlanStepStatus s :
+       {PlanStepStatus::kPending, PlanStepStatus::kDone, PlanStepStatus::kCancelled})
+    EXPECT_EQ(ParsePlanStepStatus(PlanStepStatusName(s)), s);
+  for (DeliveryStatus d :
+       {DeliveryStatus::kPending, DeliveryStatus::kSent, DeliveryStatus::kDelivered,
+        DeliveryStatus::kFailed, DeliveryStatus::kCancelled, DeliveryStatus::kWaiting})
+    EXPECT_EQ(ParseDeliveryStatus(DeliveryStatusName(d)), d);
+  EXPECT_EQ(ParsePlanRunStatus("Running"), std::nullopt);
+  EXPECT_EQ(ParsePlanRunStatus("pending"), std::nullopt);
+  EXPECT_EQ(ParsePlanStepStatus("running"), std::nullopt);
+  EXPECT_EQ(ParsePlanStepStatus(""), std::nullopt);
 }
 
 }  // namespace

@@ -91,11 +91,21 @@ struct EarlyReceipt {
   Instant received_at;
 };
 
+// A plan run is running until StopPlan stops it or its last pending step has run.
+enum class PlanRunStatus { kRunning = 1, kStopped, kFinished };
+std::string_view PlanRunStatusName(PlanRunStatus s);  // "running", "stopped", "finished"
+std::optional<PlanRunStatus> ParsePlanRunStatus(std::string_view s);
+
+// A step is pending until it runs (done) or its run is stopped (cancelled).
+enum class PlanStepStatus { kPending = 1, kDone, kCancelled };
+std::string_view PlanStepStatusName(PlanStepStatus s);  // "pending", "done", "cancelled"
+std::optional<PlanStepStatus> ParsePlanStepStatus(std::string_view s);
+
 // One run of an escalation plan for a key (e.g. a bill number).
 struct PlanRunRecord {
   std::string plan;
   std::string key;
-  std::string status = "running";  // running, stopped, finished
+  PlanRunStatus status = PlanRunStatus::kRunning;
   RecipientRecord recipient;
   std::string locale = "zh-TW";
   std::map<std::string, std::string> variables;
@@ -109,7 +119,7 @@ struct PlanStepRecord {
   int index = 0;
   std::string name;
   Instant due_at;
-  std::string status = "pending";  // pending, done, cancelled
+  PlanStepStatus status = PlanStepStatus::kPending;
   std::int64_t notification_id = 0;
 };
 

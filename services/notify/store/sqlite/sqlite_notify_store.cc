@@ -472,7 +472,9 @@ class SqliteNotifyTx final : public NotifyTx {
     PlanRunRecord r;
     r.plan = plan;
     r.key = key;
-    r.status = st->ColumnText(0);
+    auto status = ParsePlanRunStatus(st->ColumnText(0));
+    if (!status) return Status::Internal("plan run with an unknown status");
+    r.status = *status;
     r.recipient = ParseRecipient(st->ColumnText(1));
     r.locale = st->ColumnText(2);
     const Json vars = Json::parse(st->ColumnText(3), nullptr, false);
@@ -490,19 +492,22 @@ class SqliteNotifyTx final : public NotifyTx {
         "stop_reason) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(plan, key) DO UPDATE SET "
         "status=excluded.status, stop_reason=excluded.stop_reason");
     if (!st.ok()) return st.status();
-    st->Bind(1, r.plan).Bind(2, r.key).Bind(3, r.status).Bind(4, RecipientJson(r.recipient));
+    st->Bind(1, r.plan).Bind(2, r.key).Bind(3, PlanRunStatusName(r.status));
+    st->Bind(4, RecipientJson(r.recipient));
     st->Bind(5, r.locale).Bind(6, Json(r.variables).dump()).Bind(7, ToUnixMillis(r.started_at));
     return st->Bind(8, r.stop_reason).Run();
   }
 
-  static PlanStepRecord ReadStep(const Statement& st) {
+  static Result<PlanStepRecord> ReadStep(const Statement& st) {
     PlanStepRecord s;
     s.plan = st.ColumnText(0);
     s.key = st.ColumnText(1);
     s.index = static_cast<int>(st.ColumnInt(2));
     s.name = st.ColumnText(3);
     s.due_at = FromUnixMillis(st.ColumnInt(4));
-    s.status = st.ColumnText(5);
+    auto status = ParsePlanStepStatus(st.ColumnText(5));
+    if (!status) return Status::Internal("plan step with an unknown status");
+    s.status = *status;
     s.notification_id = st.ColumnInt(6);
     return s;
   }
@@ -513,8 +518,7 @@ class SqliteNotifyTx final : public NotifyTx {
         "SELECT plan, key, step_index, name, due_at, status, notification_id FROM plan_steps "
         "WHERE plan=? AND key=? ORDER BY step_index");
     if (st.ok()) st->Bind(1, plan).Bind(2, key);
-    return All<PlanStepRecord>(
-        st, [](const Statement& s) -> Result<PlanStepRecord> { return ReadStep(s); });
+    return All<PlanStepRecord>(st, ReadStep);
   }
 
   Status SavePlanStep(const PlanStepRecord& s) override {
@@ -525,7 +529,8 @@ class SqliteNotifyTx final : public NotifyTx {
         "due_at=excluded.due_at");
     if (!st.ok()) return st.status();
     st->Bind(1, s.plan).Bind(2, s.key).Bind(3, s.index).Bind(4, s.name);
-    st->Bind(5, ToUnixMillis(s.due_at)).Bind(6, s.status).Bind(7, s.notification_id);
+    st->Bind(5, ToUnixMillis(s.due_at)).Bind(6, PlanStepStatusName(s.status));
+    st->Bind(7, s.notification_id);
     return st->Run();
   }
 
@@ -534,8 +539,7 @@ class SqliteNotifyTx final : public NotifyTx {
         "SELECT plan, key, step_index, name, due_at, status, notification_id FROM plan_steps "
         "WHERE status='pending' AND due_at<=? ORDER BY due_at LIMIT ?");
     if (st.ok()) st->Bind(1, ToUnixMillis(now)).Bind(2, limit);
-    return All<PlanStepRecord>(
-        st, [](const Statement& s) -> Result<PlanStepRecord> { return ReadStep(s); });
+    return All<PlanStepRecord>(st, ReadStep);
   }
 
   Result<std::optional<Instant>> NextStepDue() override {
