@@ -39,9 +39,14 @@ Dispatcher::Dispatcher(NotifyEngine& engine,
     gates_[p.name] = std::make_unique<ProviderGate>(p.rate_per_second, p.max_concurrency);
 }
 
-Status Dispatcher::Start() {
+Status Dispatcher::CheckSenders() const {
   for (const ProviderModel& p : engine_.config().providers)
     if (!senders_.count(p.name)) return Status::Internal("no sender for provider " + p.name);
+  return Status();
+}
+
+Status Dispatcher::Start() {
+  CSOPS_RETURN_IF_ERROR(CheckSenders());
   auto released = engine_.ReleaseLeases();
   if (!released.ok()) return released.status();
   if (*released > 0) CSOPS_LOG(kInfo, "notify_leases_released").Kv("deliveries", *released);
@@ -84,6 +89,59 @@ void Dispatcher::Finished() {
   cv_.notify_all();
 }
 
+Result<std::vector<DeliveryRecord>> Dispatcher::Pass(int free, DispatchPass& did) {
+  const Instant now = waiter_.clock().Now();
+  for (auto& [name, sender] : senders_) sender->Tick(now);
+  if (now - last_purge_ > std::chrono::minutes(10)) {  // keys past their retention
+    last_purge_ = now;
+    if (auto purged = engine_.PurgeExpired(10000); !purged.ok()) {
+      CSOPS_LOG(kError, "notify_purge_failed").Kv("error", purged.status().ToString());
+    } else {
+      did.purged = *purged;
+      if (*purged > 0) CSOPS_LOG(kInfo, "notify_purged").Kv("notifications", *purged);
+    }
+  }
+  if (auto steps = engine_.RunDueSteps(100); !steps.ok())
+    CSOPS_LOG(kError, "notify_plan_steps_failed").Kv("error", steps.status().ToString());
+  else
+    did.steps = *steps;
+  if (free <= 0) return std::vector<DeliveryRecord>();
+  auto due = engine_.Claim(free, lease_);
+  if (!due.ok()) return due.status();
+  did.claimed = static_cast<int>(due->size());
+  return due;
+}
+
+std::optional<Instant> Dispatcher::NextDue(bool deliveries) {
+  std::optional<Instant> out;
+  if (deliveries)
+    if (auto next = engine_.NextDue(); next.ok() && *next) out = **next;
+  if (auto step = engine_.NextStepDue(); step.ok() && *step)
+    out = out ? std::min(*out, **step) : **step;
+  return out;
+}
+
+Result<DispatchPass> Dispatcher::RunOnce() {
+  CSOPS_RETURN_IF_ERROR(CheckSenders());
+  DispatchPass did;
+  auto due = Pass(workers_, did);
+  if (!due.ok()) return due.status();
+  for (DeliveryRecord& d : *due) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++in_flight_;
+    }
+    Run(std::move(d));
+  }
+  {
+    // Outcomes are recorded by the store's writer; wait until every one has come back.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+  did.next_due = NextDue(true);
+  return did;
+}
+
 void Dispatcher::Loop() {
   for (;;) {
     int free;
@@ -93,39 +151,23 @@ void Dispatcher::Loop() {
       woken_ = false;
       free = workers_ - in_flight_;
     }
-    const Instant now = waiter_.clock().Now();
-    for (auto& [name, sender] : senders_) sender->Tick(now);
-    if (now - last_purge_ > std::chrono::minutes(10)) {  // keys past their retention
-      last_purge_ = now;
-      if (auto purged = engine_.PurgeExpired(10000); !purged.ok())
-        CSOPS_LOG(kError, "notify_purge_failed").Kv("error", purged.status().ToString());
-      else if (*purged > 0)
-        CSOPS_LOG(kInfo, "notify_purged").Kv("notifications", *purged);
+    DispatchPass did;
+    auto due = Pass(free, did);
+    if (!due.ok()) {
+      CSOPS_LOG(kError, "notify_claim_failed").Kv("error", due.status().ToString());
+      std::unique_lock<std::mutex> lock(mu_);  // the store is failing: do not spin on it
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+      continue;
     }
-    if (auto steps = engine_.RunDueSteps(100); !steps.ok())
-      CSOPS_LOG(kError, "notify_plan_steps_failed").Kv("error", steps.status().ToString());
-    std::size_t claimed = 0;
-    if (free > 0) {
-      auto due = engine_.Claim(free, lease_);
-      if (!due.ok()) {
-        CSOPS_LOG(kError, "notify_claim_failed").Kv("error", due.status().ToString());
-        std::unique_lock<std::mutex> lock(mu_);  // the store is failing: do not spin on it
-        cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
-        continue;
-      } else {
-        claimed = due->size();
-        for (DeliveryRecord& d : *due) {
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            ++in_flight_;
-          }
-          boost::asio::post(*pool_, [this, d = std::move(d)]() mutable { Run(std::move(d)); });
-        }
+    for (DeliveryRecord& d : *due) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++in_flight_;
       }
+      boost::asio::post(*pool_, [this, d = std::move(d)]() mutable { Run(std::move(d)); });
     }
-    if (free > 0 && claimed == static_cast<std::size_t>(free)) continue;  // maybe more due
-    auto next = engine_.NextDue();
-    auto next_step = engine_.NextStepDue();
+    if (free > 0 && did.claimed == free) continue;  // maybe more due
+    const std::optional<Instant> next = NextDue(free > 0);
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) return;
     if (woken_) continue;
@@ -133,8 +175,7 @@ void Dispatcher::Loop() {
     // a retry, a plan step) are instants on the engine's clock: the waiter re-reads it at least
     // every slice, so a wall-clock step past one is seen within a slice.
     Instant until = waiter_.clock().Now() + std::chrono::minutes(1);
-    if (next.ok() && *next && free > 0) until = std::min(until, **next);
-    if (next_step.ok() && *next_step) until = std::min(until, **next_step);
+    if (next) until = std::min(until, *next);
     if (free <= 0) {
       cv_.wait(lock, [&] { return stop_ || woken_ || in_flight_ < workers_; });
     } else {

@@ -5,6 +5,10 @@
 // the engine says something new may be due; no periodic scan. Due instants are read on the
 // engine's Clock through a WallClockWaiter, so a wall-clock step past one is seen within 500 ms.
 //
+// Each turn of the loop is one pass (RunOnce without the wait for the sends): tick the
+// senders, purge expired keys, run the plan steps due, claim the due deliveries and hand them to
+// the workers. Unit tests drive passes with RunOnce() on a fake clock, without the threads.
+//
 // Crash safety comes from the store's leases: a delivery is claimed by moving its due instant
 // to the end of a lease, so one whose worker died is due again when the lease ends, and
 // Start() releases every lease left by a previous process at once.
@@ -15,7 +19,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "common/base/wall_clock_wait.h"
 #include "services/notify/channels/sender.h"
@@ -41,6 +47,15 @@ class ProviderGate {
   std::chrono::steady_clock::time_point next_slot_{};
 };
 
+// What one pass did.
+struct DispatchPass {
+  int purged = 0;   // notifications past their key retention, forgotten
+  int steps = 0;    // plan steps run
+  int claimed = 0;  // deliveries claimed (by RunOnce: sent, and their outcomes recorded)
+  // RunOnce: the earliest instant a pending delivery or plan step comes due (nullopt: none).
+  std::optional<Instant> next_due;
+};
+
 class Dispatcher {
  public:
   // `senders` by provider name; every provider of the engine's config needs one.
@@ -48,7 +63,8 @@ class Dispatcher {
              int workers, Duration lease = std::chrono::minutes(2));
   ~Dispatcher() { Stop(); }
 
-  // Releases leases of a previous process and starts the threads.
+  // Releases leases of a previous process and starts the threads; kInternal when a provider
+  // has no sender.
   Status Start();
   // Stops claiming and waits for the calls in flight to be recorded.
   void Stop();
@@ -56,8 +72,23 @@ class Dispatcher {
   void Wake();
   int in_flight() const;
 
+  // One pass at the engine clock's now on the calling thread, without the threads of Start():
+  // ticks the senders, purges expired keys (at most every 10 minutes), runs the plan steps due,
+  // claims up to `workers` due deliveries, sends each (in turn, on this thread) and waits until
+  // every outcome is recorded. A delivery the pass made due (the next link of a fallback chain,
+  // a retry with no back-off) is for the next pass: next_due says when. A store error of the
+  // claim is returned, and kInternal when a provider has no sender; a store error of the purge
+  // or the steps is logged, as the loop does.
+  // REQUIRES: Start() was not called.
+  Result<DispatchPass> RunOnce();
+
  private:
+  Status CheckSenders() const;
   void Loop();
+  // The pass up to the sends: returns the claimed deliveries (at most `free`).
+  Result<std::vector<DeliveryRecord>> Pass(int free, DispatchPass& did);
+  // The earliest due plan step and, with `deliveries`, pending delivery; store errors ignored.
+  std::optional<Instant> NextDue(bool deliveries);
   void Run(DeliveryRecord d);
   void Finished();
 
@@ -73,7 +104,7 @@ class Dispatcher {
   bool woken_ = false;  // guarded by mu_
   int in_flight_ = 0;   // guarded by mu_
   std::unique_ptr<boost::asio::thread_pool> pool_;
-  Instant last_purge_{};  // loop thread only
+  Instant last_purge_{};  // the thread of the passes only (the loop's or RunOnce's caller)
   std::thread thread_;
 };
 

@@ -1,142 +1,150 @@
-// The dispatcher's timers on the wall clock: a send_after instant, the end of quiet hours and a
-// plan step that a wall-clock step skipped over are acted on within a second of the step.
+// The dispatcher's passes on a fake clock (RunOnce, no threads, no sleeping): what is due at the
+// clock's now is claimed, sent through the providers and recorded; what is not due yet waits,
+// and the pass names the instant it comes due. The loop's waiting on the wall clock is tested in
+// dispatcher_wall_clock_test.cc.
 #include "services/notify/dispatcher.h"
 
 #include <gtest/gtest.h>
 
-#include <future>
-#include <thread>
-
 #include "common/base/testutil.h"
-#include "services/notify/store/sqlite/sqlite_notify_store.h"
+#include "services/notify/notify_test_fixture.h"
 
 namespace csops::notify {
 namespace {
 
-using std::chrono::hours;
-using std::chrono::minutes;
-
-// Counts what it is asked to send and lets a test wait for the n-th.
-class CountingSender final : public ChannelSender {
- public:
-  SendOutcome Send(const OutgoingMessage& m) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    sent_.push_back(m.delivery_id);
-    cv_.notify_all();
-    return SendOutcome::Ok("id-" + std::to_string(sent_.size()));
-  }
-  bool WaitFor(std::size_t n, std::chrono::milliseconds limit) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return sent_.size() >= n; });
-  }
-  std::size_t sent() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sent_.size();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::int64_t> sent_;
-};
-
-class DispatcherWallClockTest : public ::testing::Test {
+class DispatcherTest : public NotifyEngineTest {
  protected:
-  DispatcherWallClockTest() : clock_(Taipei(2036, 3, 4, 10, 0)) {
-    NotifyConfig c;
-    EXPECT_TRUE(absl::LoadTimeZone("Asia/Taipei", &c.zone));
-    auto t =
-        ParseTemplate("subject: 電費 {{month}}\nshort: 請繳 {{amount}} 元\n---\n{{amount}} 元");
-    EXPECT_OK(t.status());
-    c.kinds["bill_unpaid"] = {"bill_unpaid", false, {{"zh-TW", *t}}};
-    ProviderModel mail;
-    mail.name = "mail";
-    mail.kind = ProviderKind::kSmtp;
-    c.providers = {mail};
-    PlanModel plan{"unpaid_bill", {}};
-    plan.steps.push_back({"day0", 0, "", "bill_unpaid", {Channel::kEmail}, ""});
-    plan.steps.push_back({"day7", 7, "", "bill_unpaid", {Channel::kEmail}, ""});
-    c.plans[plan.name] = plan;
-    sqlite::DatabaseOptions o;
-    o.path = dir_.path() + "/notify.db";
-    o.synchronous = sqlite::Synchronous::kNormal;
-    o.migrations = SqliteNotifyStore::Migrations();
-    auto db = sqlite::Database::Open(o);
-    EXPECT_OK(db.status());
-    db_ = std::move(*db);
-    store_ = std::make_unique<SqliteNotifyStore>(*db_);
-    engine_ = std::make_unique<NotifyEngine>(clock_, std::move(c), *store_);
-    auto sender = std::make_unique<CountingSender>();
-    sender_ = sender.get();
-    std::map<std::string, std::unique_ptr<ChannelSender>> senders;
-    senders["mail"] = std::move(sender);
-    dispatcher_ = std::make_unique<Dispatcher>(*engine_, std::move(senders), 2);
-  }
-  ~DispatcherWallClockTest() override { dispatcher_->Stop(); }
-
-  SendCommand Bill(const std::string& key) {
-    SendCommand c;
-    c.idempotency_key = key;
-    c.kind = "bill_unpaid";
-    c.recipient = {"01234567890", "王小明", "ming@example.com", "", {}, {}};
-    c.variables = {{"month", "125年2月"}, {"amount", "1234"}};
-    c.channels = {Channel::kEmail};
-    return c;
-  }
-  void Send(SendCommand c) {
-    ASSERT_OK(Await<SendResult>([&](auto done) { engine_->Send(std::move(c), done); }).status());
-  }
-  // Expects nothing more for a while (so the dispatcher is asleep, armed with the old clock),
-  // then steps the clock to `to` and expects the n-th message within a second.
-  void StepAndExpect(Instant to, std::size_t n, const char* what) {
-    ASSERT_FALSE(sender_->WaitFor(n, std::chrono::milliseconds(300))) << what << ": sent early";
-    const auto stepped = std::chrono::steady_clock::now();
-    clock_.Set(to);
-    ASSERT_TRUE(sender_->WaitFor(n, std::chrono::seconds(5)))
-        << what << ": not sent within 5 s of the wall-clock step";
-    const auto took = std::chrono::steady_clock::now() - stepped;
-#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
-    EXPECT_LT(took, std::chrono::seconds(1)) << what;
-#endif
-    std::printf("%s: sent %lld ms after the step\n", what,
-                static_cast<long long>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  DispatcherTest() {
+    std::map<std::string, std::unique_ptr<ChannelSender>> owned;
+    for (const char* name : {"mail", "sms_a", "sms_b", "post"}) {
+      auto s = std::make_unique<ScriptedSender>();
+      senders_[name] = s.get();
+      owned[name] = std::move(s);
+    }
+    dispatcher_ = std::make_unique<Dispatcher>(*engine_, std::move(owned), 4);
   }
 
-  FakeClock clock_;
-  TempDir dir_;
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<SqliteNotifyStore> store_;
-  std::unique_ptr<NotifyEngine> engine_;
-  CountingSender* sender_ = nullptr;
+  DispatchPass RunOnce() {
+    auto r = dispatcher_->RunOnce();
+    EXPECT_OK(r.status());
+    return r.ok() ? *r : DispatchPass{};
+  }
+  std::size_t SentBy(const std::string& provider) {
+    std::lock_guard<std::mutex> lock(senders_.at(provider)->mu);
+    return senders_.at(provider)->sent.size();
+  }
+
+  std::map<std::string, ScriptedSender*> senders_;
   std::unique_ptr<Dispatcher> dispatcher_;
 };
 
-TEST_F(DispatcherWallClockTest, ASendAfterInstantThatAStepSkippedIsSentWithinASecond) {
-  ASSERT_OK(dispatcher_->Start());
+TEST_F(DispatcherTest, ADeliveryIsSentOnlyOnceItsSendAfterInstantHasCome) {
   auto c = Bill("later");
-  c.send_after = Taipei(2036, 3, 4, 15, 0);
-  Send(c);
-  StepAndExpect(Taipei(2036, 3, 4, 16, 0), 1, "send_after");
+  c.send_after = Taipei(2026, 3, 3, 15, 0);
+  auto r = Send(c);
+  ASSERT_OK(r.status());
+  DispatchPass pass = RunOnce();
+  EXPECT_EQ(pass.claimed, 0);
+  EXPECT_EQ(pass.next_due, Taipei(2026, 3, 3, 15, 0));
+  clock_.Set(Taipei(2026, 3, 3, 14, 59, 59));
+  EXPECT_EQ(RunOnce().claimed, 0);
+  EXPECT_EQ(SentBy("mail"), 0u);
+  clock_.Set(Taipei(2026, 3, 3, 15, 0));
+  pass = RunOnce();
+  EXPECT_EQ(pass.claimed, 1);
+  EXPECT_EQ(pass.next_due, std::nullopt);
+  EXPECT_EQ(SentBy("mail"), 1u);
+  EXPECT_EQ(engine_->Get(r->id)->status, "sent");
 }
 
-TEST_F(DispatcherWallClockTest, TheEndOfQuietHoursThatAStepSkippedIsActedOnWithinASecond) {
-  clock_.Set(Taipei(2036, 3, 4, 22, 0));  // quiet hours 21:00-08:00
-  ASSERT_OK(dispatcher_->Start());
-  Send(Bill("night"));
-  StepAndExpect(Taipei(2036, 3, 5, 8, 30), 1, "quiet hours");
+TEST_F(DispatcherTest, ANoticeAcceptedInQuietHoursIsSentWhenTheyEnd) {
+  clock_.Set(Taipei(2026, 3, 3, 22, 0));  // quiet hours 21:00-08:00
+  ASSERT_OK(Send(Bill("night")).status());
+  DispatchPass pass = RunOnce();
+  EXPECT_EQ(pass.claimed, 0);
+  EXPECT_EQ(pass.next_due, Taipei(2026, 3, 4, 8, 0));
+  clock_.Set(Taipei(2026, 3, 4, 8, 30));
+  EXPECT_EQ(RunOnce().claimed, 1);
+  EXPECT_EQ(SentBy("mail"), 1u);
 }
 
-TEST_F(DispatcherWallClockTest, APlanStepThatAStepSkippedRunsWithinASecond) {
-  ASSERT_OK(dispatcher_->Start());
+TEST_F(DispatcherTest, PlanStepsRunOnTheirDayAndTheirNoticesAreSentInTheSamePass) {
   StartPlanCommand cmd{"unpaid_bill",
-                       "bill-12502-0001",
+                       "bill-11510-0003",
                        Bill("x").recipient,
                        "zh-TW",
-                       {{"month", "125年2月"}, {"amount", "1234"}, {"branch_id", "taipei-south"}}};
+                       {{"month", "115年10月"},
+                        {"amount", "1234"},
+                        {"second_due", "2026-03-20"},
+                        {"branch_id", "taipei-south"}}};
   ASSERT_OK(Await<PlanView>([&](auto done) { engine_->StartPlan(cmd, done); }).status());
-  ASSERT_TRUE(sender_->WaitFor(1, std::chrono::seconds(5)));  // day 0, at once
-  StepAndExpect(Taipei(2036, 3, 11, 10, 30), 2, "plan step day7");
+  DispatchPass pass = RunOnce();  // day 0: e-mail at once
+  EXPECT_EQ(pass.steps, 1);
+  EXPECT_EQ(pass.claimed, 1);
+  EXPECT_EQ(SentBy("mail"), 1u);
+  EXPECT_EQ(pass.next_due, Taipei(2026, 3, 10, 10, 0));  // day 7
+  clock_.Set(*pass.next_due);
+  pass = RunOnce();  // day 7: SMS
+  EXPECT_EQ(pass.steps, 1);
+  EXPECT_EQ(pass.claimed, 1);
+  EXPECT_EQ(SentBy("sms_a"), 1u);
+  EXPECT_EQ(pass.next_due, Taipei(2026, 3, 20, 9, 0));  // the staff call on the second due date
+  clock_.Set(*pass.next_due);
+  pass = RunOnce();
+  EXPECT_EQ(pass.steps, 1);
+  EXPECT_EQ(pass.claimed, 0);
+  EXPECT_EQ(engine_->PendingTasks(10)->size(), 1u);
+  EXPECT_EQ(pass.next_due, Taipei(2026, 3, 30, 9, 0));  // the home visit
+}
+
+TEST_F(DispatcherTest, APassClaimsAtMostOneDeliveryPerWorker) {
+  for (int i = 0; i < 6; ++i) ASSERT_OK(Send(Bill("many-" + std::to_string(i))).status());
+  DispatchPass pass = RunOnce();
+  EXPECT_EQ(pass.claimed, 4);
+  EXPECT_EQ(pass.next_due, clock_.Now());  // two more are due now
+  pass = RunOnce();
+  EXPECT_EQ(pass.claimed, 2);
+  EXPECT_EQ(pass.next_due, std::nullopt);
+  EXPECT_EQ(SentBy("mail"), 6u);
+}
+
+// Moved from notify_engine_test.cc, where it ran the dispatcher's threads on the real clock.
+TEST_F(DispatcherTest, DeliversFailsOverBetweenProvidersAndRecordsEveryAttempt) {
+  senders_.at("mail")->script = {SendOutcome::Permanent("550")};
+  senders_.at("sms_a")->script = {SendOutcome::Transient("HTTP 503")};
+  auto cmd = Bill("dispatch");
+  cmd.urgent = true;
+  auto r = Send(cmd);
+  ASSERT_OK(r.status());
+  DispatchPass pass = RunOnce();  // e-mail: permanent, the SMS link is due at once
+  EXPECT_EQ(pass.claimed, 1);
+  EXPECT_EQ(pass.next_due, clock_.Now());
+  pass = RunOnce();  // SMS through sms_a: 503, retried after a back-off
+  EXPECT_EQ(pass.claimed, 1);
+  ASSERT_TRUE(pass.next_due.has_value());
+  EXPECT_GT(*pass.next_due, clock_.Now());
+  EXPECT_EQ(RunOnce().claimed, 0);
+  clock_.Set(*pass.next_due);
+  EXPECT_EQ(RunOnce().claimed, 1);
+  auto v = engine_->Get(r->id);
+  ASSERT_OK(v.status());
+  EXPECT_EQ(v->status, "sent");
+  ASSERT_EQ(v->attempts.size(), 3u);
+  EXPECT_EQ(v->attempts[0].provider, "mail");
+  EXPECT_EQ(v->attempts[1].provider, "sms_a");  // 503
+  EXPECT_EQ(v->attempts[2].provider, "sms_b");  // the retry goes to the other SMS provider
+  ScriptedSender* b = senders_.at("sms_b");
+  ScriptedSender* a = senders_.at("sms_a");
+  ASSERT_EQ(b->sent.size(), 1u);
+  EXPECT_EQ(b->sent[0].message.short_text, "請繳 1234 元");
+  EXPECT_EQ(b->sent[0].client_id, a->sent[0].client_id);  // one id across retries
+}
+
+TEST_F(DispatcherTest, APassRefusesToRunWithoutASenderForEveryProvider) {
+  std::map<std::string, std::unique_ptr<ChannelSender>> some;
+  some["mail"] = std::make_unique<ScriptedSender>();
+  Dispatcher partial(*engine_, std::move(some), 1);
+  EXPECT_EQ(partial.RunOnce().status().code(), StatusCode::kInternal);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "common/base/testutil.h"
-#include "services/notify/dispatcher.h"
 #include "services/notify/notify_test_fixture.h"
 #include "services/notify/store/sqlite/sqlite_notify_store.h"
 
@@ -265,46 +264,6 @@ TEST_F(NotifyEngineTest, ABatchAcceptsGoodItemsAndAnswersEachOne) {
   EXPECT_EQ((*r)[3]->id, (*r)[0]->id);
   EXPECT_EQ((*r)[4].status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(ClaimAll().size(), 3u);
-}
-
-TEST_F(NotifyEngineTest, DispatcherDeliversFailsOverBetweenProvidersAndRecordsEveryAttempt) {
-  // Real dispatcher threads over the fake clock's store instants (the clock stays at 10:00, so
-  // the back-off must be zero for the retry to come at once).
-  NotifyConfig c = engine_->config();
-  c.retry_base = Duration(1);
-  c.retry_max = Duration(1);
-  NotifyEngine engine(RealClock::Get(), c, *store_);
-  std::map<std::string, std::unique_ptr<ChannelSender>> senders;
-  auto mail = std::make_unique<ScriptedSender>();
-  auto sms_a = std::make_unique<ScriptedSender>();
-  auto sms_b = std::make_unique<ScriptedSender>();
-  ScriptedSender* mail_p = mail.get();
-  ScriptedSender* a_p = sms_a.get();
-  ScriptedSender* b_p = sms_b.get();
-  mail_p->script = {SendOutcome::Permanent("550")};
-  a_p->script = {SendOutcome::Transient("HTTP 503")};
-  senders["mail"] = std::move(mail);
-  senders["sms_a"] = std::move(sms_a);
-  senders["sms_b"] = std::move(sms_b);
-  senders["post"] = std::make_unique<ScriptedSender>();
-  Dispatcher dispatcher(engine, std::move(senders), 4);
-  ASSERT_OK(dispatcher.Start());
-  auto cmd = Bill("dispatch");
-  cmd.urgent = true;
-  auto r = Await<SendResult>([&](auto done) { engine.Send(cmd, done); });
-  ASSERT_OK(r.status());
-  for (int i = 0; i < 500 && engine.Get(r->id)->status == "pending"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  dispatcher.Stop();
-  auto v = engine.Get(r->id);
-  EXPECT_EQ(v->status, "sent");
-  ASSERT_EQ(v->attempts.size(), 3u);
-  EXPECT_EQ(v->attempts[0].provider, "mail");
-  EXPECT_EQ(v->attempts[1].provider, "sms_a");  // 503
-  EXPECT_EQ(v->attempts[2].provider, "sms_b");  // the retry goes to the other SMS provider
-  ASSERT_EQ(b_p->sent.size(), 1u);
-  EXPECT_EQ(b_p->sent[0].message.short_text, "請繳 1234 元");
-  EXPECT_EQ(b_p->sent[0].client_id, a_p->sent[0].client_id);  // one id across retries
 }
 
 TEST_F(NotifyEngineTest, KeysAreKeptForTheRetentionPeriodThenForgotten) {
