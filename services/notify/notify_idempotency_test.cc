@@ -4,7 +4,8 @@
 // stored.
 #include <gtest/gtest.h>
 
-#include "common/sqlite/connection.h"
+#include <future>
+
 #include "services/notify/notify_test_fixture.h"
 
 namespace csops::notify {
@@ -117,19 +118,23 @@ TEST_F(NotifyEngineTest, APlanStepWhoseKeyAClientAlreadyUsedIsSkippedNotStuck) {
   EXPECT_EQ(engine_->GetPlan("unpaid_bill", "bill-7")->steps[0].status, PlanStepStatus::kDone);
 }
 
-// A notification stored by schema version 2 (no fingerprint) is compared on what it stored.
+// A notification stored before fingerprints (schema version 2 of the SQLite store, whose
+// migration of such a row sqlite_notify_store_test.cc tests) is compared on what it stored.
 TEST_F(NotifyEngineTest, RowsWrittenBeforeFingerprintsAreComparedOnTheirStoredFields) {
-  Recreate(2);
-  ASSERT_OK(db_->Write([](sqlite::Connection& c) {
-    return c.Exec(
-        "INSERT INTO notifications(idempotency_key, kind, locale, customer_number, recipient, "
-        "variables, urgent, fallback, accepted_at) VALUES('legacy', 'bill_unpaid', 'zh-TW', "
-        "'01234567890', '{\"customer_number\":\"01234567890\",\"name\":\"王小明\",\"email\":"
-        "\"ming@example.com\",\"mobile\":\"0912345678\",\"push_tokens\":[],\"postal_address\":"
-        "[\"台北市羅斯福路一段1號\"]}', '{\"amount\":\"1234\",\"month\":\"115年2月\"}', 0, 1, "
-        "1772500000000)");
-  }));
-  Reopen();  // migrates
+  NotificationRecord legacy;
+  legacy.idempotency_key = "legacy";
+  legacy.kind = "bill_unpaid";
+  legacy.locale = "zh-TW";
+  legacy.recipient = {"01234567890", "王小明", "ming@example.com",
+                      "0912345678",  {},       {"台北市羅斯福路一段1號"}};
+  legacy.variables = {{"amount", "1234"}, {"month", "115年2月"}};
+  legacy.fallback = true;
+  legacy.accepted_at = FromUnixMillis(1772500000000);
+  ASSERT_TRUE(legacy.request_fingerprint.empty());
+  std::promise<Status> stored;
+  store_->Transact([&](NotifyTx& tx) { return tx.InsertNotification(legacy).status(); },
+                   [&](const Status& s) { stored.set_value(s); });
+  ASSERT_OK(stored.get_future().get());
   auto retry = Send(Bill("legacy"));
   ASSERT_OK(retry.status());
   EXPECT_TRUE(retry->duplicate);

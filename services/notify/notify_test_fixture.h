@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <future>
 #include <mutex>
 
@@ -75,19 +74,8 @@ class NotifyEngineTest : public ::testing::Test {
     Reopen();
   }
 
-  // A new, empty notify.db with the first `migrations` schema steps.
-  void Recreate(std::size_t migrations) {
-    engine_.reset();
-    store_.reset();
-    db_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(dir_.path() + "/notify.db" + suffix);
-    Reopen(migrations);
-  }
-
-  // (Re)opens notify.db with the first `migrations` schema steps (all by default) and builds a
-  // new engine on it.
-  void Reopen(std::size_t migrations = SIZE_MAX) {
+  // (Re)opens notify.db and builds a new engine on it.
+  void Reopen() {
     engine_.reset();
     store_.reset();
     db_.reset();
@@ -95,7 +83,6 @@ class NotifyEngineTest : public ::testing::Test {
     o.path = dir_.path() + "/notify.db";
     o.synchronous = sqlite::Synchronous::kNormal;
     o.migrations = SqliteNotifyStore::Migrations();
-    if (migrations < o.migrations.size()) o.migrations.resize(migrations);
     auto db = sqlite::Database::Open(o);
     ASSERT_OK(db.status());
     db_ = std::move(*db);
