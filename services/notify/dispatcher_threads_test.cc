@@ -169,8 +169,7 @@ TEST_F(NotifyEngineTest, DispatcherThreadsDeliverFailOverBetweenProvidersAndReco
   cmd.urgent = true;
   auto r = Await<SendResult>([&](auto done) { engine.Send(cmd, done); });
   ASSERT_OK(r.status());
-  for (int i = 0; i < 500 && engine.Get(r->id)->status == "pending"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  Eventually([&] { return engine.Get(r->id)->status != "pending"; });
   dispatcher.Stop();
   auto v = engine.Get(r->id);
   EXPECT_EQ(v->status, "sent");
