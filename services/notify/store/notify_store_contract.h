@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
@@ -89,6 +90,10 @@ class NotifyStoreContract : public ::testing::TestWithParam<NotifyStoreImpl> {
   // returns the notification's id.
   std::int64_t Insert(const NotificationRecord& n, const std::vector<DeliveryStatus>& statuses,
                       Instant due, Channel channel = Channel::kEmail);
+
+  static constexpr std::chrono::hours kDay{24};
+  // An instant with milliseconds, which every store keeps.
+  static inline const Instant kT0 = Taipei(2026, 3, 3, 10, 0, 1) + Duration(234);
 
   TempDir dir_;
   std::unique_ptr<NotifyStore> store_;
