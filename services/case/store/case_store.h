@@ -10,47 +10,10 @@
 #include "common/base/clock.h"
 #include "common/base/status.h"
 #include "services/case/domain/case_model.h"
+#include "services/case/domain/case_records.h"
 #include "services/case/domain/sla.h"
 
 namespace csops::cases {
-
-enum class NoticeChannel { kNone = 0, kEmail, kSms, kAppPush, kPost };
-std::string_view ChannelName(NoticeChannel c);
-
-struct ApplicantRecord {
-  std::string name;
-  std::string customer_number;
-  std::string phone;
-  std::string email;
-  std::vector<NoticeChannel> channels;
-  std::string locale = "zh-TW";
-};
-
-struct CaseRecord {
-  std::int64_t id = 0;
-  std::string acceptance_number;  // compact form
-  std::string branch_id;
-  std::string business_day;  // YYYY-MM-DD of acceptance
-  int sequence = 0;
-  std::string type_code;
-  CaseStatus status = CaseStatus::kAccepted;
-  std::string received_via;
-  std::string summary;
-  ApplicantRecord applicant;
-  std::string lookup_salt;  // "" since schema 6 (the legacy verifier form uses it)
-  std::string lookup_hash;  // the code's verifier (lookup_code.h); the code is kept nowhere
-  Instant accepted_at;
-  std::optional<Instant> first_reply_at;
-  std::optional<Instant> closed_at;
-  std::string delay_reason;
-  std::string delay_new_date;
-  std::string idempotency_key;
-  std::string request_fingerprint;
-  std::string assignee_department;
-  std::string assignee_staff;
-  std::optional<std::int64_t> resolution_ms;  // set while closed
-  std::optional<bool> within_sla;             // set while closed
-};
 
 // Row filters of ListCases that SQL can apply (empty = any).
 struct CaseFilter {
@@ -58,62 +21,6 @@ struct CaseFilter {
   std::string type_code;
   std::string branch_id;
   std::string assignee;
-};
-
-// A period in one status that can pause targets; end unset while the case is still in it.
-struct StatusPeriod {
-  CaseStatus status;
-  Instant begin;
-  std::optional<Instant> end;
-};
-
-struct HistoryRow {
-  Instant at;
-  std::string actor;
-  std::string kind;  // created, transition, note, delay, reopen
-  std::optional<CaseStatus> from;
-  std::optional<CaseStatus> to;
-  std::string note;
-};
-
-// A notice to the applicant or an alert, waiting for the notify service.
-struct OutboxRow {
-  std::int64_t case_id = 0;
-  std::string kind;  // accepted, delay, completed
-  NoticeChannel channel = NoticeChannel::kNone;
-  std::string recipient;  // personal data
-  std::string payload;    // JSON
-  Instant created_at;
-};
-
-// An outbox row waiting for the relay, with what the notice needs from its case.
-struct PendingOutboxRow {
-  std::int64_t id = 0;
-  std::string acceptance_number;
-  std::string branch_id;
-  std::string locale;
-  std::string kind;
-  NoticeChannel channel = NoticeChannel::kNone;
-  std::string recipient;
-  std::string payload;
-  std::string idempotency_key;  // the case's CreateCase key (to derive its look-up code again)
-};
-
-// A fired SLA event as stored, with its cursor (its place in the event log, see
-// CaseTx::SlaEventsAfter) and its case's number, type and branch.
-struct SlaEventRow {
-  std::int64_t cursor = 0;
-  std::string acceptance_number, type_code, branch_id;
-  std::string target, event;
-  Instant due_at, fired_at;
-  bool late = false;
-};
-
-// A delay declaration (history kind "delay") with its case's number, type and branch.
-struct DelayRow {
-  std::string acceptance_number, type_code, branch_id;
-  Instant declared_at;
-  std::string reason, new_expected_date;
 };
 
 class CaseTx {
