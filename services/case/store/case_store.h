@@ -1,5 +1,7 @@
 // Persistence of cases behind an interface (SQL lives only in sqlite_case_store.cc).
-// The engine runs each command as one transaction through CaseStore::Transact.
+// The engine runs each command as one transaction through CaseStore::Transact. The records are
+// the domain's (domain/case_records.h). What every implementation must do is tested by the
+// contract suite in case_store_contract.h, which each store's test instantiates.
 #pragma once
 
 #include <functional>
@@ -26,16 +28,26 @@ struct CaseFilter {
 class CaseTx {
  public:
   virtual ~CaseTx() = default;
+  // The case with that compact number / CreateCase key, nullopt if none. An empty key is no
+  // key: it finds nothing, and any number of cases may have none.
   virtual Result<std::optional<CaseRecord>> FindByNumber(const std::string& acceptance_number) = 0;
   virtual Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) = 0;
+  // A case's status periods by begin (equal begins in the order opened).
   virtual Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) = 0;
+  // A case's history rows in the order appended.
   virtual Result<std::vector<HistoryRow>> History(std::int64_t case_id) = 0;
 
-  // Next acceptance sequence of a branch and day (1 for the day's first case).
+  // Next acceptance sequence of a branch and day (1 for the day's first case); a sequence
+  // taken by a transaction that fails is given back.
   virtual Result<int> TakeSequence(const std::string& branch, const std::string& day) = 0;
+  // Stores a new case as registered and returns its id (c.id is ignored). Fails, failing the
+  // transaction, when its acceptance number or (non-empty) idempotency key is taken.
   virtual Result<std::int64_t> InsertCase(const CaseRecord& c) = 0;
+  // Stores what commands change of case c.id: status, first reply, closing, delay, assignees,
+  // resolution and within_sla (an unset optional clears the stored value).
   virtual Status SaveCase(const CaseRecord& c) = 0;
   virtual Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) = 0;
+  // Ends every open period of the case at `end`.
   virtual Status ClosePeriods(std::int64_t case_id, Instant end) = 0;
   virtual Status AppendHistory(std::int64_t case_id, const HistoryRow& row) = 0;
   virtual Status InsertOutbox(const OutboxRow& row) = 0;
@@ -44,16 +56,18 @@ class CaseTx {
   virtual Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
                                       const std::string& event, Instant due_at, Instant fired_at,
                                       bool late) = 0;
-  // Keys "<target>/<event>" of the events that already fired for a case.
+  // SlaEventKey()s ("<target>/<event>") of the events that already fired for a case, in no
+  // particular order.
   virtual Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) = 0;
   // Cases with id > after_id matching `f`, by id, at most `limit`.
   virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
                                                     int limit) = 0;
-  // Cases whose closed_at is in [from, to), optionally of one branch / type ("" = any).
-  // Delays declared in [from, to), oldest first, at most `limit`.
+  // Delays (history kind "delay") declared in [from, to), oldest first, at most `limit`,
+  // optionally of one branch / type ("" = any); reason and date parsed from the note.
   virtual Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to,
                                                       const std::string& branch,
                                                       const std::string& type, int limit) = 0;
+  // Cases whose closed_at is in [from, to), by id, optionally of one branch / type ("" = any).
   virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
                                                         const std::string& branch,
                                                         const std::string& type) = 0;
@@ -73,7 +87,8 @@ class CaseTx {
     SlaState state;
     std::int64_t cases;
   };
-  // Open cases by type and stored SLA state, of one branch or all ("").
+  // Open cases by type and stored SLA state, of one branch or all (""). REQUIRES: every open
+  // case has a stored summary (start-up's Recompute sees to it); kInternal otherwise.
   virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
   struct DueAfterCount {
     std::string type_code;
@@ -110,8 +125,12 @@ class CaseTx {
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
+  // Runs `fn` in one write transaction; `done` runs after it committed (durably) or failed,
+  // with fn's own error if it returned one. When fn or a statement in it fails, nothing fn
+  // wrote stays. `fn` may run again (touch nothing outside the transaction).
   virtual void Transact(std::function<Status(CaseTx&)> fn,
                         std::function<void(const Status&)> done) = 0;
+  // Runs `fn` on one consistent snapshot of committed data; only its reads may be used.
   virtual Status Read(const std::function<Status(CaseTx&)>& fn) = 0;
 };
 
