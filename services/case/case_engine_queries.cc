@@ -2,6 +2,7 @@
 // report and the open-case counts (case_engine.h). Each runs in one read transaction.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "common/base/civil_date.h"
 #include "services/case/case_engine.h"

@@ -1,6 +1,7 @@
 // CaseEngine's SLA side: firing what is due inside a command's transaction (each event once,
 // ever), the timers' FireDue, the recompute after start-up or a reload, and the event log that
 // WatchSlaEvents resumes from (case_engine.h).
+#include <algorithm>
 #include <future>
 #include <set>
 
