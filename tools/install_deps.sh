@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev   # notify: SMTP and HTTPS provider calls, JSON
   libqrencode-dev       # QR codes on acceptance receipts
+  libcli11-dev          # the command line of csopsd and every tool (header-only)
 )
 TEST_PACKAGES=(
   prometheus            # promtool checks /metrics, rules and configs

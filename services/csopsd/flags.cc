@@ -1,81 +1,98 @@
 #include "services/csopsd/flags.h"
 
+#include <CLI/CLI.hpp>
+
 #include "common/config/config.h"
 
 namespace csops::csopsd {
+namespace {
 
-const char kUsage[] =
-    "usage: csopsd [--config=FILE] [--target=all|queue,case,notify] [--listen=HOST:PORT]\n"
-    "              [--metrics-listen=HOST:PORT] [--http-listen=HOST:PORT] [--data-dir=DIR]\n"
-    "              [--check-config] [--print-policy] [--version] [--help]\n"
-    "\n"
-    "  --config          config file (protobuf text format); default deploy/csopsd.textproto\n"
-    "  --target          services to run: 'all' (default) or a comma list of queue, case, notify\n"
-    "  --listen          gRPC address, overrides server.listen\n"
-    "  --metrics-listen  /metrics address or 'off', overrides server.metrics_listen\n"
-    "  --http-listen     web address (receipts, pages), overrides server.http_listen\n"
-    "  --data-dir        directory of the SQLite files, overrides server.data_dir\n"
-    "  --check-config    validate the config and every file it names (calendars, templates,\n"
-    "                    TLS, keys), print what was loaded, exit 0 (valid) or 2; serves nothing\n"
-    "  --print-policy    print the access table (every RPC and HTTP route, roles allowed)\n"
-    "\n"
-    "Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.\n";
+// The text of the flags that ParseFlags checks and converts after CLI11 has parsed them.
+struct RawFlags {
+  std::string target = "all";
+  std::string listen, metrics_listen, http_listen, data_dir;
+};
+
+CLI::Validator NotEmpty() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string { return text.empty() ? "must not be empty" : ""; }, "");
+}
+
+// A HOST:PORT address; "off" too when `off_allowed` (--metrics-listen).
+CLI::Validator ListenAddress(bool off_allowed) {
+  return CLI::Validator(
+      [off_allowed](std::string& text) -> std::string {
+        if (off_allowed && text == "off") return "";
+        return CheckListenAddress(text);
+      },
+      "");
+}
+
+// csopsd's flags bound to `f` and `raw`. Every flag takes its last value when given twice.
+void DefineFlags(CLI::App& app, Flags& f, RawFlags& raw) {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.footer(
+      "Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.");
+  app.add_option("--config", f.config, "config file (protobuf text format)")
+      ->check(NotEmpty())
+      ->capture_default_str();
+  app.add_option("--target", raw.target,
+                 "services to run: 'all' or a comma list of queue, case, notify")
+      ->check(NotEmpty())
+      ->capture_default_str();
+  app.add_option("--listen", raw.listen, "gRPC address HOST:PORT, overrides server.listen")
+      ->check(NotEmpty())
+      ->check(ListenAddress(false));
+  app.add_option("--metrics-listen", raw.metrics_listen,
+                 "/metrics address HOST:PORT or 'off', overrides server.metrics_listen")
+      ->check(NotEmpty())
+      ->check(ListenAddress(true));
+  app.add_option("--http-listen", raw.http_listen,
+                 "web address HOST:PORT (receipts, pages), overrides server.http_listen")
+      ->check(NotEmpty())
+      ->check(ListenAddress(false));
+  app.add_option("--data-dir", raw.data_dir,
+                 "directory of the SQLite files, overrides server.data_dir")
+      ->check(NotEmpty());
+  app.add_flag("--check-config", f.check_config,
+               "validate the config and every file it names (calendars, templates, TLS, keys), "
+               "print what was loaded, exit 0 (valid) or 2; serves nothing");
+  app.add_flag("--print-policy", f.print_policy,
+               "print the access table (every RPC and HTTP route, roles allowed) as JSON");
+  app.add_flag("--version", f.version, "print the version");
+}
+
+}  // namespace
+
+std::string Usage() {
+  Flags f;
+  RawFlags raw;
+  CLI::App app("csopsd: the csops gRPC server (queue, case, notify).", "csopsd");
+  DefineFlags(app, f, raw);
+  return app.help();
+}
 
 Result<Flags> ParseFlags(int argc, const char* const* argv) {
   Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      f.help = true;
-      continue;
-    }
-    if (arg == "--version") {
-      f.version = true;
-      continue;
-    }
-    if (arg == "--check-config") {
-      f.check_config = true;
-      continue;
-    }
-    if (arg == "--print-policy") {
-      f.print_policy = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0)
-      return Status::InvalidArgument("unexpected argument '" + arg + "'");
-    std::string name = arg, value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    const bool known = name == "--config" || name == "--target" || name == "--listen" ||
-                       name == "--metrics-listen" || name == "--http-listen" ||
-                       name == "--data-dir";
-    if (!known) return Status::InvalidArgument("unknown flag '" + name + "'");
-    if (!has_value) {
-      if (i + 1 >= argc) return Status::InvalidArgument(name + ": needs a value");
-      value = argv[++i];
-    }
-    if (value.empty()) return Status::InvalidArgument(name + ": must not be empty");
-    if (name == "--config") {
-      f.config = value;
-    } else if (name == "--target") {
-      auto t = ParseTargets(value);
-      if (!t.ok()) return t.status();
-      f.targets = *t;
-    } else if (name == "--listen" || name == "--metrics-listen" || name == "--http-listen") {
-      const bool off = name == "--metrics-listen" && value == "off";
-      if (auto e = CheckListenAddress(value); !off && !e.empty())
-        return Status::InvalidArgument(name + ": " + e);
-      (name == "--listen"           ? f.listen
-       : name == "--metrics-listen" ? f.metrics_listen
-                                    : f.http_listen) = value;
-    } else {
-      f.data_dir = value;
-    }
+  RawFlags raw;
+  CLI::App app("", "csopsd");
+  DefineFlags(app, f, raw);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    Flags help;
+    help.help = true;
+    return help;
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(e.what());
   }
+  auto targets = ParseTargets(raw.target);
+  if (!targets.ok()) return targets.status();
+  f.targets = *targets;
+  if (app.count("--listen")) f.listen = raw.listen;
+  if (app.count("--metrics-listen")) f.metrics_listen = raw.metrics_listen;
+  if (app.count("--http-listen")) f.http_listen = raw.http_listen;
+  if (app.count("--data-dir")) f.data_dir = raw.data_dir;
   return f;
 }
 

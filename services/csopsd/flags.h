@@ -1,5 +1,5 @@
-// Command-line flags of csopsd. Flags override the config file for values that differ per
-// process; everything else lives in the config file.
+// Command-line flags of csopsd, parsed with CLI11 (flags.cc). Flags override the config file for
+// values that differ per process; everything else lives in the config file.
 #pragma once
 
 #include <optional>
@@ -24,10 +24,13 @@ struct Flags {
   bool check_config = false;                  // --check-config: validate, print, exit 0 or 2
 };
 
-// Accepts "--name=value" and "--name value". Unknown flags, missing values and positional
-// arguments are kInvalidArgument naming the flag.
+// Accepts "--name=value" and "--name value"; a flag given twice keeps its last value. Unknown
+// flags, missing or empty values, bad addresses or targets and positional arguments are
+// kInvalidArgument naming the flag. --help (-h) is no error: it sets `help` and nothing else is
+// checked.
 Result<Flags> ParseFlags(int argc, const char* const* argv);
 
-extern const char kUsage[];
+// The text --help prints: every flag, its default, and the exit codes.
+std::string Usage();
 
 }  // namespace csops::csopsd

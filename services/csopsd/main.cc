@@ -55,11 +55,12 @@ int main(int argc, char** argv) {
 
   auto flags = csopsd::ParseFlags(argc, argv);
   if (!flags.ok()) {
-    std::fprintf(stderr, "csopsd: %s\n%s", flags.status().message().c_str(), csopsd::kUsage);
+    std::fprintf(stderr, "csopsd: %s\nRun 'csopsd --help' for more information.\n",
+                 flags.status().message().c_str());
     return 2;
   }
   if (flags->help) {
-    std::fputs(csopsd::kUsage, stdout);
+    std::fputs(csopsd::Usage().c_str(), stdout);
     return 0;
   }
   if (flags->version) {

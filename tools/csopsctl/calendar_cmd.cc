@@ -20,29 +20,22 @@
 #include "common/config/dgpa_import.h"
 #include "common/config/textproto_file.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: csopsctl calendar import [--into=CALENDAR] [--out=FILE] [--time-zone=ZONE]\n"
-    "                                [--hours=08:30-12:30,13:30-17:30] [--weekdays=MON,TUE,...]\n"
-    "                                YEAR.csv [YEAR.csv...]\n"
-    "  YEAR.csv     the DGPA's 政府行政機關辦公日曆表 of one year (data.gov.tw), UTF-8\n"
-    "  --into       the calendar file to merge into (its weekly hours and other years are kept)\n"
-    "  --out        where to write the merged calendar (default: stdout)\n"
-    "  --hours, --weekdays, --time-zone  the weekly pattern (required without --into;\n"
-    "               --weekdays defaults to MON,TUE,WED,THU,FRI, --time-zone to Asia/Taipei)\n";
+struct ImportArgs {
+  std::string into, out, time_zone, hours, weekdays;
+  std::vector<std::string> files;  // YEAR.csv...
+};
 
 int Fail(const std::string& why) {
   std::fprintf(stderr, "csopsctl: calendar import: %s\n", why.c_str());
   return 1;
 }
 
-int UsageError(const std::string& why) {
-  std::fprintf(stderr, "csopsctl: calendar import: %s\n%s", why.c_str(), kUsage);
-  return 2;
-}
+int ImportUsageError(const std::string& why) { return UsageError("calendar import", why); }
 
 Result<std::string> ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -115,34 +108,31 @@ Status WriteChecked(const std::string& text, const std::string& out) {
   return Status::Ok();
 }
 
-int RunImport(const CommandArgs& a) {
-  for (const auto& [k, _] : a.opts)
-    if (k != "into" && k != "out" && k != "time-zone" && k != "hours" && k != "weekdays")
-      return UsageError("unknown option --" + k);
-  if (a.positional.empty()) return UsageError("give at least one yearly file (YEAR.csv)");
+int RunImport(const ImportArgs& a) {
+  if (a.files.empty()) return ImportUsageError("give at least one yearly file (YEAR.csv)");
   config::v1::CalendarFile base;
   std::string previous_until;
-  if (!a.Get("into").empty()) {
-    auto valid = LoadCalendarFile(a.Get("into"));
+  if (!a.into.empty()) {
+    auto valid = LoadCalendarFile(a.into);
     if (!valid.ok()) return Fail(valid.status().message());
-    auto parsed = TextProtoFile::Parse(a.Get("into"), &base);
+    auto parsed = TextProtoFile::Parse(a.into, &base);
     if (!parsed.ok()) return Fail(parsed.status().message());
     previous_until = base.covers_until();
-  } else if (a.Get("hours").empty()) {
-    return UsageError("without --into, give the weekly pattern with --hours");
+  } else if (a.hours.empty()) {
+    return ImportUsageError("without --into, give the weekly pattern with --hours");
   }
-  if (!a.Get("time-zone").empty() || a.Get("into").empty())
-    base.set_time_zone(a.Get("time-zone", "Asia/Taipei"));
-  if (!a.Get("hours").empty()) {
-    Status s = SetWeek(a.Get("hours"), a.Get("weekdays", "MON,TUE,WED,THU,FRI"), base);
-    if (!s.ok()) return UsageError(s.message());
-  } else if (!a.Get("weekdays").empty()) {
-    return UsageError("--weekdays needs --hours");
+  if (!a.time_zone.empty() || a.into.empty())
+    base.set_time_zone(a.time_zone.empty() ? "Asia/Taipei" : a.time_zone);
+  if (!a.hours.empty()) {
+    Status s = SetWeek(a.hours, a.weekdays.empty() ? "MON,TUE,WED,THU,FRI" : a.weekdays, base);
+    if (!s.ok()) return ImportUsageError(s.message());
+  } else if (!a.weekdays.empty()) {
+    return ImportUsageError("--weekdays needs --hours");
   }
 
   std::vector<DgpaYear> years;
   std::string sources;
-  for (const auto& path : a.positional) {
+  for (const auto& path : a.files) {
     auto bytes = ReadAll(path);
     if (!bytes.ok()) return Fail(bytes.status().message());
     auto year = ParseDgpaYear(*bytes, path);
@@ -167,7 +157,7 @@ int RunImport(const CommandArgs& a) {
       "(HOLIDAY) and weekend working days (WORKDAY, 補行上班). Past covers_until only the",
       "weekly pattern applies; import the next year when it is published (README).",
   };
-  Status written = WriteChecked(RenderCalendarFile(merged->file, header), a.Get("out"));
+  Status written = WriteChecked(RenderCalendarFile(merged->file, header), a.out);
   if (!written.ok()) return Fail(written.message());
   for (const auto& y : merged->years)
     std::fprintf(stderr, "%d: %d holidays, %d make-up working days\n", y.year, y.holidays,
@@ -180,15 +170,28 @@ int RunImport(const CommandArgs& a) {
 
 }  // namespace
 
-int RunCalendar(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] != "import") {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  std::string error;
-  CommandArgs a = ParseCommandArgs(args, &error);
-  if (!error.empty()) return UsageError(error);
-  return RunImport(a);
+void AddCalendar(CLI::App& app, Command* run) {
+  auto* calendar = app.add_subcommand("calendar", "office calendar files (offline)");
+  calendar->require_subcommand(1);
+  auto* import = calendar->add_subcommand(
+      "import", "merge the DGPA's yearly office calendars into a calendar file");
+  auto a = std::make_shared<ImportArgs>();
+  import->add_option("--into", a->into,
+                     "the calendar file to merge into (its weekly hours and other years are kept)");
+  import->add_option("--out", a->out, "where to write the merged calendar (default: stdout)");
+  import->add_option("--time-zone", a->time_zone,
+                     "the calendar's time zone (default: --into's, or Asia/Taipei)");
+  import->add_option("--hours", a->hours,
+                     "the weekly pattern's hours, e.g. 08:30-12:30,13:30-17:30 (required "
+                     "without --into)");
+  import->add_option("--weekdays", a->weekdays,
+                     "the weekly pattern's days (default MON,TUE,WED,THU,FRI); needs --hours");
+  import->add_option("YEAR.csv", a->files,
+                     "the DGPA's 政府行政機關辦公日曆表 of one year (data.gov.tw), UTF-8");
+  import->callback([run, a] { *run = [a] { return RunImport(*a);
+};
+}  // namespace csops::ctl
+);
 }
 
 }  // namespace csops::ctl

@@ -1,4 +1,5 @@
-// csopsctl case ...: register and follow applications and complaints from a terminal.
+// csopsctl case ...: register and follow applications and complaints from a terminal. Every
+// subcommand is a CLI11 subcommand with its own options (`csopsctl case <command> --help`).
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
@@ -7,40 +8,35 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "common/base/clock.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 namespace {
 
 namespace pb = csops::case_::v1;
 
-constexpr char kCaseUsage[] =
-    "usage: csopsctl case <command> [options] [ACCEPTANCE_NUMBER]\n"
-    "  create      --type=CODE --branch=ID --name=NAME --staff=ID --summary=TEXT\n"
-    "              [--phone=P] [--email=E] [--customer-number=N] [--notify=email,sms,app,post]\n"
-    "              [--via=counter|phone|web|app|mail|fax] [--locale=zh-TW|en] [--key=K]\n"
-    "  get         NUMBER                        the case, its SLA targets and history\n"
-    "  transition  --to=in_progress|waiting_customer|completed|rejected|withdrawn --staff=ID\n"
-    "              [--note=TEXT] NUMBER\n"
-    "  note        --staff=ID --note=TEXT NUMBER\n"
-    "  delay       --staff=ID --reason=TEXT --date=YYYY-MM-DD NUMBER\n"
-    "  lookup      --code=CODE [--locale=en] NUMBER   the public answer\n"
-    "  assign      --staff=ID [--department=D] [--assignee=ID] NUMBER\n"
-    "  list        [--status=S] [--type=T] [--branch=B] [--assignee=ID]\n"
-    "              [--sla=on_track|warning|breached|paused] [--limit=N]\n"
-    "  watch       [--branch=B] [--type=T] [--count=N] [--for=SECONDS] [--after=CURSOR]\n"
-    "              SLA events, live; --after: first every event after CURSOR (printed with\n"
-    "              each event), e.g. the last one seen before a disconnect; 0 for all\n"
-    "  report      --from=YYYY-MM-DD --to=YYYY-MM-DD [--branch=B] [--type=T]  (UTC days)\n";
-
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "csopsctl case: %s\n", why.c_str());
-  std::fputs(kCaseUsage, stderr);
-  return 2;
-}
+// The options of one `case` command line; each subcommand has its own and sets those it takes.
+struct CaseArgs {
+  std::string cmd;     // the subcommand: "create", "get", ...
+  std::string number;  // the acceptance number
+  std::string type, branch, name, staff, summary, phone, email, customer_number, notify;  // create
+  std::string via = "counter", locale = "zh-TW", key;
+  std::string to, note;              // transition, note
+  std::string reason, date;          // delay
+  std::string code;                  // lookup
+  std::string department, assignee;  // assign
+  std::string status, sla;           // list
+  int limit = 50;
+  int count = 0;  // watch
+  double for_s = 3600;
+  std::string after;
+  std::string from, until;  // report: --from, --to
+};
 
 std::string Ts(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "-";
@@ -78,35 +74,44 @@ std::optional<pb::CaseStatus> ParseStatus(const std::string& s) {
   return out;
 }
 
-}  // namespace
+std::optional<pb::SlaState> ParseSla(const std::string& s) {
+  pb::SlaState out;
+  std::string name = "SLA_STATE_";
+  for (char c : s) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!pb::SlaState_Parse(name, &out) || out == pb::SLA_STATE_UNSPECIFIED) return std::nullopt;
+  return out;
+}
 
-int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
-  if (raw.empty()) return Usage("missing command");
-  const std::string cmd = raw[0];
-  std::string parse_error;
-  CommandArgs a = ParseCommandArgs(raw, &parse_error);
-  if (!parse_error.empty()) return Usage(parse_error);
+// --status and --to: a case status such as in_progress.
+CLI::Validator CaseStatus() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseStatus(text) ? "" : "unknown status '" + text + "'";
+      },
+      "");
+}
+
+// --sla: a target state such as breached.
+CLI::Validator SlaState() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseSla(text) ? "" : "unknown state '" + text + "'";
+      },
+      "");
+}
+
+int RunCase(const GlobalOptions& o, const CaseArgs& a) {
+  const std::string& cmd = a.cmd;
   auto stub = pb::CaseService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
   if (cmd == "list") {
     pb::ListCasesRequest r;
-    if (!a.Get("status").empty()) {
-      auto st = ParseStatus(a.Get("status"));
-      if (!st) return Usage("--status: unknown status '" + a.Get("status") + "'");
-      r.set_status(*st);
-    }
-    r.set_type_code(a.Get("type"));
-    r.set_branch_id(a.Get("branch"));
-    r.set_assignee(a.Get("assignee"));
-    if (!a.Get("sla").empty()) {
-      pb::SlaState state;
-      std::string name = "SLA_STATE_";
-      for (char ch : a.Get("sla"))
-        name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      if (!pb::SlaState_Parse(name, &state)) return Usage("--sla: unknown state");
-      r.set_sla_state(state);
-    }
-    const int limit = std::stoi(a.Get("limit", "50"));
+    if (!a.status.empty()) r.set_status(*ParseStatus(a.status));
+    r.set_type_code(a.type);
+    r.set_branch_id(a.branch);
+    r.set_assignee(a.assignee);
+    if (!a.sla.empty()) r.set_sla_state(*ParseSla(a.sla));
+    const int limit = a.limit;
     int shown = 0;
     for (;;) {
       auto page_ctx = NewContext(o);
@@ -129,15 +134,14 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "watch") {
     pb::WatchSlaEventsRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_type_code(a.Get("type"));
-    r.set_after_cursor(a.Get("after"));
+    r.set_branch_id(a.branch);
+    r.set_type_code(a.type);
+    r.set_after_cursor(a.after);
     grpc::ClientContext wctx;
     o.auth.Apply(&wctx);
-    wctx.set_deadline(
-        std::chrono::system_clock::now() +
-        std::chrono::milliseconds(static_cast<long>(std::stod(a.Get("for", "3600")) * 1000)));
-    const int count = std::stoi(a.Get("count", "0"));
+    wctx.set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(static_cast<long>(a.for_s * 1000)));
+    const int count = a.count;
     auto reader = stub->WatchSlaEvents(&wctx, r);
     pb::SlaEventNotice e;
     int n = 0;
@@ -158,16 +162,16 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "report") {
     pb::GetSlaReportRequest r;
-    for (const char* key : {"from", "to"}) {
+    for (const auto& [flag, day, ts] :
+         {std::tuple{"--from", &a.from, r.mutable_from()}, {"--to", &a.until, r.mutable_to()}}) {
       int y = 0, m = 0, d = 0;
-      if (std::sscanf(a.Get(key).c_str(), "%d-%d-%d", &y, &m, &d) != 3)
-        return Usage(std::string("--") + key + ": expected YYYY-MM-DD");
+      if (std::sscanf(day->c_str(), "%d-%d-%d", &y, &m, &d) != 3)
+        return UsageError("case report", std::string(flag) + ": expected YYYY-MM-DD");
       absl::Time t = absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone());
-      auto* ts = std::string(key) == "from" ? r.mutable_from() : r.mutable_to();
       ts->set_seconds(absl::ToUnixSeconds(t));
     }
-    r.set_branch_id(a.Get("branch"));
-    r.set_type_code(a.Get("type"));
+    r.set_branch_id(a.branch);
+    r.set_type_code(a.type);
     pb::GetSlaReportResponse resp;
     if (int rc = CheckCall(stub->GetSlaReport(ctx.get(), r, &resp))) return rc;
     std::printf("%-20s %7s %7s %7s %10s %10s %6s %8s\n", "type", "closed", "within", "share",
@@ -180,21 +184,17 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
                   static_cast<long long>(t.open_breached()));
     return 0;
   }
-  if (cmd != "create" && a.positional.size() != 1)
-    return Usage(cmd + " needs one acceptance number");
-
   if (cmd == "create") {
     pb::CreateCaseRequest r;
-    r.set_type_code(a.Get("type"));
-    r.set_branch_id(
-        a.Get("branch", std::getenv("CSOPS_BRANCH") ? std::getenv("CSOPS_BRANCH") : ""));
+    r.set_type_code(a.type);
+    r.set_branch_id(a.branch);
     auto* ap = r.mutable_applicant();
-    ap->set_name(a.Get("name"));
-    ap->set_phone(a.Get("phone"));
-    ap->set_email(a.Get("email"));
-    ap->set_customer_number(a.Get("customer-number"));
-    ap->set_locale(a.Get("locale", "zh-TW"));
-    std::stringstream in(a.Get("notify"));
+    ap->set_name(a.name);
+    ap->set_phone(a.phone);
+    ap->set_email(a.email);
+    ap->set_customer_number(a.customer_number);
+    ap->set_locale(a.locale);
+    std::stringstream in(a.notify);
     for (std::string ch; std::getline(in, ch, ',');) {
       if (ch == "email")
         ap->add_preferred_channels(pb::NOTICE_CHANNEL_EMAIL);
@@ -205,15 +205,15 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
       else if (ch == "post")
         ap->add_preferred_channels(pb::NOTICE_CHANNEL_POST);
       else if (!ch.empty())
-        return Usage("--notify: unknown channel '" + ch + "'");
+        return UsageError("case create", "--notify: unknown channel '" + ch + "'");
     }
-    const std::string via = a.Get("via", "counter");
+    const std::string& via = a.via;
     const char* vias[] = {"", "counter", "phone", "web", "app", "mail", "fax"};
     for (int i = 1; i <= 6; ++i)
       if (via == vias[i]) r.set_received_via(static_cast<pb::ReceivedVia>(i));
-    r.set_summary(a.Get("summary"));
-    r.set_staff_id(a.Get("staff"));
-    std::string key = a.Get("key");
+    r.set_summary(a.summary);
+    r.set_staff_id(a.staff);
+    std::string key = a.key;
     if (key.empty())
       key = "csopsctl-" + std::to_string(getpid()) + "-" +
             std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
@@ -226,7 +226,7 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     std::printf("look-up link %s\n", resp.lookup_url().c_str());
     return 0;
   }
-  const std::string number = a.positional[0];
+  const std::string& number = a.number;
   if (cmd == "get") {
     pb::GetCaseRequest r;
     r.set_acceptance_number(number);
@@ -236,13 +236,11 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
     return 0;
   }
   if (cmd == "transition") {
-    auto to = ParseStatus(a.Get("to"));
-    if (!to) return Usage("--to: unknown status '" + a.Get("to") + "'");
     pb::TransitionRequest r;
     r.set_acceptance_number(number);
-    r.set_to_status(*to);
-    r.set_staff_id(a.Get("staff"));
-    r.set_note(a.Get("note"));
+    r.set_to_status(*ParseStatus(a.to));
+    r.set_staff_id(a.staff);
+    r.set_note(a.note);
     pb::TransitionResponse resp;
     if (int rc = CheckCall(stub->Transition(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
@@ -251,8 +249,8 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "note") {
     pb::AddNoteRequest r;
     r.set_acceptance_number(number);
-    r.set_staff_id(a.Get("staff"));
-    r.set_note(a.Get("note"));
+    r.set_staff_id(a.staff);
+    r.set_note(a.note);
     pb::AddNoteResponse resp;
     if (int rc = CheckCall(stub->AddNote(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
@@ -261,9 +259,9 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "delay") {
     pb::DeclareDelayRequest r;
     r.set_acceptance_number(number);
-    r.set_staff_id(a.Get("staff"));
-    r.set_reason(a.Get("reason"));
-    r.set_new_expected_date(a.Get("date"));
+    r.set_staff_id(a.staff);
+    r.set_reason(a.reason);
+    r.set_new_expected_date(a.date);
     pb::DeclareDelayResponse resp;
     if (int rc = CheckCall(stub->DeclareDelay(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
@@ -272,9 +270,9 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "assign") {
     pb::AssignRequest r;
     r.set_acceptance_number(number);
-    r.set_staff_id(a.Get("staff"));
-    r.set_department(a.Get("department"));
-    r.set_assignee(a.Get("assignee"));
+    r.set_staff_id(a.staff);
+    r.set_department(a.department);
+    r.set_assignee(a.assignee);
     pb::AssignResponse resp;
     if (int rc = CheckCall(stub->Assign(ctx.get(), r, &resp))) return rc;
     PrintCase(resp.case_());
@@ -283,8 +281,8 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "lookup") {
     pb::LookupProgressRequest r;
     r.set_acceptance_number(number);
-    r.set_lookup_code(a.Get("code"));
-    r.set_locale(a.Get("locale", "zh-TW"));
+    r.set_lookup_code(a.code);
+    r.set_locale(a.locale);
     pb::LookupProgressResponse resp;
     if (int rc = CheckCall(stub->LookupProgress(ctx.get(), r, &resp))) return rc;
     std::printf("%s  %s  %s\n", resp.acceptance_number().c_str(), resp.type_name().c_str(),
@@ -295,7 +293,122 @@ int RunCase(const GlobalOptions& o, const std::vector<std::string>& raw) {
                 resp.delay_reason().empty() ? "" : "  delay: ", resp.delay_reason().c_str());
     return 0;
   }
-  return Usage("unknown command '" + cmd + "'");
+  return UsageError("case", "unknown command '" + cmd + "'");
+}
+
+}  // namespace
+
+void AddCase(CLI::App& app, const GlobalOptions& options, Command* run) {
+  auto* cases = app.add_subcommand("case", "applications and complaints");
+  cases->require_subcommand(1);
+  // A subcommand with its own options (so that one's defaults never reach another).
+  auto command = [cases, &options, run](const char* name, const char* what) {
+    auto a = std::make_shared<CaseArgs>();
+    a->cmd = name;
+    auto* sub = cases->add_subcommand(name, what);
+    sub->callback([&options, run, a] { *run = [&options, a] { return RunCase(options, *a); }; });
+    return std::make_pair(sub, a);
+  };
+  auto number = [](CLI::App* sub, CaseArgs& a) {
+    sub->add_option("NUMBER", a.number, "acceptance number, e.g. TS-260105-0001-7")->required();
+  };
+  auto staff = [](CLI::App* sub, CaseArgs& a) {
+    sub->add_option("--staff", a.staff, "staff ID of who does it")->required();
+  };
+
+  {
+    auto [sub, a] = command("create", "register an application or complaint");
+    sub->add_option("--type", a->type, "case type code")->required();
+    sub->add_option("--branch", a->branch, "branch ID")->envname("CSOPS_BRANCH")->required();
+    sub->add_option("--name", a->name, "the applicant's name")->required();
+    staff(sub, *a);
+    sub->add_option("--summary", a->summary, "what the case is about")->required();
+    sub->add_option("--phone", a->phone, "the applicant's phone");
+    sub->add_option("--email", a->email, "the applicant's e-mail");
+    sub->add_option("--customer-number", a->customer_number, "the customer number");
+    sub->add_option("--notify", a->notify, "comma list of email, sms, app, post");
+    sub->add_option("--via", a->via, "how the case was received")
+        ->check(CLI::IsMember({"counter", "phone", "web", "app", "mail", "fax"}))
+        ->capture_default_str();
+    sub->add_option("--locale", a->locale, "the applicant's language (zh-TW or en)")
+        ->capture_default_str();
+    sub->add_option("--key", a->key, "idempotency key (default: a fresh one)");
+  }
+  {
+    auto [sub, a] = command("get", "the case, its SLA targets and history");
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("transition", "move the case to another status");
+    sub->add_option("--to", a->to,
+                    "in_progress, waiting_customer, completed, rejected or withdrawn")
+        ->check(CaseStatus())
+        ->required();
+    staff(sub, *a);
+    sub->add_option("--note", a->note, "note for the history");
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("note", "add a note to the history");
+    staff(sub, *a);
+    sub->add_option("--note", a->note, "the note")->required();
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("delay", "declare a delay: its reason and the new date");
+    staff(sub, *a);
+    sub->add_option("--reason", a->reason, "why the case is late")->required();
+    sub->add_option("--date", a->date, "new expected date YYYY-MM-DD")->required();
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("lookup", "the public answer (no personal data)");
+    sub->add_option("--code", a->code, "the look-up code given to the applicant")->required();
+    sub->add_option("--locale", a->locale, "zh-TW or en")->capture_default_str();
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("assign", "give the case to a department or a staff member");
+    staff(sub, *a);
+    sub->add_option("--department", a->department, "department");
+    sub->add_option("--assignee", a->assignee, "staff ID of the assignee");
+    number(sub, *a);
+  }
+  {
+    auto [sub, a] = command("list", "cases, newest first");
+    sub->add_option("--status", a->status, "only this status")->check(CaseStatus());
+    sub->add_option("--type", a->type, "only this case type");
+    sub->add_option("--branch", a->branch, "only this branch");
+    sub->add_option("--assignee", a->assignee, "only this assignee");
+    sub->add_option("--sla", a->sla,
+                    "only cases with a target in this state: on_track, warning, breached, "
+                    "paused, met or missed")
+        ->check(SlaState());
+    sub->add_option("--limit", a->limit, "at most this many")
+        ->check(flags::Whole(1))
+        ->capture_default_str();
+  }
+  {
+    auto [sub, a] = command("watch", "SLA events, live");
+    sub->add_option("--branch", a->branch, "only this branch");
+    sub->add_option("--type", a->type, "only this case type");
+    sub->add_option("--count", a->count, "stop after this many events (0: no limit)")
+        ->check(flags::Whole(0))
+        ->capture_default_str();
+    sub->add_option("--for", a->for_s, "stop after this many seconds")
+        ->check(flags::Seconds())
+        ->capture_default_str();
+    sub->add_option("--after", a->after,
+                    "first every event after CURSOR (printed with each event), e.g. the last "
+                    "one seen before a disconnect; 0 for all");
+  }
+  {
+    auto [sub, a] = command("report", "SLA figures per case type over UTC days");
+    sub->add_option("--from", a->from, "first day YYYY-MM-DD")->required();
+    sub->add_option("--to", a->until, "last day YYYY-MM-DD")->required();
+    sub->add_option("--branch", a->branch, "only this branch");
+    sub->add_option("--type", a->type, "only this case type");
+  }
 }
 
 }  // namespace csops::ctl

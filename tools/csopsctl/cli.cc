@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/grpc/grpc_metrics_interceptor.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 
@@ -27,28 +28,14 @@ std::string Describe(const grpc::Status& status) {
          hint;
 }
 
-CommandArgs ParseCommandArgs(const std::vector<std::string>& raw, std::string* error) {
-  CommandArgs a;
-  for (std::size_t i = 1; i < raw.size(); ++i) {
-    const std::string& arg = raw[i];
-    if (arg.rfind("--", 0) != 0) {
-      a.positional.push_back(arg);
-      continue;
-    }
-    auto eq = arg.find('=');
-    if (eq == std::string::npos) {
-      *error = "options take the form --name=value: " + arg;
-      return a;
-    }
-    a.opts[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-  }
-  return a;
-}
-
 int CheckCall(const grpc::Status& status) {
   if (status.ok()) return 0;
   std::fprintf(stderr, "csopsctl: %s\n", Describe(status).c_str());
   return 1;
+}
+
+int UsageError(const std::string& command, const std::string& why) {
+  return flags::UsageError("csopsctl " + command, why);
 }
 
 }  // namespace csops::ctl

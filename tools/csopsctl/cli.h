@@ -1,17 +1,22 @@
-// csopsctl's shared pieces: global options, the channel, and per-call deadlines.
-// Every subcommand returns a process exit code: 0 success, 1 the server said no or could not be
+// csopsctl's shared pieces: global options, the channel, per-call deadlines, and how commands
+// join the command line (CLI11, see tools/flags/flags.h for the conventions).
+// Every command returns a process exit code: 0 success, 1 the server said no or could not be
 // reached, 2 usage error.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/auth/client_auth.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace csops::ctl {
 
@@ -26,29 +31,31 @@ std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
 std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options);
 // "UNAVAILABLE: failed to connect ..." for the user.
 std::string Describe(const grpc::Status& status);
-
-// A subcommand's "--name=value" options and positional arguments.
-struct CommandArgs {
-  std::map<std::string, std::string> opts;
-  std::vector<std::string> positional;
-  std::string Get(const std::string& key, const std::string& fallback = "") const {
-    auto it = opts.find(key);
-    return it == opts.end() ? fallback : it->second;
-  }
-};
-// Parses raw[1..]; an option without '=' is an error message in `error`.
-CommandArgs ParseCommandArgs(const std::vector<std::string>& raw, std::string* error);
 // 0 for OK; otherwise prints the status and returns 1.
 int CheckCall(const grpc::Status& status);
+// A usage error found after parsing ("csopsctl queue: --notify: unknown channel 'x'" and where
+// to find --help); returns 2. `command` is e.g. "queue".
+int UsageError(const std::string& command, const std::string& why);
 
-int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args);
-int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args);
-int RunQueue(const GlobalOptions& options, const std::vector<std::string>& args);
-int RunCase(const GlobalOptions& options, const std::vector<std::string>& args);
-int RunNotify(const GlobalOptions& options, const std::vector<std::string>& args);
+// The command the command line chose, bound to its parsed options; main() runs it once parsing
+// succeeded and the global options are final, and returns what it returns.
+using Command = std::function<int()>;
+
+// Each Add* registers one command (with its subcommands and their typed options) on `app`. The
+// parse callback of the command line's choice stores its work in `*run`; `options` is read only
+// when that work runs.
+void AddHealth(CLI::App& app, const GlobalOptions& options, Command* run);
+void AddInfo(CLI::App& app, const GlobalOptions& options, Command* run);
+void AddQueue(CLI::App& app, const GlobalOptions& options, Command* run);
+void AddCase(CLI::App& app, const GlobalOptions& options, Command* run);
+void AddNotify(CLI::App& app, const GlobalOptions& options, Command* run);
+// Template variables are written --var.NAME=VALUE, a name CLI11 cannot declare: returns argv
+// with each such argument spelt "--var=NAME=VALUE", the option `notify send` and `notify plan
+// start` declare.
+std::vector<std::string> SpellVarsForCli11(int argc, const char* const* argv);
 // Makes an API key: prints it once, with the auth.keys stanza holding its SHA-256.
-int RunKeygen(const std::vector<std::string>& args);
+void AddKeygen(CLI::App& app, Command* run);
 // Offline: merges the DGPA's yearly office calendars into a calendar file (calendar_cmd.cc).
-int RunCalendar(const std::vector<std::string>& args);
+void AddCalendar(CLI::App& app, Command* run);
 
 }  // namespace csops::ctl

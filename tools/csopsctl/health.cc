@@ -5,6 +5,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 namespace {
@@ -26,18 +27,13 @@ const char* StatusName(grpc::health::v1::HealthCheckResponse::ServingStatus s) {
   }
 }
 
-}  // namespace
-
-int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args) {
-  if (args.size() > 1) {
-    std::fprintf(stderr, "usage: csopsctl health [SERVICE]\n");
-    return 2;
-  }
+// `service` empty: the server and every csops service.
+int RunHealth(const GlobalOptions& options, const std::string& service_asked) {
   auto stub = grpc::health::v1::Health::NewStub(NewChannel(options));
   std::vector<std::string> services;
-  const bool one = args.size() == 1;
+  const bool one = !service_asked.empty();
   if (one) {
-    services.push_back(args[0]);
+    services.push_back(service_asked);
   } else {
     services.push_back("");
     services.insert(services.end(), std::begin(kCsopsServices), std::end(kCsopsServices));
@@ -64,6 +60,19 @@ int RunHealth(const GlobalOptions& options, const std::vector<std::string>& args
     }
   }
   return rc;
+}
+
+}  // namespace
+
+void AddHealth(CLI::App& app, const GlobalOptions& options, Command* run) {
+  auto* health = app.add_subcommand(
+      "health", "grpc.health.v1 status of the server and its services (exit 0: all SERVING)");
+  auto service = std::make_shared<std::string>();
+  health->add_option("SERVICE", *service, "one service, e.g. csops.queue.v1.QueueService")
+      ->check(flags::NotEmpty());
+  health->callback([&options, run, service] {
+    *run = [&options, service] { return RunHealth(options, *service); };
+  });
 }
 
 }  // namespace csops::ctl

@@ -4,14 +4,12 @@
 #include "common/base/clock.h"
 #include "csops/admin/v1/admin_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
+namespace {
 
-int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    std::fprintf(stderr, "usage: csopsctl info\n");
-    return 2;
-  }
+int RunInfo(const GlobalOptions& options) {
   auto stub = admin::v1::AdminService::NewStub(NewChannel(options));
   admin::v1::GetServerInfoResponse resp;
   auto ctx = NewContext(options);
@@ -32,6 +30,13 @@ int RunInfo(const GlobalOptions& options, const std::vector<std::string>& args) 
     std::printf("calendar    %s (%s), holidays known until %s\n", c.name().c_str(),
                 c.time_zone().c_str(), c.covers_until().c_str());
   return 0;
+}
+
+}  // namespace
+
+void AddInfo(CLI::App& app, const GlobalOptions& options, Command* run) {
+  app.add_subcommand("info", "version, services, start time and calendars of the server")
+      ->callback([&options, run] { *run = [&options] { return RunInfo(options); }; });
 }
 
 }  // namespace csops::ctl

@@ -1,14 +1,17 @@
 // csopsctl notify: send, batch, get, list, plan start|stop, prefs. Contacts shown are the
-// server's masked forms.
+// server's masked forms. Every subcommand is a CLI11 subcommand with its own options
+// (`csopsctl notify <command> --help`); send and plan start also take template variables.
 #include <google/protobuf/util/time_util.h>
 
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/base/clock.h"
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 namespace {
@@ -16,24 +19,20 @@ namespace {
 namespace pb = csops::notify::v1;
 using Json = nlohmann::json;
 
-constexpr char kUsage[] =
-    "usage: csopsctl notify <command> [options]\n"
-    "  send   --kind=K --key=KEY [--email=E] [--mobile=M] [--push-token=T] [--address=L1|L2]\n"
-    "         [--customer=N] [--name=NAME] [--locale=zh-TW|en] [--channels=email,sms,...]\n"
-    "         [--mode=fallback|explicit|all] [--urgent=true] [--var.NAME=VALUE ...]\n"
-    "  batch  FILE      JSON lines: {\"key\",\"kind\",\"recipient\":{...},\"variables\":{...},\n"
-    "                   \"channels\":[...],\"mode\",\"locale\",\"urgent\"}; prints the summary\n"
-    "  get    ID | --key=KEY             status, deliveries and every attempt\n"
-    "  list   --customer=N [--limit=20]\n"
-    "  plan start --plan=P --key=KEY [recipient options as for send] [--var.NAME=VALUE ...]\n"
-    "  plan stop  --plan=P --key=KEY --reason=TEXT\n"
-    "  prefs  --customer=N [--opt-out=email,sms,...] [--quiet=HH:MM-HH:MM]   (no option: show)\n";
-
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "csopsctl notify: %s\n", why.c_str());
-  std::fputs(kUsage, stderr);
-  return 2;
-}
+// The options of one `notify` command line; each subcommand has its own and sets those it takes.
+struct NotifyArgs {
+  std::string cmd;  // the subcommand: "send", "batch", "get", "list", "plan start", ...
+  std::string key, kind, locale, channels, mode;  // send
+  bool urgent = false;
+  // The recipient (send, plan start).
+  std::string customer, name, email, mobile, push_token, address;
+  std::vector<std::string> vars;              // --var NAME=VALUE (send, plan start), in order
+  std::string file;                           // batch
+  std::string id;                             // get
+  int limit = 20;                             // list
+  std::string plan, reason;                   // plan start, plan stop
+  std::optional<std::string> opt_out, quiet;  // prefs: given (even empty) = set
+};
 
 std::string Lower(const std::string& s, const std::string& prefix) {
   std::string out = s.substr(prefix.size());
@@ -64,20 +63,22 @@ std::string Ts(const google::protobuf::Timestamp& t) {
   return FormatRfc3339Utc(FromUnixMillis(t.seconds() * 1000 + t.nanos() / 1'000'000));
 }
 
-void FillRecipient(const CommandArgs& a, pb::Recipient* r) {
-  r->set_customer_number(a.Get("customer"));
-  r->set_name(a.Get("name"));
-  r->set_email(a.Get("email"));
-  r->set_mobile(a.Get("mobile"));
-  if (!a.Get("push-token").empty()) r->add_push_tokens(a.Get("push-token"));
-  if (!a.Get("address").empty())
-    for (const std::string& line : Split(a.Get("address"), '|')) r->add_postal_address(line);
+void FillRecipient(const NotifyArgs& a, pb::Recipient* r) {
+  r->set_customer_number(a.customer);
+  r->set_name(a.name);
+  r->set_email(a.email);
+  r->set_mobile(a.mobile);
+  if (!a.push_token.empty()) r->add_push_tokens(a.push_token);
+  if (!a.address.empty())
+    for (const std::string& line : Split(a.address, '|')) r->add_postal_address(line);
 }
 
 template <typename Map>
-void FillVars(const CommandArgs& a, Map* vars) {
-  for (const auto& [k, v] : a.opts)
-    if (k.rfind("var.", 0) == 0) (*vars)[k.substr(4)] = v;
+void FillVars(const NotifyArgs& a, Map* vars) {
+  for (const std::string& v : a.vars) {  // checked by Variable(); a later one wins
+    const auto eq = v.find('=');
+    (*vars)[v.substr(0, eq)] = v.substr(eq + 1);
+  }
 }
 
 // "" on success, else the problem.
@@ -152,33 +153,20 @@ std::string FromJson(const Json& j, pb::SendRequest* r) {
   return FillPolicy(j.value("mode", ""), channels, r->mutable_policy());
 }
 
-}  // namespace
-
-int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
-  if (raw.empty()) return Usage("missing command");
-  std::vector<std::string> args = raw;
-  std::string cmd = args[0];
-  if (cmd == "plan") {
-    if (args.size() < 2) return Usage("plan start or plan stop");
-    cmd = "plan " + args[1];
-    args.erase(args.begin());
-  }
-  std::string parse_error;
-  CommandArgs a = ParseCommandArgs(args, &parse_error);
-  if (!parse_error.empty()) return Usage(parse_error);
+int RunNotify(const GlobalOptions& o, const NotifyArgs& a) {
+  const std::string& cmd = a.cmd;
   auto stub = pb::NotifyService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
   if (cmd == "send") {
     pb::SendRequest r;
-    r.set_idempotency_key(a.Get("key"));
-    r.set_kind(a.Get("kind"));
-    r.set_locale(a.Get("locale"));
-    r.set_urgent(a.Get("urgent") == "true");
+    r.set_idempotency_key(a.key);
+    r.set_kind(a.kind);
+    r.set_locale(a.locale);
+    r.set_urgent(a.urgent);
     FillRecipient(a, r.mutable_recipient());
     FillVars(a, r.mutable_variables());
-    if (std::string e = FillPolicy(a.Get("mode"), a.Get("channels"), r.mutable_policy());
-        !e.empty())
-      return Usage(e);
+    if (std::string e = FillPolicy(a.mode, a.channels, r.mutable_policy()); !e.empty())
+      return UsageError("notify send", e);
     pb::SendResponse resp;
     if (int rc = CheckCall(stub->Send(ctx.get(), r, &resp))) return rc;
     std::printf("%s%s\n", resp.id().c_str(),
@@ -186,9 +174,8 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
     return 0;
   }
   if (cmd == "batch") {
-    if (a.positional.size() != 1) return Usage("batch needs one FILE");
-    std::ifstream in(a.positional[0]);
-    if (!in) return Usage("cannot read " + a.positional[0]);
+    std::ifstream in(a.file);
+    if (!in) return UsageError("notify batch", "cannot read " + a.file);
     auto batch_ctx = std::make_unique<grpc::ClientContext>();  // no deadline: campaigns are long
     o.auth.Apply(batch_ctx.get());
     pb::SendBatchSummary summary;
@@ -200,7 +187,7 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
       pb::SendRequest r;
       if (std::string e = FromJson(Json::parse(line, nullptr, false), &r); !e.empty()) {
         std::fprintf(stderr, "%s:%ld: %s (sent as is; the server names the problem)\n",
-                     a.positional[0].c_str(), line_no, e.c_str());
+                     a.file.c_str(), line_no, e.c_str());
         ++unreadable;
       }
       if (!writer->Write(r)) break;
@@ -218,12 +205,12 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "get") {
     pb::GetNotificationRequest r;
-    if (!a.Get("key").empty()) {
-      r.set_idempotency_key(a.Get("key"));
-    } else if (a.positional.size() == 1) {
-      r.set_id(a.positional[0]);
+    if (!a.key.empty()) {
+      r.set_idempotency_key(a.key);
+    } else if (!a.id.empty()) {
+      r.set_id(a.id);
     } else {
-      return Usage("get needs an ID or --key");
+      return UsageError("notify get", "give an ID or --key");
     }
     pb::Notification n;
     if (int rc = CheckCall(stub->GetNotification(ctx.get(), r, &n))) return rc;
@@ -232,8 +219,8 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "list") {
     pb::ListNotificationsRequest r;
-    r.set_customer_number(a.Get("customer"));
-    r.set_page_size(std::stoi(a.Get("limit", "20")));
+    r.set_customer_number(a.customer);
+    r.set_page_size(a.limit);
     pb::ListNotificationsResponse resp;
     if (int rc = CheckCall(stub->ListNotifications(ctx.get(), r, &resp))) return rc;
     for (const auto& n : resp.notifications()) PrintNotification(n);
@@ -241,9 +228,9 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "plan start") {
     pb::StartPlanRequest r;
-    r.set_plan(a.Get("plan"));
-    r.set_key(a.Get("key"));
-    r.set_locale(a.Get("locale"));
+    r.set_plan(a.plan);
+    r.set_key(a.key);
+    r.set_locale(a.locale);
     FillRecipient(a, r.mutable_recipient());
     FillVars(a, r.mutable_variables());
     pb::PlanRun run;
@@ -253,9 +240,9 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "plan stop") {
     pb::StopPlanRequest r;
-    r.set_plan(a.Get("plan"));
-    r.set_key(a.Get("key"));
-    r.set_reason(a.Get("reason"));
+    r.set_plan(a.plan);
+    r.set_key(a.key);
+    r.set_reason(a.reason);
     pb::PlanRun run;
     if (int rc = CheckCall(stub->StopPlan(ctx.get(), r, &run))) return rc;
     PrintPlan(run);
@@ -263,24 +250,25 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "prefs") {
     pb::Preferences p;
-    if (a.opts.count("opt-out") || a.opts.count("quiet")) {
+    if (a.opt_out || a.quiet) {
       pb::SetPreferencesRequest r;
-      r.mutable_preferences()->set_customer_number(a.Get("customer"));
-      for (const std::string& c : Split(a.Get("opt-out"), ',')) {
+      r.mutable_preferences()->set_customer_number(a.customer);
+      for (const std::string& c : Split(a.opt_out.value_or(""), ',')) {
         pb::Channel ch;
-        if (!ParseChannel(c, &ch)) return Usage("--opt-out: unknown channel '" + c + "'");
+        if (!ParseChannel(c, &ch))
+          return UsageError("notify prefs", "--opt-out: unknown channel '" + c + "'");
         r.mutable_preferences()->add_opted_out(ch);
       }
-      if (!a.Get("quiet").empty()) {
-        auto parts = Split(a.Get("quiet"), '-');
-        if (parts.size() != 2) return Usage("--quiet: HH:MM-HH:MM");
+      if (a.quiet && !a.quiet->empty()) {
+        auto parts = Split(*a.quiet, '-');
+        if (parts.size() != 2) return UsageError("notify prefs", "--quiet: HH:MM-HH:MM");
         r.mutable_preferences()->set_quiet_start(parts[0]);
         r.mutable_preferences()->set_quiet_end(parts[1]);
       }
       if (int rc = CheckCall(stub->SetPreferences(ctx.get(), r, &p))) return rc;
     } else {
       pb::GetPreferencesRequest r;
-      r.set_customer_number(a.Get("customer"));
+      r.set_customer_number(a.customer);
       if (int rc = CheckCall(stub->GetPreferences(ctx.get(), r, &p))) return rc;
     }
     std::printf("customer %s  opted out:", p.customer_number().c_str());
@@ -291,7 +279,117 @@ int RunNotify(const GlobalOptions& o, const std::vector<std::string>& raw) {
                                            : (p.quiet_start() + "-" + p.quiet_end()).c_str());
     return 0;
   }
-  return Usage("unknown command '" + cmd + "'");
+  return UsageError("notify", "unknown command '" + cmd + "'");
+}
+
+// --var: NAME=VALUE with a name.
+CLI::Validator Variable() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto eq = text.find('=');
+        return eq == std::string::npos || eq == 0 ? "'" + text + "' is not NAME=VALUE" : "";
+      },
+      "");
+}
+
+}  // namespace
+
+void AddNotify(CLI::App& app, const GlobalOptions& options, Command* run) {
+  auto* notify = app.add_subcommand("notify", "notices, campaigns, escalation plans");
+  notify->require_subcommand(1);
+  auto* plan = notify->add_subcommand("plan", "escalation plans: start or stop one");
+  plan->require_subcommand(1);
+  // A subcommand of `parent` with its own options (so that one's defaults never reach another).
+  auto command = [&options, run](CLI::App* parent, const std::string& cmd, const char* what) {
+    auto a = std::make_shared<NotifyArgs>();
+    a->cmd = cmd;
+    auto* sub = parent->add_subcommand(cmd.substr(cmd.rfind(' ') + 1), what);
+    sub->callback([&options, run, a] { *run = [&options, a] { return RunNotify(options, *a); }; });
+    return std::make_pair(sub, a);
+  };
+  auto vars = [](CLI::App* sub, NotifyArgs& a) {
+    sub->add_option("--var", a.vars,
+                    "a template variable NAME=VALUE, also written --var.NAME=VALUE; any number")
+        ->check(Variable())
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
+  auto recipient = [](CLI::App* sub, NotifyArgs& a) {
+    sub->add_option("--email", a.email, "the recipient's e-mail");
+    sub->add_option("--mobile", a.mobile, "the recipient's mobile number");
+    sub->add_option("--push-token", a.push_token, "the recipient's app push token");
+    sub->add_option("--address", a.address, "postal address, lines separated by |");
+    sub->add_option("--customer", a.customer, "the customer number");
+    sub->add_option("--name", a.name, "the recipient's name");
+    sub->add_option("--locale", a.locale, "zh-TW or en (default: the kind's)");
+  };
+
+  {
+    auto [sub, a] = command(notify, "send", "send one notice");
+    sub->add_option("--kind", a->kind, "notice kind, e.g. bill_unpaid")->required();
+    sub->add_option("--key", a->key, "idempotency key")->required();
+    recipient(sub, *a);
+    sub->add_option("--channels", a->channels,
+                    "comma list of email, sms, voice, app_push, postcard");
+    sub->add_option("--mode", a->mode, "how the channels are used (default fallback)")
+        ->check(CLI::IsMember({"fallback", "explicit", "all"}));
+    sub->add_flag("--urgent", a->urgent, "send even in quiet hours (--urgent or --urgent=true)");
+    vars(sub, *a);
+  }
+  {
+    auto [sub, a] = command(notify, "batch", "SendBatch of a JSON lines file; prints the summary");
+    sub->add_option("FILE", a->file,
+                    "JSON lines: {\"key\",\"kind\",\"recipient\":{...},\"variables\":{...},"
+                    "\"channels\":[...],\"mode\",\"locale\",\"urgent\"}")
+        ->required();
+  }
+  {
+    auto [sub, a] = command(notify, "get", "status, deliveries and every attempt of a notice");
+    sub->add_option("ID", a->id, "the notice's ID");
+    sub->add_option("--key", a->key, "the notice's idempotency key, instead of ID");
+  }
+  {
+    auto [sub, a] = command(notify, "list", "a customer's notices");
+    sub->add_option("--customer", a->customer, "the customer number")->required();
+    sub->add_option("--limit", a->limit, "at most this many")
+        ->check(flags::Whole(1))
+        ->capture_default_str();
+  }
+  {
+    auto [sub, a] = command(plan, "plan start", "start an escalation plan for a recipient");
+    sub->add_option("--plan", a->plan, "plan name, e.g. unpaid_bill")->required();
+    sub->add_option("--key", a->key, "the run's key")->required();
+    recipient(sub, *a);
+    vars(sub, *a);
+  }
+  {
+    auto [sub, a] = command(plan, "plan stop", "stop a plan's run: nothing after this runs");
+    sub->add_option("--plan", a->plan, "plan name")->required();
+    sub->add_option("--key", a->key, "the run's key")->required();
+    sub->add_option("--reason", a->reason, "why, e.g. paid")->required();
+  }
+  {
+    auto [sub, a] = command(notify, "prefs", "show a customer's preferences, or set them");
+    sub->add_option("--customer", a->customer, "the customer number")->required();
+    sub->add_option("--opt-out", a->opt_out,
+                    "comma list of channels the customer refuses (empty: none)")
+        ->expected(0, 1);
+    sub->add_option("--quiet", a->quiet, "quiet hours HH:MM-HH:MM (empty: the service default)")
+        ->expected(0, 1);
+  }
+}
+
+std::vector<std::string> SpellVarsForCli11(int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i > 0 && arg.rfind("--var.", 0) == 0) {
+      args.push_back("--var=" + arg.substr(6));
+    } else {
+      args.push_back(arg);
+    }
+  }
+  return args;
 }
 
 }  // namespace csops::ctl

@@ -1,37 +1,33 @@
-// csopsctl queue ...: run a counter, a kiosk or a board from a terminal.
+// csopsctl queue ...: run a counter, a kiosk or a board from a terminal. Every subcommand is a
+// CLI11 subcommand with its own options (`csopsctl queue <command> --help`); --branch defaults
+// to $CSOPS_BRANCH.
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "tools/csopsctl/cli.h"
+#include "tools/flags/flags.h"
 
 namespace csops::ctl {
 namespace {
 
 namespace pb = csops::queue::v1;
 
-constexpr char kQueueUsage[] =
-    "usage: csopsctl queue <command> [--branch=ID] [options] [TICKET]\n"
-    "  issue      --service=A [--priority=normal|priority|accessible] "
-    "[--channel=kiosk|app|counter]\n"
-    "             [--sms=PHONE | --email=ADDR | --push=TOKEN] [--key=IDEMPOTENCY_KEY]\n"
-    "  call-next  --counter=ID\n"
-    "  recall | start | no-show  --counter=ID TICKET\n"
-    "  complete   --counter=ID [--outcome=resolved|case-opened|follow-up] [--rating=1-5] TICKET\n"
-    "  cancel | requeue  [--counter=ID] TICKET\n"
-    "  transfer   --counter=ID --to=SERVICE [--to-counter=ID] [--note=TEXT] TICKET\n"
-    "  open       --counter=ID --staff=ID [--services=A,B]\n"
-    "  pause | close  --counter=ID\n"
-    "  ticket TICKET | snapshot | notices [--limit=N]\n"
-    "  board      [--count=N] [--for=SECONDS]   print board events live\n"
-    "--branch defaults to $CSOPS_BRANCH.\n";
-
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "csopsctl queue: %s\n", why.c_str());
-  std::fputs(kQueueUsage, stderr);
-  return 2;
-}
+// The options of one `queue` command line; each subcommand has its own and sets those it takes.
+struct QueueArgs {
+  std::string cmd;  // the subcommand: "issue", "call-next", ...
+  std::string branch, counter, ticket;
+  std::string service, priority = "normal", channel = "counter", sms, email, push, key;  // issue
+  std::string outcome = "resolved";                                                      // complete
+  int rating = 0;
+  std::string to, to_counter, note;  // transfer
+  std::string staff, services;       // open
+  int limit = 100;                   // notices
+  int count = 0;                     // board
+  double for_s = 3600;
+};
 
 std::string Dur(const google::protobuf::Duration& d) {
   long s = static_cast<long>(d.seconds());
@@ -85,15 +81,15 @@ void PrintSnapshot(const pb::BranchSnapshot& s) {
   for (const auto& c : s.counters()) PrintCounter(c);
 }
 
-int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const CommandArgs& a) {
-  int count = std::stoi(a.Get("count", "0"));
-  double secs = std::stod(a.Get("for", "3600"));
+int Board(const GlobalOptions& o, pb::QueueService::Stub& stub, const QueueArgs& a) {
+  const int count = a.count;
+  const double secs = a.for_s;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(static_cast<long>(secs * 1000)));
   o.auth.Apply(&ctx);
   pb::WatchBoardRequest req;
-  req.set_branch_id(a.Get("branch"));
+  req.set_branch_id(a.branch);
   auto reader = stub.WatchBoard(&ctx, req);
   pb::BoardEvent e;
   int n = 0;
@@ -131,34 +127,22 @@ pb::Outcome ParseOutcome(const std::string& s) {
 }
 
 template <typename Req>
-void FillTicket(Req& r, const CommandArgs& a) {
-  r.set_branch_id(a.Get("branch"));
-  r.set_counter_id(a.Get("counter"));
-  if (!a.positional.empty()) r.set_ticket_number(a.positional[0]);
+void FillTicket(Req& r, const QueueArgs& a) {
+  r.set_branch_id(a.branch);
+  r.set_counter_id(a.counter);
+  r.set_ticket_number(a.ticket);
 }
 
-}  // namespace
-
-int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
-  if (raw.empty()) return Usage("missing command");
-  const std::string cmd = raw[0];
-  std::string parse_error;
-  CommandArgs a = ParseCommandArgs(raw, &parse_error);
-  if (!parse_error.empty()) return Usage(parse_error);
-  if (const char* env = std::getenv("CSOPS_BRANCH"); env && !a.opts.count("branch"))
-    a.opts["branch"] = env;
+int RunQueue(const GlobalOptions& o, const QueueArgs& a) {
+  const std::string& cmd = a.cmd;
   auto stub = pb::QueueService::NewStub(NewChannel(o));
   auto ctx = NewContext(o);
-  const bool needs_ticket = cmd == "recall" || cmd == "start" || cmd == "no-show" ||
-                            cmd == "complete" || cmd == "cancel" || cmd == "requeue" ||
-                            cmd == "transfer" || cmd == "ticket";
-  if (needs_ticket && a.positional.size() != 1) return Usage(cmd + " needs one TICKET number");
 
   if (cmd == "issue") {
     pb::IssueTicketRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_service_code(a.Get("service"));
-    std::string p = a.Get("priority", "normal"), ch = a.Get("channel", "counter");
+    r.set_branch_id(a.branch);
+    r.set_service_code(a.service);
+    const std::string &p = a.priority, &ch = a.channel;
     r.set_priority(p == "normal"       ? pb::PRIORITY_CLASS_NORMAL
                    : p == "priority"   ? pb::PRIORITY_CLASS_PRIORITY
                    : p == "accessible" ? pb::PRIORITY_CLASS_ACCESSIBLE
@@ -167,17 +151,17 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
                   : ch == "app"     ? pb::CHANNEL_APP
                   : ch == "counter" ? pb::CHANNEL_COUNTER
                                     : pb::CHANNEL_UNSPECIFIED);
-    if (!a.Get("sms").empty()) {
+    if (!a.sms.empty()) {
       r.mutable_contact()->set_kind(pb::CONTACT_KIND_SMS);
-      r.mutable_contact()->set_address(a.Get("sms"));
-    } else if (!a.Get("email").empty()) {
+      r.mutable_contact()->set_address(a.sms);
+    } else if (!a.email.empty()) {
       r.mutable_contact()->set_kind(pb::CONTACT_KIND_EMAIL);
-      r.mutable_contact()->set_address(a.Get("email"));
-    } else if (!a.Get("push").empty()) {
+      r.mutable_contact()->set_address(a.email);
+    } else if (!a.push.empty()) {
       r.mutable_contact()->set_kind(pb::CONTACT_KIND_APP_PUSH);
-      r.mutable_contact()->set_address(a.Get("push"));
+      r.mutable_contact()->set_address(a.push);
     }
-    std::string key = a.Get("key");
+    std::string key = a.key;
     if (key.empty()) {
       std::ostringstream k;
       k << "csopsctl-" << getpid() << "-"
@@ -192,8 +176,8 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "call-next") {
     pb::CallNextRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_counter_id(a.Get("counter"));
+    r.set_branch_id(a.branch);
+    r.set_counter_id(a.counter);
     pb::CallNextResponse resp;
     if (int rc = CheckCall(stub->CallNext(ctx.get(), r, &resp))) return rc;
     if (!resp.called()) {
@@ -221,8 +205,8 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "complete") {
     pb::CompleteRequest r;
     FillTicket(r, a);
-    r.set_outcome(ParseOutcome(a.Get("outcome", "resolved")));
-    r.set_rating(std::stoi(a.Get("rating", "0")));
+    r.set_outcome(ParseOutcome(a.outcome));
+    r.set_rating(a.rating);
     pb::CompleteResponse resp;
     if (int rc = CheckCall(stub->Complete(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
@@ -231,9 +215,9 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   if (cmd == "transfer") {
     pb::TransferRequest r;
     FillTicket(r, a);
-    r.set_to_service_code(a.Get("to"));
-    r.set_to_counter_id(a.Get("to-counter"));
-    r.set_note(a.Get("note"));
+    r.set_to_service_code(a.to);
+    r.set_to_counter_id(a.to_counter);
+    r.set_note(a.note);
     pb::TransferResponse resp;
     if (int rc = CheckCall(stub->Transfer(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
@@ -241,10 +225,10 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "open") {
     pb::OpenCounterRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_counter_id(a.Get("counter"));
-    r.set_staff_id(a.Get("staff"));
-    std::stringstream in(a.Get("services"));
+    r.set_branch_id(a.branch);
+    r.set_counter_id(a.counter);
+    r.set_staff_id(a.staff);
+    std::stringstream in(a.services);
     for (std::string s; std::getline(in, s, ',');)
       if (!s.empty()) r.add_service_codes(s);
     pb::OpenCounterResponse resp;
@@ -257,15 +241,15 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     grpc::Status s;
     if (cmd == "pause") {
       pb::PauseCounterRequest r;
-      r.set_branch_id(a.Get("branch"));
-      r.set_counter_id(a.Get("counter"));
+      r.set_branch_id(a.branch);
+      r.set_counter_id(a.counter);
       pb::PauseCounterResponse resp;
       s = stub->PauseCounter(ctx.get(), r, &resp);
       c = resp.counter();
     } else {
       pb::CloseCounterRequest r;
-      r.set_branch_id(a.Get("branch"));
-      r.set_counter_id(a.Get("counter"));
+      r.set_branch_id(a.branch);
+      r.set_counter_id(a.counter);
       pb::CloseCounterResponse resp;
       s = stub->CloseCounter(ctx.get(), r, &resp);
       c = resp.counter();
@@ -276,8 +260,8 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "ticket") {
     pb::GetTicketRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_ticket_number(a.positional[0]);
+    r.set_branch_id(a.branch);
+    r.set_ticket_number(a.ticket);
     pb::GetTicketResponse resp;
     if (int rc = CheckCall(stub->GetTicket(ctx.get(), r, &resp))) return rc;
     PrintTicket(resp.ticket());
@@ -285,7 +269,7 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "snapshot") {
     pb::GetBranchSnapshotRequest r;
-    r.set_branch_id(a.Get("branch"));
+    r.set_branch_id(a.branch);
     pb::GetBranchSnapshotResponse resp;
     if (int rc = CheckCall(stub->GetBranchSnapshot(ctx.get(), r, &resp))) return rc;
     PrintSnapshot(resp.snapshot());
@@ -293,8 +277,8 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
   }
   if (cmd == "notices") {
     pb::ListNearTurnNoticesRequest r;
-    r.set_branch_id(a.Get("branch"));
-    r.set_limit(std::stoi(a.Get("limit", "100")));
+    r.set_branch_id(a.branch);
+    r.set_limit(a.limit);
     pb::ListNearTurnNoticesResponse resp;
     if (int rc = CheckCall(stub->ListNearTurnNotices(ctx.get(), r, &resp))) return rc;
     for (const auto& n : resp.notices()) {
@@ -309,7 +293,113 @@ int RunQueue(const GlobalOptions& o, const std::vector<std::string>& raw) {
     return 0;
   }
   if (cmd == "board") return Board(o, *stub, a);
-  return Usage("unknown command '" + cmd + "'");
+  return UsageError("queue", "unknown command '" + cmd + "'");
+}
+
+}  // namespace
+
+void AddQueue(CLI::App& app, const GlobalOptions& options, Command* run) {
+  auto* queue = app.add_subcommand("queue", "tickets, counters and boards");
+  queue->require_subcommand(1);
+  // A subcommand with its own options (so that one's defaults never reach another) and --branch.
+  auto command = [queue, &options, run](const char* name, const char* what) {
+    auto a = std::make_shared<QueueArgs>();
+    a->cmd = name;
+    auto* sub = queue->add_subcommand(name, what);
+    sub->add_option("--branch", a->branch, "branch ID")->envname("CSOPS_BRANCH");
+    sub->callback([&options, run, a] { *run = [&options, a] { return RunQueue(options, *a); }; });
+    return std::make_pair(sub, a);
+  };
+  auto counter = [](CLI::App* sub, QueueArgs& a, bool required) {
+    auto* opt = sub->add_option("--counter", a.counter, "counter ID");
+    if (required) opt->required();
+  };
+  auto ticket = [](CLI::App* sub, QueueArgs& a) {
+    sub->add_option("TICKET", a.ticket, "ticket number, e.g. A001")->required();
+  };
+
+  {
+    auto [sub, a] = command("issue", "issue a ticket");
+    sub->add_option("--service", a->service, "service code, e.g. A")->required();
+    sub->add_option("--priority", a->priority, "queue class")
+        ->check(CLI::IsMember({"normal", "priority", "accessible"}))
+        ->capture_default_str();
+    sub->add_option("--channel", a->channel, "where the ticket was taken")
+        ->check(CLI::IsMember({"kiosk", "app", "counter"}))
+        ->capture_default_str();
+    auto* sms = sub->add_option("--sms", a->sms, "mobile number for the near-turn notice");
+    auto* email = sub->add_option("--email", a->email, "e-mail address for the notice");
+    auto* push = sub->add_option("--push", a->push, "app push token for the notice");
+    sms->excludes(email)->excludes(push);
+    email->excludes(push);
+    sub->add_option("--key", a->key, "idempotency key (default: a fresh one)");
+  }
+  {
+    auto [sub, a] = command("call-next", "call the next ticket to a counter");
+    counter(sub, *a, true);
+  }
+  // {name, what it does, whether --counter is required}
+  const std::tuple<const char*, const char*, bool> kTicketCommands[] = {
+      {"recall", "call the ticket again", true},
+      {"start", "start serving the ticket", true},
+      {"no-show", "mark the ticket a no-show", true},
+      {"cancel", "cancel the ticket", false},
+      {"requeue", "put the ticket back in line", false}};
+  for (const auto& [name, what, counter_required] : kTicketCommands) {
+    auto [sub, a] = command(name, what);
+    counter(sub, *a, counter_required);
+    ticket(sub, *a);
+  }
+  {
+    auto [sub, a] = command("complete", "finish serving the ticket");
+    counter(sub, *a, true);
+    sub->add_option("--outcome", a->outcome, "how the visit ended")
+        ->check(CLI::IsMember({"resolved", "case-opened", "follow-up"}))
+        ->capture_default_str();
+    sub->add_option("--rating", a->rating, "the customer's rating 1-5 (0: not rated)")
+        ->check(flags::Whole(0, 5))
+        ->capture_default_str();
+    ticket(sub, *a);
+  }
+  {
+    auto [sub, a] = command("transfer", "send the ticket to another service");
+    counter(sub, *a, true);
+    sub->add_option("--to", a->to, "service code to transfer to")->required();
+    sub->add_option("--to-counter", a->to_counter, "counter to transfer to");
+    sub->add_option("--note", a->note, "note for the next counter");
+    ticket(sub, *a);
+  }
+  {
+    auto [sub, a] = command("open", "open a counter");
+    counter(sub, *a, true);
+    sub->add_option("--staff", a->staff, "staff ID at the counter")->required();
+    sub->add_option("--services", a->services, "comma list of service codes it serves");
+  }
+  for (const auto& [name, what] :
+       {std::pair{"pause", "pause a counter"}, std::pair{"close", "close a counter"}}) {
+    auto [sub, a] = command(name, what);
+    counter(sub, *a, true);
+  }
+  {
+    auto [sub, a] = command("ticket", "show one ticket");
+    ticket(sub, *a);
+  }
+  command("snapshot", "waiting, oldest wait, estimate per service, and the counters");
+  {
+    auto [sub, a] = command("notices", "the \"your turn is near\" outbox (masked)");
+    sub->add_option("--limit", a->limit, "at most this many")
+        ->check(flags::Whole(1))
+        ->capture_default_str();
+  }
+  {
+    auto [sub, a] = command("board", "print board events live");
+    sub->add_option("--count", a->count, "stop after this many events (0: no limit)")
+        ->check(flags::Whole(0))
+        ->capture_default_str();
+    sub->add_option("--for", a->for_s, "stop after this many seconds")
+        ->check(flags::Seconds())
+        ->capture_default_str();
+  }
 }
 
 }  // namespace csops::ctl

@@ -30,6 +30,7 @@
 #include "services/case/domain/case_model.h"
 #include "services/case/lookup_secret_file.h"
 #include "services/case/store/sqlite/sqlite_case_store.h"
+#include "tools/flags/flags.h"
 
 namespace {
 
@@ -97,32 +98,31 @@ int Fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto eq = a.find('=');
-    std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--config")
-      o.config = v;
-    else if (k == "--data-dir")
-      o.data_dir = v;
-    else if (k == "--cases")
-      o.cases = std::stol(v);
-    else if (k == "--hours")
-      o.hours = std::stod(v);
-    else if (k == "--branch-prefix")
-      o.branch_prefix = v;
-    else if (k == "--burst-branch")
-      o.burst_branch = v;
-    else if (k == "--burst")
-      o.burst = std::stoi(v);
-    else if (k == "--burst-in")
-      o.burst_in = std::stoi(v);
-    else if (k == "--burst-type")
-      o.burst_type = v;
-    else
-      return Fail("unknown option " + k + " (see the header of tools/loadgen/case_seed.cc)");
-  }
-  if (o.config.empty() || o.data_dir.empty()) return Fail("--config and --data-dir are required");
+  CLI::App app(
+      "case_seed: bulk loader of open cases for the case benchmark (csopsd must not be running); "
+      "see the header of tools/loadgen/case_seed.cc.",
+      "case_seed");
+  csops::flags::UseCsopsConventions(app);
+  app.add_option("--config", o.config, "csopsd's config file")->required();
+  app.add_option("--data-dir", o.data_dir, "the data directory (its case.db)")->required();
+  app.add_option("--cases", o.cases, "open cases to seed")
+      ->check(csops::flags::Whole(0L))
+      ->capture_default_str();
+  app.add_option("--hours", o.hours, "spread their acceptance over the last this many hours")
+      ->check(csops::flags::Positive("hours"))
+      ->capture_default_str();
+  app.add_option("--branch-prefix", o.branch_prefix,
+                 "only branches whose id starts so (default: all but the burst branch)");
+  app.add_option("--burst-branch", o.burst_branch, "branch of the burst (none: no burst)");
+  app.add_option("--burst", o.burst, "cases in the burst")
+      ->check(csops::flags::Whole(0))
+      ->capture_default_str();
+  app.add_option("--burst-in", o.burst_in,
+                 "seconds after seeding at which the burst's first threshold falls")
+      ->check(csops::flags::Whole(0))
+      ->capture_default_str();
+  app.add_option("--burst-type", o.burst_type, "case type of the burst")->capture_default_str();
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
   auto loaded = csops::LoadConfig(o.config);
   if (!loaded.ok()) return Fail(loaded.status().ToString());
   auto config = cases::BuildCaseConfig(*loaded);

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "tools/flags/flags.h"
+
 namespace {
 
 namespace asio = boost::asio;
@@ -124,17 +126,14 @@ void Serve(tcp::socket socket, Stats& stats) {
 int main(int argc, char** argv) {
   int port = 0;
   std::string port_file;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--port=", 0) == 0) {
-      port = std::stoi(a.substr(7));
-    } else if (a.rfind("--port-file=", 0) == 0) {
-      port_file = a.substr(12);
-    } else {
-      std::fprintf(stderr, "usage: fake_provider [--port=0] [--port-file=F]\n");
-      return 2;
-    }
-  }
+  CLI::App app("fake_provider: a local stand-in for an SMS provider's JSON webhook.",
+               "fake_provider");
+  csops::flags::UseCsopsConventions(app);
+  app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free one)")
+      ->check(csops::flags::Whole(0, 65535))
+      ->capture_default_str();
+  app.add_option("--port-file", port_file, "write the port bound to this file");
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
   asio::io_context io;
   tcp::acceptor acceptor(io,
                          {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});

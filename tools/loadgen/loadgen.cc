@@ -32,6 +32,7 @@
 #include "csops/notify/v1/notify_service.grpc.pb.h"
 #include "csops/queue/v1/queue_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tools/flags/flags.h"
 
 namespace {
 
@@ -220,45 +221,33 @@ void Print(const char* name, int round, const PhaseResult& r) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto eq = a.find('=');
-    std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--addr")
-      o.addr = v;
-    else if (k == "--rpc")
-      o.rpc = v;
-    else if (k == "--type")
-      o.type = v;
-    else if (k == "--count")
-      o.count = std::stol(v);
-    else if (k == "--delay-s")
-      o.delay_s = std::stol(v);
-    else if (k == "--branch")
-      o.branch = v;
-    else if (k == "--service")
-      o.service = v;
-    else if (k == "--inflight")
-      o.inflight = std::stoi(v);
-    else if (k == "--seconds")
-      o.seconds = std::stod(v);
-    else if (k == "--rounds")
-      o.rounds = std::stoi(v);
-    else {
-      std::fprintf(
-          stderr,
-          "usage: loadgen --addr=HOST:PORT [--rpc=issue_ticket|create_case|send|send_batch] "
-          "[--count=1000000] [--delay-s=0] "
-          "[--branch=bench] [--service=A] [--type=complaint] [--inflight=64] "
-          "[--seconds=5] [--rounds=2]\n");
-      return 2;
-    }
-  }
-  if (o.rpc != "issue_ticket" && o.rpc != "create_case" && o.rpc != "send" &&
-      o.rpc != "send_batch") {
-    std::fprintf(stderr, "loadgen: --rpc must be issue_ticket, create_case, send or send_batch\n");
-    return 2;
-  }
+  CLI::App app("loadgen: closed-loop gRPC load, one write RPC against grpc.health.v1 Check.",
+               "loadgen");
+  csops::flags::UseCsopsConventions(app);
+  app.add_option("--addr", o.addr, "csopsd gRPC address")->capture_default_str();
+  app.add_option("--rpc", o.rpc, "the write RPC")
+      ->check(CLI::IsMember({"issue_ticket", "create_case", "send", "send_batch"}))
+      ->capture_default_str();
+  app.add_option("--count", o.count, "send_batch: notices in the stream")
+      ->check(csops::flags::Whole(1L))
+      ->capture_default_str();
+  app.add_option("--delay-s", o.delay_s, "send, send_batch: send_after this many seconds ahead")
+      ->check(csops::flags::Whole(0L))
+      ->capture_default_str();
+  app.add_option("--branch", o.branch, "branch (create_case: a comma list, round-robin)")
+      ->capture_default_str();
+  app.add_option("--service", o.service, "issue_ticket: service code")->capture_default_str();
+  app.add_option("--type", o.type, "create_case: case type")->capture_default_str();
+  app.add_option("--inflight", o.inflight, "calls in flight")
+      ->check(csops::flags::Whole(1, 100000))
+      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "length of each phase")
+      ->check(csops::flags::Seconds())
+      ->capture_default_str();
+  app.add_option("--rounds", o.rounds, "rounds of the two phases")
+      ->check(csops::flags::Whole(1))
+      ->capture_default_str();
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
   auto client_auth = csops::auth::ClientAuthFromEnvironment();
   if (!client_auth.ok()) {
     std::fprintf(stderr, "loadgen: %s\n", client_auth.status().message().c_str());

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/sqlite/database.h"
+#include "tools/flags/flags.h"
 
 namespace {
 
@@ -101,30 +102,23 @@ RunResult Run(const Options& o, bool group_commit) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto eq = a.find('=');
-    std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--threads")
-      o.threads = std::stoi(v);
-    else if (k == "--seconds")
-      o.seconds = std::stod(v);
-    else if (k == "--dir")
-      o.dir = v;
-    else if (k == "--sync" && (v == "full" || v == "normal"))
-      o.sync =
-          v == "full" ? csops::sqlite::Synchronous::kFull : csops::sqlite::Synchronous::kNormal;
-    else {
-      std::fprintf(stderr,
-                   "usage: writer_bench [--threads=32] [--seconds=5] [--dir=var/bench] "
-                   "[--sync=full|normal]\n");
-      return 2;
-    }
-  }
-  if (o.threads < 1 || o.seconds <= 0) {
-    std::fprintf(stderr, "--threads and --seconds must be positive\n");
-    return 2;
-  }
+  CLI::App app(
+      "writer_bench: commits/s of the SQLite writer, group commit vs one fsync per transaction.",
+      "writer_bench");
+  csops::flags::UseCsopsConventions(app);
+  std::string sync = "full";
+  app.add_option("--threads", o.threads, "writing threads")
+      ->check(csops::flags::Whole(1, 100000))
+      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "length of each run")
+      ->check(csops::flags::Seconds())
+      ->capture_default_str();
+  app.add_option("--dir", o.dir, "directory of the database files")->capture_default_str();
+  app.add_option("--sync", sync, "SQLite synchronous mode")
+      ->check(CLI::IsMember({"full", "normal"}))
+      ->capture_default_str();
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
+  o.sync = sync == "full" ? csops::sqlite::Synchronous::kFull : csops::sqlite::Synchronous::kNormal;
   std::filesystem::create_directories(o.dir);
   double fsyncs = FsyncsPerSecond(o.dir, 1.0);
   RunResult single = Run(o, /*group_commit=*/false);

@@ -40,7 +40,7 @@
 #include "services/queue/queue_config.h"
 #include "services/queue/queue_engine.h"
 #include "services/queue/store/sqlite/sqlite_queue_store.h"
-#include "tools/report/flags.h"
+#include "tools/flags/flags.h"
 #include "tools/report/period.h"
 
 namespace {
@@ -368,33 +368,34 @@ class Seeder {
   long order_ = 0;
 };
 
-int Usage(const std::string& why) {
-  std::fprintf(stderr, "history_seed: %s (see the header of tools/report/history_seed.cc)\n",
-               why.c_str());
-  return 2;
-}
+int Usage(const std::string& why) { return csops::flags::UsageError("history_seed", why); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  auto text = [](std::string& field) { return [&field](const std::string& v) { field = v; }; };
-  auto number = [](int& field) {
-    return [&field](const std::string& v) { field = std::atoi(v.c_str()); };
-  };
-  const std::string bad = csops::report::ParseFlags(
-      argc, argv,
-      {{"config", text(o.config)},
-       {"data-dir", text(o.data_dir)},
-       {"from", text(o.from)},
-       {"to", text(o.to)},
-       {"visitors", number(o.visitors)},
-       {"cases", number(o.cases)},
-       {"notices", number(o.notices)},
-       {"seed",
-        [&o](const std::string& v) { o.seed = static_cast<unsigned>(std::atol(v.c_str())); }}});
-  if (!bad.empty()) return Usage(bad);
-  if (o.config.empty() || o.data_dir.empty()) return Usage("--config and --data-dir are required");
+  CLI::App app(
+      "history_seed: writes months of office history into a data directory (csopsd must not be "
+      "running), through the real engines on a fake clock.",
+      "history_seed");
+  csops::flags::UseCsopsConventions(app);
+  app.add_option("--config", o.config, "csopsd's config file")->required();
+  app.add_option("--data-dir", o.data_dir, "the data directory to write")->required();
+  app.add_option("--from", o.from, "first day YYYY-MM-DD")->required();
+  app.add_option("--to", o.to, "last day YYYY-MM-DD")->required();
+  app.add_option("--visitors", o.visitors, "tickets per branch and working day")
+      ->check(csops::flags::Whole(0))
+      ->capture_default_str();
+  app.add_option("--cases", o.cases, "cases per branch and working day")
+      ->check(csops::flags::Whole(0))
+      ->capture_default_str();
+  app.add_option("--notices", o.notices, "notices per day")
+      ->check(csops::flags::Whole(0))
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "random seed")
+      ->check(csops::flags::Whole(0u))
+      ->capture_default_str();
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
   auto first = csops::report::ParseDay("--from", o.from);
   auto last = csops::report::ParseDay("--to", o.to);
   if (!first.ok() || !last.ok() || *last < *first) return Usage("--from and --to: dates, in order");

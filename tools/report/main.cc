@@ -16,8 +16,8 @@
 #include <fstream>
 #include <string>
 
+#include "tools/flags/flags.h"
 #include "tools/report/fetch.h"
-#include "tools/report/flags.h"
 #include "tools/report/period.h"
 #include "tools/report/report_builder.h"
 
@@ -31,18 +31,7 @@ struct Options {
   int deadline = 60;
 };
 
-int Usage(const std::string& why) {
-  std::fprintf(
-      stderr,
-      "csops-report: %s\nusage: csops-report --from=YYYY-MM-DD --to=YYYY-MM-DD "
-      "[--branch=ID] [--out=DIR] [--lang=zh-TW|en] [--target=HOST:PORT] "
-      "[--queue-target=…] [--case-target=…] [--notify-target=…] [--zone=TZ] "
-      "[--deadline=SECONDS]\n"
-      "With access control on, set CSOPS_API_KEY (or CSOPS_API_KEY_FILE) to a supervisor's "
-      "key; CSOPS_TLS_CA for TLS (see csopsctl --help).\n",
-      why.c_str());
-  return 2;
-}
+int Usage(const std::string& why) { return csops::flags::UsageError("csops-report", why); }
 
 bool WriteFile(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
@@ -58,28 +47,38 @@ bool WriteFile(const std::string& path, const std::string& content) {
 
 int main(int argc, char** argv) {
   Options o;
-  auto text = [](std::string& field) { return [&field](const std::string& v) { field = v; }; };
-  const std::string bad =
-      ParseFlags(argc, argv,
-                 {{"from", text(o.from)},
-                  {"to", text(o.to)},
-                  {"branch", text(o.branch)},
-                  {"out", text(o.out)},
-                  {"lang", text(o.lang)},
-                  {"zone", text(o.zone)},
-                  {"target", text(o.target)},
-                  {"queue-target", text(o.queue_target)},
-                  {"case-target", text(o.case_target)},
-                  {"notify-target", text(o.notify_target)},
-                  {"deadline", [&o](const std::string& v) { o.deadline = std::atoi(v.c_str()); }}});
-  if (!bad.empty()) return Usage(bad);
-  if (o.from.empty() || o.to.empty()) return Usage("--from and --to are required");
+  CLI::App app(
+      "csops-report: the half-yearly self-assessment report from the csops services' report "
+      "APIs.",
+      "csops-report");
+  csops::flags::UseCsopsConventions(app);
+  app.footer(
+      "With access control on, set CSOPS_API_KEY (or CSOPS_API_KEY_FILE) to a supervisor's key; "
+      "CSOPS_TLS_CA for TLS (see csopsctl --help).\n"
+      "Exit codes: 0 written, 1 a service failed, 2 bad arguments.");
+  app.add_option("--from", o.from, "first local day YYYY-MM-DD (included)")->required();
+  app.add_option("--to", o.to, "last local day YYYY-MM-DD (included)")->required();
+  app.add_option("--branch", o.branch, "one branch (default: all)");
+  app.add_option("--out", o.out, "output directory (default: csops-report-FROM-TO)");
+  app.add_option("--lang", o.lang, "language of the report")
+      ->check(CLI::IsMember({"zh-TW", "en"}))
+      ->capture_default_str();
+  app.add_option("--zone", o.zone, "time zone of the days")->capture_default_str();
+  app.add_option("--target", o.target, "csopsd gRPC address of every service")
+      ->capture_default_str();
+  app.add_option("--queue-target", o.queue_target,
+                 "the queue service's address (default --target)");
+  app.add_option("--case-target", o.case_target, "the case service's address (default --target)");
+  app.add_option("--notify-target", o.notify_target,
+                 "the notify service's address (default --target)");
+  app.add_option("--deadline", o.deadline, "deadline of each call in seconds")
+      ->check(csops::flags::Whole(1))
+      ->capture_default_str();
+  if (auto rc = csops::flags::Parse(app, argc, argv)) return *rc;
   auto first = ParseDay("--from", o.from);
   if (!first.ok()) return Usage(first.status().message());
   auto last = ParseDay("--to", o.to);
   if (!last.ok()) return Usage(last.status().message());
-  if (o.lang != "zh-TW" && o.lang != "en") return Usage("--lang: zh-TW or en");
-  if (o.deadline <= 0) return Usage("--deadline: seconds, above 0");
   ReportInput in;
   if (!absl::LoadTimeZone(o.zone, &in.zone)) return Usage("--zone: unknown time zone " + o.zone);
   auto whole = WholePeriod(*first, *last, in.zone);
