@@ -5,7 +5,7 @@
 //                            ::testing::Values(CaseStoreFactory{"sqlite", MakeSqliteStore}),
 //                            CaseStoreName);
 //
-// and links csops_case_store_contract (the tests themselves, case_store_contract.cc). The suite
+// and links csops_case_store_contract (the tests themselves, case_store_contract*.cc). The suite
 // touches nothing but the CaseStore interface: no SQL, no files.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "common/base/status.h"
 #include "services/case/store/case_store.h"
@@ -50,6 +51,8 @@ class CaseStoreContract : public ::testing::TestWithParam<CaseStoreFactory> {
   std::int64_t Insert(CaseRecord& c);
   // The case stored under `number` (nullopt if none; a failed read is reported).
   std::optional<CaseRecord> Find(const std::string& number);
+  // The acceptance numbers of `cases`, in order.
+  static std::vector<std::string> Numbers(const std::vector<CaseRecord>& cases);
 
   std::unique_ptr<CaseStore> store_;
 };
