@@ -12,12 +12,12 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-// Instants built from a fixed UTC offset, independent of the zone database under test.
+// Instants built from a fixed UTC offset, independent of the zone database under test
+// (Taipei() of testutil.h is At(8, ...)).
 Instant At(int offset_hours, int y, int mo, int d, int h, int mi, int s = 0) {
   absl::Time utc = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
   return FromUnixMillis(absl::ToUnixMillis(utc - absl::Hours(offset_hours)));
 }
-Instant Taipei(int y, int mo, int d, int h, int mi, int s = 0) { return At(8, y, mo, d, h, mi, s); }
 
 class TaiwanCalendarTest : public ::testing::Test {
  protected:

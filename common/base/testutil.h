@@ -1,5 +1,7 @@
 // Test helpers shared by csops unit tests: status matchers, a temporary directory, instants in
-// Taipei time, and Await for the engines' callback APIs.
+// Taipei time (to start a FakeClock at), Await for the engines' callback APIs, and Eventually
+// for work another thread finishes. Service-specific builders stay in each service's
+// *_test_util.h / *_test_fixture.h.
 #pragma once
 
 #include <absl/time/civil_time.h>
@@ -7,9 +9,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "common/base/clock.h"
 #include "common/base/status.h"
@@ -58,6 +62,20 @@ Result<T> Await(F&& start) {
   auto f = p.get_future();
   start([&p](Result<T> r) { p.set_value(std::move(r)); });
   return f.get();
+}
+
+// Polls `holds` (every 5 ms of real time) until it returns true or `limit` passes; returns
+// whether it held. For another thread's work that gives the test no callback to wait on (a
+// relay, a reset thread, subscribers); `EXPECT_FALSE(Eventually(p, d))` checks that p stays
+// false for d.
+template <typename P>
+bool Eventually(P&& holds, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (holds()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace csops

@@ -60,7 +60,7 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db
   CaseModule* self = m.get();
   m->engine_->SetCommitHook([metrics, self](const CaseCommit& c) {
     metrics->OnCommit(c);
-    if (notify::OutboxRelay* relay = self->relay_ptr_.load()) relay->Wake();
+    if (outbox::NoticeRelay* relay = self->relay_ptr_.load()) relay->Wake();
   });
   if (Status s = m->scheduler_->Start(); !s.ok()) return s.WithContext("SLA timers");
   m->open_collector_ = std::make_shared<CaseOpenCollector>(*m->engine_);
@@ -87,7 +87,7 @@ void CaseModule::StartRelay(const auth::ServiceTarget& notify_target,
       *store_, clock_, std::move(supervisor_emails), [engine](const PendingOutboxRow& row) {
         return engine->DerivedLookupUrl(row.acceptance_number, row.idempotency_key);
       });
-  relay_ = std::make_unique<notify::OutboxRelay>("case", *outbox_source_, notify_target, registry);
+  relay_ = outbox::MakeNoticeRelay("case", *outbox_source_, notify_target, registry);
   relay_->Start();
   relay_ptr_.store(relay_.get());
 }

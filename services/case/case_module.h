@@ -53,8 +53,8 @@ class CaseModule {
   std::unique_ptr<SlaEventHub> hub_;
   std::shared_ptr<CaseOpenCollector> open_collector_;
   std::unique_ptr<CaseOutboxSource> outbox_source_;
-  std::unique_ptr<notify::OutboxRelay> relay_;
-  std::atomic<notify::OutboxRelay*> relay_ptr_{nullptr};  // for the commit hook
+  std::unique_ptr<outbox::NoticeRelay> relay_;
+  std::atomic<outbox::NoticeRelay*> relay_ptr_{nullptr};  // for the commit hook
   bool stopped_ = false;
 };
 

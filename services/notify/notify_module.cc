@@ -46,6 +46,7 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOption
                                                           const std::string& data_dir,
                                                           prometheus::Registry& registry) {
   std::unique_ptr<NotifyModule> m(new NotifyModule());
+  m->registry_ = &registry;
   db_options.migrations = SqliteNotifyStore::Migrations();
   db_options.registry = &registry;
   auto db = sqlite::Database::Open(std::move(db_options));
@@ -73,7 +74,7 @@ std::map<std::string, http::Handler> NotifyModule::receipt_routes() {
 }
 
 void NotifyModule::StartTaskRelay(const auth::ServiceTarget& case_target) {
-  task_relay_ = std::make_unique<TaskRelay>(*engine_, case_target);
+  task_relay_ = std::make_unique<TaskRelay>(*engine_, case_target, *registry_);
   engine_->SetTaskHook([relay = task_relay_.get()] { relay->Wake(); });
   task_relay_->Start();
 }

@@ -46,6 +46,7 @@ class NotifyModule {
   std::unique_ptr<boost::asio::thread_pool> executor_;
   std::unique_ptr<NotifyService> service_;
   std::shared_ptr<NotifyQueueCollector> queue_collector_;
+  prometheus::Registry* registry_ = nullptr;  // for the task relay's counters
   std::unique_ptr<TaskRelay> task_relay_;
   bool stopped_ = false;
 };

@@ -147,11 +147,11 @@ TEST(QueueEngineTest, RecallLimitTurnsTheTicketIntoANoShow) {
 
 TEST(QueueEngineTest, DailyResetAcrossLocalMidnightRestartsNumbersAndExpiresLeftovers) {
   QueueFixture f;  // day starts 00:00 Asia/Taipei
-  f.clock.Set(TaipeiTime(2026, 3, 4, 23, 50));
+  f.clock.Set(Taipei(2026, 3, 4, 23, 50));
   ASSERT_OK(f.Open("1").status());
   EXPECT_EQ(f.Issue("A")->ticket.display, "A001");
   EXPECT_EQ(f.Issue("A")->ticket.display, "A002");
-  f.clock.Set(TaipeiTime(2026, 3, 5, 0, 10));
+  f.clock.Set(Taipei(2026, 3, 5, 0, 10));
   auto today = f.Issue("A");
   EXPECT_EQ(today->ticket.display, "A001");
   EXPECT_EQ(today->ticket.business_day, "2026-03-05");
@@ -172,9 +172,9 @@ TEST(QueueEngineTest, BusinessDayStartShiftsTheReset) {
   auto b = TestBranch();
   b.day_start_minute = 5 * 60;  // 05:00
   QueueFixture f(b);
-  f.clock.Set(TaipeiTime(2026, 3, 5, 2, 0));
+  f.clock.Set(Taipei(2026, 3, 5, 2, 0));
   EXPECT_EQ(f.Issue("A")->ticket.business_day, "2026-03-04");
-  f.clock.Set(TaipeiTime(2026, 3, 5, 5, 0));
+  f.clock.Set(Taipei(2026, 3, 5, 5, 0));
   EXPECT_EQ(f.Issue("A")->ticket.business_day, "2026-03-05");
 }
 

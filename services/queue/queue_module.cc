@@ -37,7 +37,7 @@ QueueModule::~QueueModule() { Stop(); }
 void QueueModule::StartRelay(const auth::ServiceTarget& notify_target,
                              prometheus::Registry& registry) {
   outbox_source_ = std::make_unique<QueueOutboxSource>(*store_, *clock_, branches_);
-  relay_ = std::make_unique<notify::OutboxRelay>("queue", *outbox_source_, notify_target, registry);
+  relay_ = outbox::MakeNoticeRelay("queue", *outbox_source_, notify_target, registry);
   relay_->Start();
   relay_wake_.relay.store(relay_.get());
 }

@@ -63,13 +63,13 @@ class QueueModule {
   class RelayWake final : public QueueListener {
    public:
     void OnCommitted(const std::vector<QueueChange>&) override {
-      if (notify::OutboxRelay* r = relay.load()) r->Wake();
+      if (outbox::NoticeRelay* r = relay.load()) r->Wake();
     }
-    std::atomic<notify::OutboxRelay*> relay{nullptr};
+    std::atomic<outbox::NoticeRelay*> relay{nullptr};
   };
   RelayWake relay_wake_;
   std::unique_ptr<QueueOutboxSource> outbox_source_;
-  std::unique_ptr<notify::OutboxRelay> relay_;
+  std::unique_ptr<outbox::NoticeRelay> relay_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
-#include <thread>
-
 #include "services/queue/queue_test_util.h"
 
 namespace csops::queue {
@@ -22,7 +20,7 @@ double ExpiredTotal(prometheus::Registry& registry) {
 
 TEST(QueueModuleTest, AWallClockStepPastTheDayStartExpiresTheOldDayWithinASecond) {
   TempDir dir;
-  FakeClock clock(TaipeiTime(2026, 3, 4, 9, 0));
+  FakeClock clock(Taipei(2026, 3, 4, 9, 0));
   prometheus::Registry registry;
   sqlite::DatabaseOptions o;
   o.path = dir.path() + "/queue.db";
@@ -36,17 +34,12 @@ TEST(QueueModuleTest, AWallClockStepPastTheDayStartExpiresTheOldDayWithinASecond
     ASSERT_OK(Await<TicketView>([&](auto done) { (*m)->engine().Issue(c, done); }).status());
   }
   // The reset thread goes to sleep, armed 15 hours ahead; nothing expires meanwhile.
-  const auto armed = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - armed < std::chrono::milliseconds(300)) {
-    ASSERT_EQ(ExpiredTotal(registry), 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_FALSE(
+      Eventually([&] { return ExpiredTotal(registry) != 0; }, std::chrono::milliseconds(300)));
   // The wall clock steps from Wed 09:00 to Thu 08:00, over the day start (midnight).
   const auto stepped = std::chrono::steady_clock::now();
-  clock.Set(TaipeiTime(2026, 3, 5, 8, 0));
-  while (ExpiredTotal(registry) < 2 &&
-         std::chrono::steady_clock::now() - stepped < std::chrono::seconds(5))
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  clock.Set(Taipei(2026, 3, 5, 8, 0));
+  Eventually([&] { return ExpiredTotal(registry) >= 2; });
   const auto took = std::chrono::steady_clock::now() - stepped;
   ASSERT_EQ(ExpiredTotal(registry), 2) << "yesterday's tickets did not expire within 5 s";
 #if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)

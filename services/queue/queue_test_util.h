@@ -1,4 +1,4 @@
-// Test helpers for the queue: a branch built in code, an engine on a temporary SQLite file,
+// Test helpers for the queue: a branch built in code, an engine on a temporary SQLite store,
 // a listener that records committed changes, and blocking wrappers for the async commands.
 #pragma once
 
@@ -6,17 +6,10 @@
 #include <mutex>
 
 #include "common/base/testutil.h"
-#include "common/sqlite/database.h"
 #include "services/queue/queue_engine.h"
-#include "services/queue/store/sqlite/sqlite_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store_test_util.h"
 
 namespace csops::queue {
-
-inline Instant TaipeiTime(int y, int mo, int d, int h, int mi) {
-  absl::Time t =
-      absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone()) - absl::Hours(8);
-  return FromUnixMillis(absl::ToUnixMillis(t));
-}
 
 // Branch "test": services A, B, C (1-999, target 10 min, 300 s default service);
 // counters "1" [A, B], "2" [B, A], "3" [C].
@@ -52,20 +45,12 @@ class RecordingListener : public QueueListener {
 
 class QueueFixture {
  public:
-  explicit QueueFixture(BranchModel branch = TestBranch()) : clock(TaipeiTime(2026, 3, 4, 9, 0)) {
-    sqlite::DatabaseOptions o;
-    o.path = dir.path() + "/queue.db";
-    o.synchronous = sqlite::Synchronous::kNormal;  // unit tests: no fsync needed
-    o.migrations = SqliteQueueStore::Migrations();
-    auto opened = sqlite::Database::Open(o);
-    EXPECT_OK(opened.status());
-    db = std::move(*opened);
-    store = std::make_unique<SqliteQueueStore>(*db);
+  explicit QueueFixture(BranchModel branch = TestBranch()) : clock(Taipei(2026, 3, 4, 9, 0)) {
     engine =
         std::make_unique<QueueEngine>(clock,
                                       std::vector<std::shared_ptr<const BranchModel>>{
                                           std::make_shared<const BranchModel>(std::move(branch))},
-                                      *store, listener);
+                                      sqlite.store(), listener);
   }
 
   Result<TicketView> Issue(const std::string& service, PriorityClass p = PriorityClass::kNormal,
@@ -109,11 +94,9 @@ class QueueFixture {
     return n;
   }
 
-  TempDir dir;
   FakeClock clock;
   RecordingListener listener;
-  std::unique_ptr<sqlite::Database> db;
-  std::unique_ptr<SqliteQueueStore> store;
+  SqliteTestStore sqlite;
   std::unique_ptr<QueueEngine> engine;
   int keys = 0;
 };

@@ -7,9 +7,10 @@ namespace csops::cases {
 
 namespace npb = csops::notify::v1;
 
-notify::RelayItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
-  notify::RelayItem item;
+outbox::NoticeItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
+  outbox::NoticeItem item;
   item.id = row.id;
+  item.kind = row.kind;
   npb::SendRequest& r = item.request;
   r.set_idempotency_key("case:" + row.acceptance_number + ":" + std::to_string(row.id));
   r.set_locale(row.locale.empty() ? "zh-TW" : row.locale);
@@ -72,8 +73,8 @@ notify::RelayItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
   return item;
 }
 
-Result<std::vector<notify::RelayItem>> CaseOutboxSource::Pending(int limit) {
-  std::vector<notify::RelayItem> out;
+Result<std::vector<outbox::NoticeItem>> CaseOutboxSource::Pending(int limit) {
+  std::vector<outbox::NoticeItem> out;
   Status s = store_.Read([&](CaseTx& tx) {
     auto rows = tx.PendingOutbox(limit);
     if (!rows.ok()) return rows.status();

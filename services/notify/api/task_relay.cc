@@ -1,64 +1,55 @@
 #include "services/notify/api/task_relay.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include "common/base/log.h"
 
 namespace csops::notify {
 
 namespace cpb = csops::case_::v1;
 
-TaskRelay::TaskRelay(NotifyEngine& engine, auth::ServiceTarget case_target)
-    : engine_(engine), target_(std::move(case_target)) {}
-
-void TaskRelay::Start() {
-  stub_ = cpb::CaseService::NewStub(target_.auth.Connect(target_.address));
-  loop_.Start();
-}
-
-void TaskRelay::Stop() { loop_.Stop(); }
-
-void TaskRelay::Wake() { loop_.Wake(); }
-
-bool TaskRelay::RelayPending() {
-  for (;;) {
-    auto tasks = engine_.PendingTasks(50);
-    if (!tasks.ok()) return false;
-    if (tasks->empty()) return true;
-    for (const TaskRecord& t : *tasks) {
-      if (loop_.stopping()) return true;
-      cpb::CreateCaseRequest req;
-      req.set_type_code(t.case_type);
-      req.set_branch_id(t.branch_id);
-      req.mutable_applicant()->set_name(t.name);
-      req.mutable_applicant()->set_customer_number(t.customer_number);
-      req.set_received_via(cpb::RECEIVED_VIA_PHONE);
-      req.set_summary(t.summary);
-      req.set_staff_id("NOTIFY");
-      req.set_idempotency_key(t.idempotency_key);
-      grpc::ClientContext ctx;
-      target_.auth.Apply(&ctx);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-      cpb::CreateCaseResponse resp;
-      const grpc::Status s = stub_->CreateCase(&ctx, req, &resp);
-      std::string refusal;
-      if (s.ok()) {
-        CSOPS_LOG(kInfo, "plan_task_created")
-            .Kv("type", t.case_type)
-            .Kv("case", resp.case_().acceptance_number());
-      } else if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-                 s.error_code() == grpc::StatusCode::NOT_FOUND ||
-                 s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                 s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-        refusal = s.error_message();
-        CSOPS_LOG(kWarning, "plan_task_refused").Kv("type", t.case_type).Kv("reason", refusal);
-      } else {
-        CSOPS_LOG(kWarning, "plan_task_relay_unavailable").Kv("error", s.error_message());
-        return false;
-      }
-      if (!engine_.MarkTaskRelayed(t.id, refusal.substr(0, 500)).ok()) return false;
-    }
+Result<std::vector<outbox::RelayItem<cpb::CreateCaseRequest>>> TaskSource::Pending(int limit) {
+  auto tasks = engine_.PendingTasks(limit);
+  if (!tasks.ok()) return tasks.status();
+  std::vector<outbox::RelayItem<cpb::CreateCaseRequest>> out;
+  for (const TaskRecord& t : *tasks) {
+    outbox::RelayItem<cpb::CreateCaseRequest> item;
+    item.id = t.id;
+    item.kind = t.case_type;
+    cpb::CreateCaseRequest& req = item.request;
+    req.set_type_code(t.case_type);
+    req.set_branch_id(t.branch_id);
+    req.mutable_applicant()->set_name(t.name);
+    req.mutable_applicant()->set_customer_number(t.customer_number);
+    req.set_received_via(cpb::RECEIVED_VIA_PHONE);
+    req.set_summary(t.summary);
+    req.set_staff_id("NOTIFY");
+    req.set_idempotency_key(t.idempotency_key);
+    out.push_back(std::move(item));
   }
+  return out;
 }
+
+Status TaskSource::MarkRelayed(std::int64_t id, const std::string& refusal) {
+  return engine_.MarkTaskRelayed(id, refusal);
+}
+
+outbox::RowCall<cpb::CreateCaseRequest> CreateCaseCall(std::shared_ptr<grpc::Channel> channel) {
+  std::shared_ptr<cpb::CaseService::Stub> stub = cpb::CaseService::NewStub(channel);
+  return [stub](grpc::ClientContext& ctx, const cpb::CreateCaseRequest& req) {
+    cpb::CreateCaseResponse resp;
+    outbox::CallAnswer a;
+    a.status = stub->CreateCase(&ctx, req, &resp);
+    if (a.status.ok())
+      CSOPS_LOG(kInfo, "plan_task_created")
+          .Kv("type", req.type_code())
+          .Kv("case", resp.case_().acceptance_number());
+    return a;
+  };
+}
+
+TaskRelay::TaskRelay(NotifyEngine& engine, const auth::ServiceTarget& case_target,
+                     prometheus::Registry& registry)
+    : source_(engine),
+      relay_("notify", source_, case_target,
+             CreateCaseCall(case_target.auth.Connect(case_target.address)), registry) {}
 
 }  // namespace csops::notify

@@ -54,18 +54,13 @@ std::shared_ptr<grpc::Channel> NewConnection(const std::string& addr, bool tiny_
 
 TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   constexpr int kEvents = 400;
-  TempDir dir;
-  sqlite::DatabaseOptions o;
-  o.path = dir.path() + "/queue.db";
-  o.migrations = SqliteQueueStore::Migrations();
-  auto db = sqlite::Database::Open(o);
-  ASSERT_OK(db.status());
-  SqliteQueueStore store(**db);
+  SqliteTestStore sqlite;
   BoardHub hub;
   auto branch = TestBranch();
   branch.services[0].last_number = 9999;
   branch.services[0].width = 4;
-  QueueEngine engine(RealClock::Get(), {std::make_shared<const BranchModel>(branch)}, store, hub);
+  QueueEngine engine(RealClock::Get(), {std::make_shared<const BranchModel>(branch)},
+                     sqlite.store(), hub);
   boost::asio::thread_pool executor(2), finisher(2);
   QueueService service(engine, hub, executor, finisher, /*board_queue_limit=*/64);
   grpc::ServerBuilder builder;
@@ -115,8 +110,7 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
     watchers.push_back(std::move(w));
   }
   // Wait until every watcher (the stuck one included) is subscribed.
-  for (int i = 0; i < 1500 && hub.WatcherCount("test") < kWatchers; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Eventually([&] { return hub.WatcherCount("test") >= kWatchers; }, std::chrono::seconds(30));
   ASSERT_EQ(hub.WatcherCount("test"), static_cast<std::size_t>(kWatchers));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let snapshots go out
 

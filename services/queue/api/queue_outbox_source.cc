@@ -13,14 +13,15 @@ QueueOutboxSource::QueueOutboxSource(
   for (const auto& b : branches) branch_names_[b->id] = b->name_zh_tw;
 }
 
-Result<std::vector<notify::RelayItem>> QueueOutboxSource::Pending(int limit) {
-  std::vector<notify::RelayItem> out;
+Result<std::vector<outbox::NoticeItem>> QueueOutboxSource::Pending(int limit) {
+  std::vector<outbox::NoticeItem> out;
   Status s = store_.Read([&](QueueReader& r) {
     auto rows = r.PendingNotices(limit);
     if (!rows.ok()) return rows.status();
     for (const NearTurnNotice& n : *rows) {
-      notify::RelayItem item;
+      outbox::NoticeItem item;
       item.id = n.id;
+      item.kind = "queue_turn_near";
       npb::SendRequest& req = item.request;
       req.set_idempotency_key("queue:" + n.branch_id + ":" + std::to_string(n.ticket_id));
       req.set_kind("queue_turn_near");
@@ -60,9 +61,7 @@ Result<std::vector<notify::RelayItem>> QueueOutboxSource::Pending(int limit) {
 Status QueueOutboxSource::MarkRelayed(std::int64_t id, const std::string& refusal) {
   std::promise<Status> p;
   store_.Transact(
-      [this, id, refusal](QueueTx& tx) {
-        return tx.MarkNoticeRelayed(id, clock_.Now(), refusal.substr(0, 500));
-      },
+      [this, id, refusal](QueueTx& tx) { return tx.MarkNoticeRelayed(id, clock_.Now(), refusal); },
       [&p](const Status& s) { p.set_value(s); });
   return p.get_future().get();
 }

@@ -6,6 +6,7 @@
 // The SQLite implementation (sqlite_queue_store.h) runs every transaction on the database's
 // single writer thread, so a transaction sees no concurrent change: "two counters calling at
 // once never get the same ticket" follows from that, not from locks in the engine.
+// Every implementation passes the contract suite in queue_store_contract.h.
 #pragma once
 
 #include <functional>
@@ -101,9 +102,10 @@ class QueueTx : public QueueReader {
                                    const std::string& service, Duration took) = 0;
   virtual Status SetLastCalled(const std::string& branch, const std::string& day,
                                const std::string& service, const std::string& display) = 0;
-  // Writes a near-turn notice to the outbox (at most one per ticket).
+  // Writes a near-turn notice to the outbox (at most one per ticket: a second is ignored).
   virtual Status InsertNotice(const NearTurnNotice& n) = 0;
   // Marks a notice relayed at `at`; `refusal` is the notify service's reason if it refused it.
+  // A notice marked before keeps its first mark.
   virtual Status MarkNoticeRelayed(std::int64_t id, Instant at, const std::string& refusal) = 0;
   // Marks every waiting/called/serving ticket of the branch from days before `day` as expired
   // (with an event each) and returns how many, per service code.
