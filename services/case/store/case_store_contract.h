@@ -5,7 +5,8 @@
 //                            ::testing::Values(CaseStoreFactory{"sqlite", MakeSqliteStore}),
 //                            CaseStoreName);
 //
-// and links csops_case_store_contract (the tests themselves, case_store_contract*.cc). The suite
+// and links csops_case_store_contract, an object library (so the linker keeps the test
+// registrations) of this fixture and the tests (case_store_contract*_test.cc). The suite
 // touches nothing but the CaseStore interface: no SQL, no files.
 #pragma once
 
