@@ -1,22 +1,27 @@
+// CaseEngine's commands: create, transition (and reopen), note, delay and assign, each one store
+// transaction (case_engine.h). SLA firing is in case_engine_sla.cc, reads in
+// case_engine_queries.cc.
 #include "services/case/case_engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <future>
-#include <map>
 #include <memory>
-#include <set>
 
 #include "common/base/civil_date.h"
 #include "common/base/contact.h"
-#include "common/base/log.h"
 #include "common/base/text.h"
 #include "common/grpc/time_check.h"
+#include "services/case/case_engine_internal.h"
 #include "services/case/domain/acceptance_number.h"
 #include "services/case/domain/lookup_code.h"
 
 namespace csops::cases {
+
+using engine_internal::kAssignee;
+using engine_internal::NoticePayload;
+using engine_internal::UnknownBranch;
+using engine_internal::UnknownType;
+
 namespace {
 
 // Text limits in characters (Unicode code points), as the API documents them.
@@ -26,34 +31,7 @@ constexpr TextLimit kNote{true, 2000, Lines::kMulti};
 constexpr TextLimit kTransitionNote{false, 2000, Lines::kMulti};
 constexpr TextLimit kReason{true, 500, Lines::kMulti};
 constexpr TextLimit kStaffId{true, 64, Lines::kSingle};
-constexpr TextLimit kAssignee{false, 64, Lines::kSingle};
 constexpr auto kCreateReplyTtl = std::chrono::hours(24);
-
-std::string Json(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string Fingerprint(const CreateCaseCommand& c) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -88,44 +66,6 @@ Status ValidateApplicant(const ApplicantRecord& a) {
   if (a.locale != "zh-TW" && a.locale != "en")
     return Status::InvalidArgument("applicant.locale: must be zh-TW or en");
   return Status();
-}
-
-// A type_code or branch_id (a request field or a filter) that the config does not define.
-Status UnknownType(const std::string& code) {
-  return Status::NotFound("type_code: case type " + Quote(code) + " is not configured");
-}
-Status UnknownBranch(const std::string& id) {
-  return Status::NotFound("branch_id: branch " + Quote(id) + " is not configured");
-}
-
-const char* StatusText(CaseStatus s, bool en) {
-  switch (s) {
-    case CaseStatus::kAccepted:
-      return en ? "Accepted" : "已受理";
-    case CaseStatus::kInProgress:
-      return en ? "In progress" : "處理中";
-    case CaseStatus::kWaitingCustomer:
-      return en ? "Waiting for your documents" : "待補件";
-    case CaseStatus::kCompleted:
-      return en ? "Completed" : "已完成";
-    case CaseStatus::kRejected:
-      return en ? "Not approved" : "未核准";
-    case CaseStatus::kWithdrawn:
-      return en ? "Withdrawn" : "已撤回";
-  }
-  return "";
-}
-
-// The most urgent state of the case's running targets (met and missed count as on track).
-SlaState WorstState(const CaseView& v) {
-  auto has = [&](SlaState st) {
-    return std::any_of(v.targets.begin(), v.targets.end(),
-                       [&](const TargetView& t) { return t.state == st; });
-  };
-  return has(SlaState::kBreached)  ? SlaState::kBreached
-         : has(SlaState::kWarning) ? SlaState::kWarning
-         : has(SlaState::kPaused)  ? SlaState::kPaused
-                                   : SlaState::kOnTrack;
 }
 
 }  // namespace
@@ -229,8 +169,7 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   if (branch == config.branches.end()) return done(UnknownBranch(cmd.branch_id));
   if (cmd.applicant.locale.empty()) cmd.applicant.locale = "zh-TW";
   if (Status s = ValidateApplicant(cmd.applicant); !s.ok()) return done(s);
-  static const char* const kVia[] = {"counter", "phone", "web", "app", "mail", "fax"};
-  if (std::find(std::begin(kVia), std::end(kVia), cmd.received_via) == std::end(kVia))
+  if (std::find(kReceivedVia.begin(), kReceivedVia.end(), cmd.received_via) == kReceivedVia.end())
     return done(
         Status::InvalidArgument("received_via: must be counter, phone, web, app, mail or fax"));
   if (Status s = CheckText("summary", cmd.summary, kSummary); !s.ok()) return done(s);
@@ -292,15 +231,16 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
         auto id = tx.InsertCase(c);
         if (!id.ok()) return id.status();
         c.id = *id;
-        CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, "staff:" + cmd.staff_id, "created",
-                                                      std::nullopt, CaseStatus::kAccepted, ""}));
+        CSOPS_RETURN_IF_ERROR(
+            tx.AppendHistory(c.id, {now, "staff:" + cmd.staff_id, history_kind::kCreated,
+                                    std::nullopt, CaseStatus::kAccepted, ""}));
         auto view = ViewOf(tx, c, now, config);
         if (!view.ok()) return view.status();
         CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
         // No lookup_url here: the relay derives the code again (the outbox keeps no code).
-        CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, "accepted",
-                                          "{\"acceptance_number\":" + Json(number->Display()) +
-                                              ",\"type\":" + Json(view->type->name_zh_tw) + "}",
+        CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, outbox_kind::kAccepted,
+                                          NoticePayload({{"acceptance_number", number->Display()},
+                                                         {"type", view->type->name_zh_tw}}),
                                           now));
         out->after = {};
         out->after.number = c.acceptance_number;
@@ -378,7 +318,7 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
       std::move(number), std::move(staff_id),
       [this, to, note, actor](CaseTx& tx, CaseRecord& c, Instant now) -> Status {
         const CaseStatus from = c.status;
-        std::string kind = "transition";
+        std::string kind = history_kind::kTransition;
         if (IsClosed(from) && to == CaseStatus::kInProgress) {
           const CaseConfig& config = cfg();
           auto found = config.types.find(c.type_code);
@@ -390,7 +330,7 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
             return Status::FailedPrecondition("case is '" + std::string(StatusName(from)) +
                                               "' for longer than the reopen window of " +
                                               std::to_string(type.reopen_days) + " days");
-          kind = "reopen";
+          kind = history_kind::kReopen;
           c.closed_at.reset();
           c.resolution_ms.reset();
           c.within_sla.reset();
@@ -405,8 +345,9 @@ void CaseEngine::Transition(std::string number, CaseStatus to, std::string staff
         CSOPS_RETURN_IF_ERROR(tx.AppendHistory(c.id, {now, actor, kind, from, to, note}));
         if (to == CaseStatus::kCompleted) {
           auto n = ParseAcceptanceNumber(c.acceptance_number);
-          CSOPS_RETURN_IF_ERROR(QueueNotice(
-              tx, c, "completed", "{\"acceptance_number\":" + Json(n->Display()) + "}", now));
+          CSOPS_RETURN_IF_ERROR(QueueNotice(tx, c, outbox_kind::kCompleted,
+                                            NoticePayload({{"acceptance_number", n->Display()}}),
+                                            now));
         }
         return Status();
       },
@@ -421,7 +362,8 @@ void CaseEngine::AddNote(std::string number, std::string staff_id, std::string n
       std::move(number), std::move(staff_id),
       [note, actor](CaseTx& tx, CaseRecord& c, Instant now) -> Status {
         if (!c.first_reply_at) c.first_reply_at = now;  // a staff action answers the case
-        return tx.AppendHistory(c.id, {now, actor, "note", std::nullopt, std::nullopt, note});
+        return tx.AppendHistory(
+            c.id, {now, actor, history_kind::kNote, std::nullopt, std::nullopt, note});
       },
       std::move(done));
 }
@@ -450,192 +392,17 @@ void CaseEngine::DeclareDelay(std::string number, std::string staff_id, std::str
                                          " is in the past");
         c.delay_reason = reason;
         c.delay_new_date = new_date;
-        CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
-            c.id,
-            {now, actor, "delay", std::nullopt, std::nullopt, reason + " (" + new_date + ")"}));
+        CSOPS_RETURN_IF_ERROR(
+            tx.AppendHistory(c.id, {now, actor, history_kind::kDelay, std::nullopt, std::nullopt,
+                                    DelayNote(reason, new_date)}));
         auto n = ParseAcceptanceNumber(c.acceptance_number);
-        return QueueNotice(tx, c, "delay",
-                           "{\"acceptance_number\":" + Json(n->Display()) + ",\"reason\":" +
-                               Json(reason) + ",\"new_expected_date\":" + Json(new_date) + "}",
+        return QueueNotice(tx, c, outbox_kind::kDelay,
+                           NoticePayload({{"acceptance_number", n->Display()},
+                                          {"reason", reason},
+                                          {"new_expected_date", new_date}}),
                            now);
       },
       std::move(done));
-}
-
-Status CaseEngine::FireInTx(CaseTx& tx, const CaseView& v, Instant now, AfterCommit& after) const {
-  const CaseRecord& c = v.record;
-  after.type_code = c.type_code;
-  after.branch_id = c.branch_id;
-  auto fired_list = tx.FiredSlaEvents(c.id);
-  if (!fired_list.ok()) return fired_list.status();
-  std::set<std::string> fired(fired_list->begin(), fired_list->end());
-  auto fire = [&](const TargetView& t, const std::string& event, Instant due) -> Status {
-    if (fired.count(t.model->name + "/" + event)) return Status();
-    const bool late = now - due > std::chrono::seconds(1);
-    auto inserted = tx.RecordSlaEvent(c.id, t.model->name, event, due, now, late);
-    if (!inserted.ok()) return inserted.status();
-    fired.insert(t.model->name + "/" + event);
-    if (!*inserted) return Status();
-    auto cursor = tx.SlaEventCursor(c.id, t.model->name, event);
-    if (!cursor.ok()) return cursor.status();
-    after.fired.push_back({c.acceptance_number, c.type_code, c.branch_id, t.model->name, event, due,
-                           now, late, false, *cursor});
-    if (event == "met" || event == "missed") return Status();
-    CSOPS_RETURN_IF_ERROR(tx.AppendHistory(
-        c.id, {now, "system", "sla", std::nullopt, std::nullopt, t.model->name + " " + event}));
-    auto n = ParseAcceptanceNumber(c.acceptance_number);
-    const std::string payload = "{\"acceptance_number\":" + Json(n->Display()) +
-                                ",\"target\":" + Json(t.model->name) + ",\"event\":" + Json(event) +
-                                "}";
-    const std::string supervisors = "supervisors:" + c.branch_id;
-    if (event == "breach")
-      return tx.InsertOutbox({c.id, "sla_breach", NoticeChannel::kNone, supervisors, payload, now});
-    // 稽催: the last warning came and nobody has told the applicant about a delay.
-    const std::string last = "warning_" + std::to_string(t.model->warn_percents.back());
-    if (event == last && c.delay_reason.empty()) {
-      after.fired.back().chased = true;
-      return tx.InsertOutbox({c.id, "sla_chase", NoticeChannel::kNone, supervisors, payload, now});
-    }
-    return Status();
-  };
-  std::optional<Instant> next;
-  for (const TargetView& t : v.targets) {
-    if (t.stopped_at) {
-      // A stopped target's result is final: met or missed is recorded once.
-      if (fired.count(t.model->name + "/met") || fired.count(t.model->name + "/missed")) continue;
-      const bool met = t.schedule.due && *t.stopped_at <= *t.schedule.due;
-      CSOPS_RETURN_IF_ERROR(
-          fire(t, met ? "met" : "missed", t.schedule.due.value_or(*t.stopped_at)));
-      continue;
-    }
-    std::vector<std::pair<std::string, std::optional<Instant>>> pending;
-    for (std::size_t i = 0; i < t.schedule.warnings.size(); ++i)
-      pending.emplace_back("warning_" + std::to_string(t.model->warn_percents[i]),
-                           t.schedule.warnings[i]);
-    pending.emplace_back("breach", t.schedule.due);
-    for (const auto& [event, at] : pending) {
-      if (!at) continue;  // behind an open pause
-      if (*at <= now) {
-        CSOPS_RETURN_IF_ERROR(fire(t, event, *at));
-      } else if (!fired.count(t.model->name + "/" + event) && (!next || *at < *next)) {
-        next = *at;
-      }
-    }
-  }
-  after.next = next;
-  return tx.SaveSlaSummary(c.id, next, WorstState(v));
-}
-
-void CaseEngine::Notify(const AfterCommit& after) const {
-  if (after.number.empty()) return;
-  if (schedule_hook_) schedule_hook_(after.number, after.next);
-  if (event_hook_ && !after.fired.empty()) event_hook_(after.fired);
-  if (commit_hook_) commit_hook_(after);
-}
-
-void CaseEngine::FireDue(std::string number, Done<int> done) {
-  auto out = std::make_shared<AfterCommit>();
-  store_.Transact(
-      [this, out, number](CaseTx& tx) -> Status {
-        const Instant now = clock_.Now();
-        auto found = tx.FindByNumber(number);
-        if (!found.ok()) return found.status();
-        if (!*found)
-          return Status::NotFound("case " + DisplayAcceptanceNumber(number) + " does not exist");
-        auto view = ViewOf(tx, **found, now);
-        if (!view.ok()) return view.status();
-        *out = {};
-        out->number = number;
-        return FireInTx(tx, *view, now, *out);
-      },
-      [this, out, done = std::move(done)](const Status& s) {
-        if (!s.ok()) return done(s);
-        Notify(*out);
-        done(static_cast<int>(out->fired.size()));
-      });
-}
-
-Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents() {
-  std::vector<std::pair<std::string, Instant>> out;
-  Status s = store_.Read([&](CaseTx& tx) {
-    auto scheduled = tx.ScheduledEvents();
-    if (!scheduled.ok()) return scheduled.status();
-    out = std::move(*scheduled);
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<CaseEngine::SlaEventPage> CaseEngine::SlaEventsAfter(std::int64_t after,
-                                                            const std::string& branch,
-                                                            const std::string& type, int limit) {
-  SlaEventPage page;
-  Status s = store_.Read([&](CaseTx& tx) {
-    // One read transaction: `newest` is at least every cursor in the page.
-    auto newest = tx.NewestSlaEventCursor();
-    if (!newest.ok()) return newest.status();
-    page.newest = *newest;
-    auto rows = tx.SlaEventsAfter(after, branch, type, limit);
-    if (!rows.ok()) return rows.status();
-    for (SlaEventRow& r : *rows)
-      page.events.push_back({std::move(r.acceptance_number), std::move(r.type_code),
-                             std::move(r.branch_id), std::move(r.target), std::move(r.event),
-                             r.due_at, r.fired_at, r.late, false, r.cursor});
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return page;
-}
-
-Result<int> CaseEngine::Recompute(bool all) {
-  constexpr int kBatch = 500;
-  struct Batch {
-    std::vector<AfterCommit> commits;
-    std::int64_t last_id = 0;
-    int skipped = 0;
-  };
-  std::int64_t cursor = 0;
-  int done_cases = 0;
-  int skipped = 0;
-  for (;;) {
-    auto batch = std::make_shared<Batch>();
-    std::promise<Status> committed;
-    store_.Transact(
-        [this, batch, cursor, all](CaseTx& tx) -> Status {
-          *batch = {};
-          batch->last_id = cursor;
-          const Instant now = clock_.Now();
-          auto rows = tx.OpenCasesAfter(cursor, kBatch, all);
-          if (!rows.ok()) return rows.status();
-          for (const CaseRecord& c : *rows) {
-            batch->last_id = c.id;
-            auto view = ViewOf(tx, c, now);
-            if (!view.ok()) {  // type or branch no longer configured: keep what is stored
-              ++batch->skipped;
-              continue;
-            }
-            CSOPS_RETURN_IF_ERROR(SaveTargets(tx, *view));
-            AfterCommit after;
-            after.number = c.acceptance_number;
-            CSOPS_RETURN_IF_ERROR(FireInTx(tx, *view, now, after));
-            batch->commits.push_back(std::move(after));
-          }
-          return Status();
-        },
-        [&committed](const Status& s) { committed.set_value(s); });
-    if (Status s = committed.get_future().get(); !s.ok()) return s;
-    for (const AfterCommit& after : batch->commits) Notify(after);
-    done_cases += static_cast<int>(batch->commits.size());
-    skipped += batch->skipped;
-    if (batch->last_id == cursor) break;
-    cursor = batch->last_id;
-  }
-  if (skipped > 0)
-    CSOPS_LOG(kWarning, "sla_recompute_skipped")
-        .Kv("cases", skipped)
-        .Kv("reason", "case type or branch no longer configured");
-  return done_cases;
 }
 
 void CaseEngine::Assign(std::string number, std::string staff_id, std::string department,
@@ -653,232 +420,11 @@ void CaseEngine::Assign(std::string number, std::string staff_id, std::string de
                                             "'; a closed case cannot be assigned");
         if (!department.empty()) c.assignee_department = department;
         if (!assignee.empty()) c.assignee_staff = assignee;
-        return tx.AppendHistory(c.id, {now, actor, "assign", std::nullopt, std::nullopt,
-                                       c.assignee_department + "/" + c.assignee_staff});
+        return tx.AppendHistory(c.id,
+                                {now, actor, history_kind::kAssign, std::nullopt, std::nullopt,
+                                 c.assignee_department + "/" + c.assignee_staff});
       },
       std::move(done));
-}
-
-Result<CaseEngine::ListPage> CaseEngine::List(const ListQuery& q) {
-  if (q.page_size < 0 || q.page_size > 500)
-    return Status::InvalidArgument("page_size: must be 1-500");
-  const int page_size = q.page_size == 0 ? 50 : q.page_size;
-  std::int64_t after = 0;
-  if (!q.page_token.empty()) {
-    // The token is "c" + the last id returned: opaque to clients, stable under inserts.
-    char* end = nullptr;
-    after = q.page_token.size() > 1 && q.page_token[0] == 'c'
-                ? std::strtoll(q.page_token.c_str() + 1, &end, 10)
-                : -1;
-    if (after < 0 || !end || *end != '\0')
-      return Status::InvalidArgument("page_token: not a token from a previous page");
-  }
-  if (!q.filter.status.empty() && !ParseStatus(q.filter.status))
-    return Status::InvalidArgument("status: unknown");
-  // A filter naming a type or branch that is not configured is a mistake, not an empty list
-  // (the same answer as GetSlaReport's).
-  const CaseConfig& config = cfg();
-  if (!q.filter.type_code.empty() && !config.types.count(q.filter.type_code))
-    return UnknownType(q.filter.type_code);
-  if (!q.filter.branch_id.empty() && !config.branches.count(q.filter.branch_id))
-    return UnknownBranch(q.filter.branch_id);
-  CSOPS_RETURN_IF_ERROR(CheckText("assignee", q.filter.assignee, kAssignee));
-  ListPage page;
-  Status s = store_.Read([&](CaseTx& tx) {
-    const Instant now = clock_.Now();
-    std::int64_t cursor = after;
-    // Rows come in id order; SLA filters are applied here, so keep reading until the page is
-    // full or the table ends.
-    for (;;) {
-      auto rows = tx.ListCases(q.filter, cursor, 200);
-      if (!rows.ok()) return rows.status();
-      for (const CaseRecord& c : *rows) {
-        cursor = c.id;
-        auto view = ViewOf(tx, c, now, config);
-        if (!view.ok()) return view.status();
-        bool keep = true;
-        if (q.sla_state)
-          keep = std::any_of(view->targets.begin(), view->targets.end(),
-                             [&](const TargetView& t) { return t.state == *q.sla_state; });
-        if (keep && q.due_before)
-          keep = std::any_of(view->targets.begin(), view->targets.end(), [&](const TargetView& t) {
-            return !t.stopped_at && t.schedule.due && *t.schedule.due < *q.due_before;
-          });
-        if (!keep) continue;
-        view->history.clear();
-        page.cases.push_back(std::move(*view));
-        if (static_cast<int>(page.cases.size()) == page_size) {
-          page.next_page_token = "c" + std::to_string(c.id);
-          return Status();
-        }
-      }
-      if (rows->size() < 200) return Status();
-    }
-  });
-  if (!s.ok()) return s;
-  return page;
-}
-
-Result<CaseEngine::SlaReport> CaseEngine::Report(Instant from, Instant to,
-                                                 const std::string& branch,
-                                                 const std::string& type) {
-  if (!(from < to)) return Status::InvalidArgument("to: must be after from");
-  if (to - from > std::chrono::hours(24 * 400))
-    return Status::InvalidArgument("to: a report covers at most 400 days");
-  const CaseConfig& config = cfg();  // one snapshot: type pointers in the report stay consistent
-  if (!branch.empty() && !config.branches.count(branch)) return UnknownBranch(branch);
-  if (!type.empty() && !config.types.count(type)) return UnknownType(type);
-  std::map<std::string, TypeReport> by_type;
-  for (const auto& [code, t] : config.types) {
-    if (!type.empty() && code != type) continue;
-    TypeReport r;
-    r.type = &t;
-    for (const TargetModel& target : t.targets) r.met[target.name] = 0;
-    by_type[code] = r;
-  }
-  std::map<std::string, std::vector<std::int64_t>> resolutions;
-  SlaReport out;
-  Status s = store_.Read([&](CaseTx& tx) {
-    auto delays = tx.DelaysBetween(from, to, branch, type, kMaxDelayRows + 1);
-    if (!delays.ok()) return delays.status();
-    out.delays = std::move(*delays);
-    if (out.delays.size() > static_cast<std::size_t>(kMaxDelayRows)) {
-      out.delays.resize(kMaxDelayRows);
-      out.delays_truncated = true;
-    }
-    for (const DelayRow& d : out.delays) {
-      auto it = by_type.find(d.type_code);
-      if (it != by_type.end()) ++it->second.delays_declared;
-    }
-    auto closed = tx.ClosedBetween(from, to, branch, type);
-    if (!closed.ok()) return closed.status();
-    for (const CaseRecord& c : *closed) {
-      auto it = by_type.find(c.type_code);
-      if (it == by_type.end()) continue;
-      TypeReport& r = it->second;
-      ++r.closed;
-      if (c.within_sla.value_or(false)) ++r.closed_within_sla;
-      if (c.resolution_ms) resolutions[c.type_code].push_back(*c.resolution_ms);
-      auto fired = tx.FiredSlaEvents(c.id);
-      if (!fired.ok()) return fired.status();
-      for (const std::string& key : *fired) {
-        auto slash = key.find('/');
-        if (key.substr(slash + 1) == "met") ++r.met[key.substr(0, slash)];
-      }
-    }
-    auto open = tx.CountOpen(branch);
-    if (!open.ok()) return open.status();
-    for (const CaseTx::OpenCount& n : *open) {
-      auto it = by_type.find(n.type_code);
-      if (it == by_type.end()) continue;
-      it->second.open += n.cases;
-      if (n.state == SlaState::kBreached) it->second.open_breached += n.cases;
-    }
-    return Status();
-  });
-  if (!s.ok()) return s;
-  for (auto& [code, r] : by_type) {
-    auto& v = resolutions[code];
-    std::sort(v.begin(), v.end());
-    // Nearest-rank percentiles.
-    auto rank = [&](double p) {
-      std::size_t k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-      return Duration(v[std::max<std::size_t>(k, 1) - 1]);
-    };
-    if (!v.empty()) {
-      r.median_resolution = rank(0.5);
-      r.p90_resolution = rank(0.9);
-    }
-    out.types.push_back(r);
-  }
-  return out;
-}
-
-Result<std::map<std::pair<std::string, SlaState>, std::int64_t>> CaseEngine::OpenCounts() {
-  std::map<std::pair<std::string, SlaState>, std::int64_t> out;
-  const CaseConfig& config = cfg();
-  for (const auto& [code, type] : config.types)
-    for (SlaState s :
-         {SlaState::kOnTrack, SlaState::kWarning, SlaState::kBreached, SlaState::kPaused})
-      out[{code, s}] = 0;
-  Status s = store_.Read([&](CaseTx& tx) {
-    auto open = tx.CountOpen("");
-    if (!open.ok()) return open.status();
-    for (const CaseTx::OpenCount& n : *open)
-      if (config.types.count(n.type_code)) out[{n.type_code, n.state}] += n.cases;
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<CaseView> CaseEngine::Get(const std::string& number) {
-  auto parsed = ParseAcceptanceNumber(number);
-  if (!parsed.ok()) return parsed.status();
-  std::optional<CaseView> out;
-  Status s = store_.Read([&](CaseTx& tx) {
-    auto found = tx.FindByNumber(parsed->Compact());
-    if (!found.ok()) return found.status();
-    if (!*found) return Status::NotFound("case " + parsed->Display() + " does not exist");
-    auto view = ViewOf(tx, **found, clock_.Now());
-    if (!view.ok()) return view.status();
-    out = std::move(*view);
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return std::move(*out);
-}
-
-Result<PublicProgress> CaseEngine::Lookup(const std::string& number, const std::string& code,
-                                          const std::string& locale) {
-  const Status not_found =
-      Status::NotFound("no case matches that acceptance number and look-up code");
-  auto parsed = ParseAcceptanceNumber(number);
-  if (!parsed.ok()) return parsed.status();
-  if (code.empty()) return Status::InvalidArgument("lookup_code: must not be empty");
-  const bool en = locale == "en";
-  std::optional<PublicProgress> out;
-  Status s = store_.Read([&](CaseTx& tx) {
-    auto found = tx.FindByNumber(parsed->Compact());
-    if (!found.ok()) return found.status();
-    if (!*found || !LookupCodeMatches(secret_, code, (*found)->acceptance_number,
-                                      (*found)->lookup_salt, (*found)->lookup_hash))
-      return not_found;
-    auto view = ViewOf(tx, **found, clock_.Now());
-    if (!view.ok()) return view.status();
-    PublicProgress p;
-    p.acceptance_number = parsed->Display();
-    p.type_name = en && !view->type->name_en.empty() ? view->type->name_en : view->type->name_zh_tw;
-    p.status = view->record.status;
-    p.status_text = StatusText(p.status, en);
-    for (const HistoryRow& h : view->history) {
-      if (h.kind == "created" || h.kind == "transition" || h.kind == "reopen") {
-        std::string text = StatusText(h.to.value_or(CaseStatus::kAccepted), en);
-        // The applicant needs the reason when asked for documents or refused.
-        if (!h.note.empty() &&
-            (h.to == CaseStatus::kWaitingCustomer || h.to == CaseStatus::kRejected))
-          text += (en ? ": " : "：") + h.note;
-        p.timeline.push_back({h.at, text});
-      } else if (h.kind == "delay") {
-        p.timeline.push_back({h.at, en ? "Expected later than planned" : "預計延後完成"});
-      }
-    }
-    p.delay_reason = view->record.delay_reason;
-    if (!view->record.delay_new_date.empty()) {
-      p.expected_completion_date = view->record.delay_new_date;
-    } else {
-      for (const TargetView& t : view->targets)
-        if (t.model->stop == SlaStopKind::kCompletion && t.schedule.due) {
-          p.expected_completion_date =
-              FormatIsoDate(view->branch->calendar->LocalDay(*t.schedule.due));
-          p.expected_completion_provisional = t.provisional;
-        }
-    }
-    out = std::move(p);
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return std::move(*out);
 }
 
 }  // namespace csops::cases

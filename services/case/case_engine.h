@@ -8,6 +8,9 @@
 // Every commit that touches a case also stores the instant of its next pending SLA event and
 // its most urgent SLA state, so start-up arms the timers, and the open-case counts are read,
 // without recomputing any schedule.
+//
+// Implemented in case_engine.cc (commands), case_engine_sla.cc (SLA firing, recompute, the
+// event log), case_engine_queries.cc (reads) and case_provisional.cc.
 #pragma once
 
 #include <atomic>

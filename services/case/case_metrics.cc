@@ -43,15 +43,18 @@ CaseMetrics::CaseMetrics(prometheus::Registry& r, const CaseConfig& config)
   for (const auto& [code, type] : config.types) {
     resolution_.Add({{"type", code}}, ResolutionBuckets());
     for (const auto& [id, branch] : config.branches) {
-      for (const char* via : {"counter", "phone", "web", "app", "mail", "fax"})
-        opened_.Add({{"type", code}, {"branch", id}, {"via", via}});
-      for (const char* outcome : {"completed", "rejected", "withdrawn"})
+      for (std::string_view via : kReceivedVia)
+        opened_.Add({{"type", code}, {"branch", id}, {"via", std::string(via)}});
+      for (CaseStatus outcome :
+           {CaseStatus::kCompleted, CaseStatus::kRejected, CaseStatus::kWithdrawn})
         for (const char* within : {"true", "false"})
-          closed_.Add(
-              {{"type", code}, {"branch", id}, {"outcome", outcome}, {"within_sla", within}});
+          closed_.Add({{"type", code},
+                       {"branch", id},
+                       {"outcome", std::string(StatusName(outcome))},
+                       {"within_sla", within}});
     }
     for (const TargetModel& t : type.targets) {
-      for (const char* event : {"breach", "met", "missed"})
+      for (const char* event : {sla_event::kBreach, sla_event::kMet, sla_event::kMissed})
         events_.Add({{"type", code}, {"target", t.name}, {"event", event}});
       chases_.Add({{"type", code}, {"target", t.name}});
     }
@@ -76,7 +79,8 @@ void CaseMetrics::OnCommit(const CaseCommit& c) {
   for (const SlaEvent& e : c.fired) {
     events_.Add({{"type", e.type_code}, {"target", e.target}, {"event", e.event}}).Increment();
     if (e.chased) chases_.Add({{"type", e.type_code}, {"target", e.target}}).Increment();
-    if (e.event != "met" && e.event != "missed")  // those fire when staff act, not on a timer
+    // Met and missed fire when staff act, not on a timer.
+    if (e.event != sla_event::kMet && e.event != sla_event::kMissed)
       lateness_.Observe(static_cast<double>((e.fired_at - e.due_at).count()) / 1000.0);
   }
 }

@@ -1,6 +1,7 @@
 // SLA timers on the wall clock, and the event log that WatchSlaEvents resumes from.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 
 #include "common/base/testutil.h"
@@ -93,6 +94,49 @@ class SlaEventsTest : public ::testing::Test {
   std::vector<SlaEvent> seen_;  // guarded by mu_
 };
 
+TEST(SlaTimerWallClockTest, AWarningFiresWithinASecondOfItsInstant) {
+  // A 1-minute target on the 24x7 clock with a warning at 1% (0.6 s after acceptance), run by
+  // the scheduler's own thread on the real clock.
+  TempDir dir;
+  CaseConfig config;
+  TargetModel quick{"quick", {SlaLength::Unit::kBusinessMinutes, 1}};
+  quick.always = true;
+  quick.warn_percents = {1};
+  config.types["quick"] = {"quick", "快", "Quick", {quick}, 30};
+  auto cal = LoadCalendarFile(CSOPS_SOURCE_DIR "/deploy/calendars/tw-gov.textproto");
+  ASSERT_OK(cal.status());
+  config.branches["b"] = {"b", "TS", std::make_shared<const BusinessCalendar>(std::move(*cal))};
+  sqlite::DatabaseOptions o;
+  o.path = dir.path() + "/case.db";
+  o.migrations = SqliteCaseStore::Migrations(TestSecret());
+  auto db = sqlite::Database::Open(o);
+  ASSERT_OK(db.status());
+  SqliteCaseStore store(**db);
+  CaseEngine engine(RealClock::Get(), config, store, "http://x", TestSecret());
+  SlaScheduler scheduler(RealClock::Get(), engine);
+  std::promise<SlaEvent> fired;
+  std::atomic<bool> once{false};
+  engine.SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        for (const auto& e : events)
+          if (e.event == "warning_1" && !once.exchange(true)) fired.set_value(e);
+      });
+  ASSERT_OK(scheduler.Start());
+  CreateCaseCommand cmd{"quick", "b", {"x", "", "", "", {}, "zh-TW"}, "counter", "s", "E1", "k"};
+  ASSERT_OK(Await<CreatedCase>([&](auto done) { engine.Create(cmd, done); }).status());
+  auto f = fired.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const SlaEvent e = f.get();
+  EXPECT_GE(e.fired_at, e.due_at);
+  EXPECT_LT(e.fired_at - e.due_at, std::chrono::seconds(1));
+  EXPECT_FALSE(e.late);
+  std::printf("warning fired %lld ms after its instant\n",
+              static_cast<long long>((e.fired_at - e.due_at).count()));
+  scheduler.Stop();
+  (*db)->Close();
+}
+
 TEST_F(SlaEventsTest, AnEventWhoseInstantAWallClockStepSkippedFiresWithinASecondOfTheStep) {
   ASSERT_OK(scheduler_->Start());  // the timer thread runs
   Create("step");
@@ -183,13 +227,23 @@ TEST_F(SlaEventsTest, EventsRecordedBeforeTheCursorMigrationGetCursorsInTheOrder
   auto migrations = SqliteCaseStore::Migrations(TestSecret());
   std::vector<sqlite::Migration> v4(migrations.begin(), migrations.begin() + 4);
   Open(v4, "v4.db");
-  Create("old");
-  ASSERT_OK(db_->Write([](sqlite::Connection& c) {
-    return c.Exec(
-        "INSERT INTO case_sla_events(case_id, target, event, due_at, fired_at, late) VALUES "
-        "(1, 'response', 'warning_80', 3, 3, 0), (1, 'response', 'warning_50', 1, 1, 0), "
-        "(1, 'resolution', 'warning_50', 2, 2, 0)");
-  }));
+  const std::string old = Create("old");
+  std::promise<Status> recorded;
+  store_->Transact(
+      [&](CaseTx& tx) -> Status {
+        auto c = tx.FindByNumber(old);
+        if (!c.ok()) return c.status();
+        for (auto [target, event, at] :
+             {std::tuple{"response", "warning_80", 3}, std::tuple{"response", "warning_50", 1},
+              std::tuple{"resolution", "warning_50", 2}}) {
+          const Instant when = FromUnixMillis(at);
+          auto fired = tx.RecordSlaEvent((*c)->id, target, event, when, when, false);
+          if (!fired.ok()) return fired.status();
+        }
+        return Status();
+      },
+      [&](const Status& s) { recorded.set_value(s); });
+  ASSERT_OK(recorded.get_future().get());
   Open(migrations, "v4.db");
   auto log = engine_->SlaEventsAfter(0, "", "", 100);
   ASSERT_OK(log.status());

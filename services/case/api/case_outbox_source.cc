@@ -18,12 +18,12 @@ outbox::NoticeItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
   if (payload.is_object())
     for (const auto& [k, v] : payload.items())
       if (v.is_string()) (*r.mutable_variables())[k] = v.get<std::string>();
-  if (row.kind == "accepted" && lookup_link_ && r.variables().count("lookup_url") == 0 &&
-      !row.idempotency_key.empty())
+  if (row.kind == outbox_kind::kAccepted && lookup_link_ &&
+      r.variables().count("lookup_url") == 0 && !row.idempotency_key.empty())
     (*r.mutable_variables())["lookup_url"] = lookup_link_(row);
   auto* policy = r.mutable_policy();
   policy->set_mode(npb::ChannelPolicy::EXPLICIT);
-  if (row.kind == "sla_breach" || row.kind == "sla_chase") {
+  if (row.kind == outbox_kind::kSlaBreach || row.kind == outbox_kind::kSlaChase) {
     r.set_kind("sla_alert");
     r.set_urgent(true);  // supervisors' alerts do not wait for quiet hours
     auto email = supervisor_emails_.find(row.branch_id);
@@ -36,7 +36,9 @@ outbox::NoticeItem CaseOutboxSource::ToItem(const PendingOutboxRow& row) const {
     return item;
   }
   static const std::map<std::string, std::string> kKinds = {
-      {"accepted", "case_accepted"}, {"delay", "case_delayed"}, {"completed", "case_completed"}};
+      {outbox_kind::kAccepted, "case_accepted"},
+      {outbox_kind::kDelay, "case_delayed"},
+      {outbox_kind::kCompleted, "case_completed"}};
   auto kind = kKinds.find(row.kind);
   if (kind == kKinds.end()) {
     item.local_refusal = "unknown outbox kind " + row.kind;

@@ -33,6 +33,24 @@ bool IsClosed(CaseStatus s) {
   return s == CaseStatus::kCompleted || s == CaseStatus::kRejected || s == CaseStatus::kWithdrawn;
 }
 
+std::string_view PublicStatusText(CaseStatus s, bool en) {
+  switch (s) {
+    case CaseStatus::kAccepted:
+      return en ? "Accepted" : "已受理";
+    case CaseStatus::kInProgress:
+      return en ? "In progress" : "處理中";
+    case CaseStatus::kWaitingCustomer:
+      return en ? "Waiting for your documents" : "待補件";
+    case CaseStatus::kCompleted:
+      return en ? "Completed" : "已完成";
+    case CaseStatus::kRejected:
+      return en ? "Not approved" : "未核准";
+    case CaseStatus::kWithdrawn:
+      return en ? "Withdrawn" : "已撤回";
+  }
+  return "";
+}
+
 Status CheckTransition(CaseStatus from, CaseStatus to) {
   const bool ok = !IsClosed(from) && from != to &&
                   !(from != CaseStatus::kAccepted && to == CaseStatus::kAccepted);

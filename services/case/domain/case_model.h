@@ -28,6 +28,9 @@ enum class CaseStatus {
 std::string_view StatusName(CaseStatus s);  // "waiting_customer"
 std::optional<CaseStatus> ParseStatus(std::string_view name);
 bool IsClosed(CaseStatus s);  // completed, rejected, withdrawn
+// The status in the applicant's words, for the public look-up: "待補件" or, when `en`,
+// "Waiting for your documents".
+std::string_view PublicStatusText(CaseStatus s, bool en);
 
 // Allowed moves: accepted -> in_progress | waiting_customer | closed;
 // in_progress <-> waiting_customer; in_progress | waiting_customer -> closed.

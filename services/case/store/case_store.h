@@ -1,5 +1,7 @@
 // Persistence of cases behind an interface (SQL lives only in sqlite_case_store.cc).
-// The engine runs each command as one transaction through CaseStore::Transact.
+// The engine runs each command as one transaction through CaseStore::Transact. The records are
+// the domain's (domain/case_records.h). What every implementation must do is tested by the
+// contract suite in case_store_contract.h, which each store's test instantiates.
 #pragma once
 
 #include <functional>
@@ -10,47 +12,10 @@
 #include "common/base/clock.h"
 #include "common/base/status.h"
 #include "services/case/domain/case_model.h"
+#include "services/case/domain/case_records.h"
 #include "services/case/domain/sla.h"
 
 namespace csops::cases {
-
-enum class NoticeChannel { kNone = 0, kEmail, kSms, kAppPush, kPost };
-std::string_view ChannelName(NoticeChannel c);
-
-struct ApplicantRecord {
-  std::string name;
-  std::string customer_number;
-  std::string phone;
-  std::string email;
-  std::vector<NoticeChannel> channels;
-  std::string locale = "zh-TW";
-};
-
-struct CaseRecord {
-  std::int64_t id = 0;
-  std::string acceptance_number;  // compact form
-  std::string branch_id;
-  std::string business_day;  // YYYY-MM-DD of acceptance
-  int sequence = 0;
-  std::string type_code;
-  CaseStatus status = CaseStatus::kAccepted;
-  std::string received_via;
-  std::string summary;
-  ApplicantRecord applicant;
-  std::string lookup_salt;  // "" since schema 6 (the legacy verifier form uses it)
-  std::string lookup_hash;  // the code's verifier (lookup_code.h); the code is kept nowhere
-  Instant accepted_at;
-  std::optional<Instant> first_reply_at;
-  std::optional<Instant> closed_at;
-  std::string delay_reason;
-  std::string delay_new_date;
-  std::string idempotency_key;
-  std::string request_fingerprint;
-  std::string assignee_department;
-  std::string assignee_staff;
-  std::optional<std::int64_t> resolution_ms;  // set while closed
-  std::optional<bool> within_sla;             // set while closed
-};
 
 // Row filters of ListCases that SQL can apply (empty = any).
 struct CaseFilter {
@@ -60,75 +25,29 @@ struct CaseFilter {
   std::string assignee;
 };
 
-// A period in one status that can pause targets; end unset while the case is still in it.
-struct StatusPeriod {
-  CaseStatus status;
-  Instant begin;
-  std::optional<Instant> end;
-};
-
-struct HistoryRow {
-  Instant at;
-  std::string actor;
-  std::string kind;  // created, transition, note, delay, reopen
-  std::optional<CaseStatus> from;
-  std::optional<CaseStatus> to;
-  std::string note;
-};
-
-// A notice to the applicant or an alert, waiting for the notify service.
-struct OutboxRow {
-  std::int64_t case_id = 0;
-  std::string kind;  // accepted, delay, completed
-  NoticeChannel channel = NoticeChannel::kNone;
-  std::string recipient;  // personal data
-  std::string payload;    // JSON
-  Instant created_at;
-};
-
-// An outbox row waiting for the relay, with what the notice needs from its case.
-struct PendingOutboxRow {
-  std::int64_t id = 0;
-  std::string acceptance_number;
-  std::string branch_id;
-  std::string locale;
-  std::string kind;
-  NoticeChannel channel = NoticeChannel::kNone;
-  std::string recipient;
-  std::string payload;
-  std::string idempotency_key;  // the case's CreateCase key (to derive its look-up code again)
-};
-
-// A fired SLA event as stored, with its cursor (its place in the event log, see
-// CaseTx::SlaEventsAfter) and its case's number, type and branch.
-struct SlaEventRow {
-  std::int64_t cursor = 0;
-  std::string acceptance_number, type_code, branch_id;
-  std::string target, event;
-  Instant due_at, fired_at;
-  bool late = false;
-};
-
-// A delay declaration (history kind "delay") with its case's number, type and branch.
-struct DelayRow {
-  std::string acceptance_number, type_code, branch_id;
-  Instant declared_at;
-  std::string reason, new_expected_date;
-};
-
 class CaseTx {
  public:
   virtual ~CaseTx() = default;
+  // The case with that compact number / CreateCase key, nullopt if none. An empty key is no
+  // key: it finds nothing, and any number of cases may have none.
   virtual Result<std::optional<CaseRecord>> FindByNumber(const std::string& acceptance_number) = 0;
   virtual Result<std::optional<CaseRecord>> FindByIdempotencyKey(const std::string& key) = 0;
+  // A case's status periods by begin (equal begins in the order opened).
   virtual Result<std::vector<StatusPeriod>> Periods(std::int64_t case_id) = 0;
+  // A case's history rows in the order appended.
   virtual Result<std::vector<HistoryRow>> History(std::int64_t case_id) = 0;
 
-  // Next acceptance sequence of a branch and day (1 for the day's first case).
+  // Next acceptance sequence of a branch and day (1 for the day's first case); a sequence
+  // taken by a transaction that fails is given back.
   virtual Result<int> TakeSequence(const std::string& branch, const std::string& day) = 0;
+  // Stores a new case as registered and returns its id (c.id is ignored). Fails, failing the
+  // transaction, when its acceptance number or (non-empty) idempotency key is taken.
   virtual Result<std::int64_t> InsertCase(const CaseRecord& c) = 0;
+  // Stores what commands change of case c.id: status, first reply, closing, delay, assignees,
+  // resolution and within_sla (an unset optional clears the stored value).
   virtual Status SaveCase(const CaseRecord& c) = 0;
   virtual Status OpenPeriod(std::int64_t case_id, CaseStatus status, Instant begin) = 0;
+  // Ends every open period of the case at `end`.
   virtual Status ClosePeriods(std::int64_t case_id, Instant end) = 0;
   virtual Status AppendHistory(std::int64_t case_id, const HistoryRow& row) = 0;
   virtual Status InsertOutbox(const OutboxRow& row) = 0;
@@ -137,16 +56,18 @@ class CaseTx {
   virtual Result<bool> RecordSlaEvent(std::int64_t case_id, const std::string& target,
                                       const std::string& event, Instant due_at, Instant fired_at,
                                       bool late) = 0;
-  // Keys "<target>/<event>" of the events that already fired for a case.
+  // SlaEventKey()s ("<target>/<event>") of the events that already fired for a case, in no
+  // particular order.
   virtual Result<std::vector<std::string>> FiredSlaEvents(std::int64_t case_id) = 0;
   // Cases with id > after_id matching `f`, by id, at most `limit`.
   virtual Result<std::vector<CaseRecord>> ListCases(const CaseFilter& f, std::int64_t after_id,
                                                     int limit) = 0;
-  // Cases whose closed_at is in [from, to), optionally of one branch / type ("" = any).
-  // Delays declared in [from, to), oldest first, at most `limit`.
+  // Delays (history kind "delay") declared in [from, to), oldest first, at most `limit`,
+  // optionally of one branch / type ("" = any); reason and date parsed from the note.
   virtual Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to,
                                                       const std::string& branch,
                                                       const std::string& type, int limit) = 0;
+  // Cases whose closed_at is in [from, to), by id, optionally of one branch / type ("" = any).
   virtual Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to,
                                                         const std::string& branch,
                                                         const std::string& type) = 0;
@@ -166,7 +87,8 @@ class CaseTx {
     SlaState state;
     std::int64_t cases;
   };
-  // Open cases by type and stored SLA state, of one branch or all ("").
+  // Open cases by type and stored SLA state, of one branch or all (""). REQUIRES: every open
+  // case has a stored summary (start-up's Recompute sees to it); kInternal otherwise.
   virtual Result<std::vector<OpenCount>> CountOpen(const std::string& branch) = 0;
   struct DueAfterCount {
     std::string type_code;
@@ -203,8 +125,12 @@ class CaseTx {
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
+  // Runs `fn` in one write transaction; `done` runs after it committed (durably) or failed,
+  // with fn's own error if it returned one. When fn or a statement in it fails, nothing fn
+  // wrote stays. `fn` may run again (touch nothing outside the transaction).
   virtual void Transact(std::function<Status(CaseTx&)> fn,
                         std::function<void(const Status&)> done) = 0;
+  // Runs `fn` on one consistent snapshot of committed data; only its reads may be used.
   virtual Status Read(const std::function<Status(CaseTx&)>& fn) = 0;
 };
 

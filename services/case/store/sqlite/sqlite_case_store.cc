@@ -9,22 +9,6 @@ namespace csops::cases {
 using sqlite::Connection;
 using sqlite::Statement;
 
-std::string_view ChannelName(NoticeChannel c) {
-  switch (c) {
-    case NoticeChannel::kEmail:
-      return "email";
-    case NoticeChannel::kSms:
-      return "sms";
-    case NoticeChannel::kAppPush:
-      return "app_push";
-    case NoticeChannel::kPost:
-      return "post";
-    case NoticeChannel::kNone:
-      break;
-  }
-  return "none";
-}
-
 std::vector<sqlite::Migration> SqliteCaseStore::Migrations(const LookupSecret& secret) {
   return {{1, "cases, status periods, targets, history, outbox", R"sql(
 CREATE TABLE cases(
@@ -256,9 +240,7 @@ std::vector<NoticeChannel> SplitChannels(const std::string& s) {
   std::vector<NoticeChannel> out;
   std::stringstream in(s);
   for (std::string item; std::getline(in, item, ',');) {
-    for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
-                            NoticeChannel::kPost})
-      if (ChannelName(c) == item) out.push_back(c);
+    if (auto c = ParseChannel(item)) out.push_back(*c);
   }
   return out;
 }
@@ -519,7 +501,7 @@ class SqliteCaseTx final : public CaseTx {
       auto row = st->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back(st->ColumnText(0) + "/" + st->ColumnText(1));
+      out.push_back(SlaEventKey(st->ColumnText(0), st->ColumnText(1)));
     }
   }
 
@@ -549,6 +531,8 @@ class SqliteCaseTx final : public CaseTx {
 
   Result<std::vector<DelayRow>> DelaysBetween(Instant from, Instant to, const std::string& branch,
                                               const std::string& type, int limit) override {
+    // 'delay' is history_kind::kDelay, written out so the partial index of schema 4 applies.
+    static_assert(std::string_view(history_kind::kDelay) == "delay");
     auto st = c_.PrepareCached(
         "SELECT c.acceptance_number, c.type_code, c.branch_id, h.at, h.note FROM case_history h "
         "JOIN cases c ON c.id = h.case_id WHERE h.kind = 'delay' AND h.at >= ?1 AND h.at < ?2 "
@@ -562,16 +546,10 @@ class SqliteCaseTx final : public CaseTx {
       auto row = st->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      DelayRow d{st->ColumnText(0), st->ColumnText(1),
-                 st->ColumnText(2), FromUnixMillis(st->ColumnInt(3)),
-                 st->ColumnText(4), ""};
-      // The note is "<reason> (<YYYY-MM-DD>)" (CaseEngine::DeclareDelay).
-      auto open = d.reason.rfind(" (");
-      if (open != std::string::npos && d.reason.size() == open + 2 + 10 + 1) {
-        d.new_expected_date = d.reason.substr(open + 2, 10);
-        d.reason.resize(open);
-      }
-      out.push_back(std::move(d));
+      DelayNoteParts note = ParseDelayNote(st->ColumnText(4));
+      out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnText(2),
+                     FromUnixMillis(st->ColumnInt(3)), std::move(note.reason),
+                     std::move(note.new_date)});
     }
   }
 
@@ -594,10 +572,7 @@ class SqliteCaseTx final : public CaseTx {
       r.branch_id = st->ColumnText(2);
       r.locale = st->ColumnText(3);
       r.kind = st->ColumnText(4);
-      const std::string channel = st->ColumnText(5);
-      for (NoticeChannel c : {NoticeChannel::kEmail, NoticeChannel::kSms, NoticeChannel::kAppPush,
-                              NoticeChannel::kPost})
-        if (ChannelName(c) == channel) r.channel = c;
+      r.channel = ParseChannel(st->ColumnText(5)).value_or(NoticeChannel::kNone);
       r.recipient = st->ColumnText(6);
       r.payload = st->ColumnText(7);
       r.idempotency_key = st->ColumnText(8);
