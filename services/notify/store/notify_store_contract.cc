@@ -368,7 +368,10 @@ TEST_P(NotifyStoreContract, PurgeForgetsFinishedNotificationsAndKeepsTheirReport
   EXPECT_EQ(purge(cutoff, 100), 0);  // their report rows are not purged again
   const std::vector<std::pair<std::string, std::int64_t>> purged = {{"done", done},
                                                                     {"failed", failed}};
-  for (const auto& [key, id] : purged) {
+  for (const auto& entry : purged) {
+    // Named copies: clang 14 cannot capture structured bindings in lambdas.
+    const std::string& key = entry.first;
+    const std::int64_t id = entry.second;
     EXPECT_FALSE(Read([&](NotifyTx& tx) { return tx.FindByKey(key); })->has_value()) << key;
     EXPECT_FALSE(Read([&](NotifyTx& tx) { return tx.Notification(id); })->has_value()) << key;
     EXPECT_TRUE(Read([&](NotifyTx& tx) { return tx.Deliveries(id); })->empty()) << key;
