@@ -75,8 +75,8 @@ def damm(digits):
 
 def schema4_sql():
     """Migrations 1-4 of case.db exactly as csopsd shipped them (migrations are append-only, so
-    these blocks of sqlite_case_store.cc never change)."""
-    with open(os.path.join(SOURCE_DIR, "services", "case", "store", "sqlite", "sqlite_case_store.cc"),
+    these blocks of sqlite_case_migrations.cc never change)."""
+    with open(os.path.join(SOURCE_DIR, "services", "case", "store", "sqlite", "sqlite_case_migrations.cc"),
               encoding="utf-8") as f:
         blocks = re.findall(r'\{(\d+), "[^"]*", R"sql\((.*?)\)sql"', f.read(), re.S)
     steps = {int(v): sql for v, sql in blocks}
