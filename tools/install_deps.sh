@@ -14,6 +14,7 @@ BUILD_PACKAGES=(
   libcurl4-openssl-dev nlohmann-json3-dev   # notify: SMTP and HTTPS provider calls, JSON
   libqrencode-dev       # QR codes on acceptance receipts
   libcli11-dev          # the command line of csopsd and every tool (header-only)
+  libpq-dev             # the PostgreSQL store (libpq's C API)
 )
 TEST_PACKAGES=(
   prometheus            # promtool checks /metrics, rules and configs
@@ -22,6 +23,7 @@ TEST_PACKAGES=(
   python3-aiosmtpd openssl   # a real SMTP server (STARTTLS with a test certificate)
   chromium chromium-driver fonts-noto-cjk   # page tests in a real browser (zh-TW glyphs)
   zbar-tools            # zbarimg decodes the receipt QR code in the page tests
+  postgresql            # the PostgreSQL store's tests start throwaway servers (initdb, pg_ctl)
 )
 
 FUZZ_PACKAGES=(

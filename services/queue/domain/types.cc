@@ -126,6 +126,29 @@ std::optional<CounterState> ParseCounterState(std::string_view n) {
   return ParseBy<C>(n, CounterStateName, {C::kClosed, C::kOpen, C::kPaused});
 }
 
+std::optional<Outcome> ParseOutcome(std::string_view n) {
+  using O = Outcome;
+  return ParseBy<O>(n, OutcomeName, {O::kNone, O::kResolved, O::kCaseOpened, O::kNeedsFollowUp});
+}
+
+std::string JoinServiceCodes(const std::vector<std::string>& codes) {
+  std::string s;
+  for (const auto& c : codes) s += (s.empty() ? "" : ",") + c;
+  return s;
+}
+
+std::vector<std::string> SplitServiceCodes(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    auto comma = joined.find(',');
+    std::string_view item = joined.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 std::string FormatDay(absl::CivilDay day) { return FormatIsoDate(day); }
 
 }  // namespace csops::queue

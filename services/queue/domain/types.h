@@ -36,7 +36,12 @@ std::optional<PriorityClass> ParsePriority(std::string_view name);
 std::optional<Channel> ParseChannel(std::string_view name);
 std::optional<ContactKind> ParseContactKind(std::string_view name);
 std::optional<CounterState> ParseCounterState(std::string_view name);
+std::optional<Outcome> ParseOutcome(std::string_view name);
 std::string_view ContactKindName(ContactKind k);
+
+// A counter's services as stored: "A,B,C" in serving order (codes never hold a comma).
+std::string JoinServiceCodes(const std::vector<std::string>& codes);
+std::vector<std::string> SplitServiceCodes(std::string_view joined);
 
 // "YYYY-MM-DD"
 std::string FormatDay(absl::CivilDay day);

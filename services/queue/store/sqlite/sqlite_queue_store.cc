@@ -1,7 +1,6 @@
 #include "services/queue/store/sqlite/sqlite_queue_store.h"
 
 #include <map>
-#include <sstream>
 
 namespace csops::queue {
 
@@ -125,13 +124,6 @@ std::optional<Instant> OptInstant(const Statement& st, int col) {
   return FromUnixMillis(st.ColumnInt(col));
 }
 
-Outcome ParseOutcome(const std::string& s) {
-  if (s == "resolved") return Outcome::kResolved;
-  if (s == "case_opened") return Outcome::kCaseOpened;
-  if (s == "needs_follow_up") return Outcome::kNeedsFollowUp;
-  return Outcome::kNone;
-}
-
 Result<TicketRecord> ReadTicket(const Statement& st) {
   TicketRecord t;
   t.id = st.ColumnInt(0);
@@ -166,7 +158,7 @@ Result<TicketRecord> ReadTicket(const Statement& st) {
   t.estimated_wait_ms = st.ColumnInt(23);
   t.idempotency_key = st.ColumnText(24);
   t.request_fingerprint = st.ColumnText(25);
-  t.outcome = ParseOutcome(st.ColumnText(26));
+  t.outcome = ParseOutcome(st.ColumnText(26)).value_or(Outcome::kNone);
   t.rating = static_cast<int>(st.ColumnInt(27));
   return t;
 }
@@ -177,21 +169,6 @@ void BindOpt(Statement& st, int index, const std::optional<Instant>& v) {
   } else {
     st.BindNull(index);
   }
-}
-
-std::string JoinCodes(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
-std::vector<std::string> SplitCodes(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
 }
 
 class SqliteQueueTx final : public QueueTx {
@@ -342,7 +319,7 @@ class SqliteQueueTx final : public QueueTx {
       if (!state) return Status::Internal("counter " + c.counter_id + " has an unknown state");
       c.state = *state;
       c.staff_id = st->ColumnText(2);
-      c.services = SplitCodes(st->ColumnText(3));
+      c.services = SplitServiceCodes(st->ColumnText(3));
       c.priority_streak = static_cast<int>(st->ColumnInt(4));
       c.changed_at = FromUnixMillis(st->ColumnInt(5));
       out.push_back(std::move(c));
@@ -552,7 +529,7 @@ class SqliteQueueTx final : public QueueTx {
         "priority_streak=excluded.priority_streak, changed_at=excluded.changed_at");
     if (!st.ok()) return st.status();
     st->Bind(1, c.branch_id).Bind(2, c.counter_id).Bind(3, CounterStateName(c.state));
-    st->Bind(4, c.staff_id).Bind(5, JoinCodes(c.services)).Bind(6, c.priority_streak);
+    st->Bind(4, c.staff_id).Bind(5, JoinServiceCodes(c.services)).Bind(6, c.priority_streak);
     st->Bind(7, ToUnixMillis(c.changed_at));
     return st->Run();
   }

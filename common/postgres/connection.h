@@ -1,0 +1,146 @@
+// A thin RAII layer over one libpq connection: the only place csops touches libpq's C API.
+//
+// Stores receive a Connection& inside Database::Transact / Database::Read and run SQL with
+// Query/Exec. Parameters travel as text ($1, $2, ...; a Value is an int, a double, a string or
+// NULL) and results come back as text, parsed by Rows' typed getters, so the SQL stays within
+// what PostgreSQL-compatible engines also accept. Every statement with parameters is prepared
+// once per connection and reused.
+//
+// Errors: every failure is a Status whose message carries the server's own text, never the
+// connection string. The SQLSTATE of the last failure is kept (last_sqlstate) so the database
+// can tell a serialization failure (retry), a broken connection (reconnect) and a constraint
+// violation (the caller's answer) apart: see PgError below.
+// Thread safety: a Connection is used by one thread at a time (Database guarantees this).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace csops::postgres {
+
+// One parameter, as the text PostgreSQL parses; nullopt is SQL NULL.
+class Value {
+ public:
+  Value(std::int64_t v) : text_(std::to_string(v)) {}  // NOLINT: implicit by design
+  Value(int v) : text_(std::to_string(v)) {}           // NOLINT
+  Value(double v);                                     // NOLINT: round-trips exactly
+  Value(std::string_view v) : text_(std::string(v)) {}  // NOLINT
+  Value(const std::string& v) : text_(v) {}             // NOLINT
+  Value(const char* v) : text_(std::string(v)) {}       // NOLINT
+  Value(std::nullopt_t) {}                              // NOLINT
+  Value(const std::optional<std::int64_t>& v) {         // NOLINT
+    if (v) text_ = std::to_string(*v);
+  }
+  Value(bool v) = delete;  // say 0 or 1: the schema stores flags as integers
+
+  const std::optional<std::string>& text() const { return text_; }
+
+ private:
+  std::optional<std::string> text_;
+};
+
+using Params = std::vector<Value>;
+
+// The rows (or the row count) of one statement. Rows and columns are 0-based.
+class Rows {
+ public:
+  Rows() = default;
+  explicit Rows(pg_result* r);
+  Rows(Rows&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  Rows& operator=(Rows&& o) noexcept;
+  ~Rows();
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+
+  int size() const;
+  bool empty() const { return size() == 0; }
+  // Rows changed by an INSERT/UPDATE/DELETE.
+  int affected() const;
+  bool IsNull(int row, int col) const;
+  std::int64_t Int(int row, int col) const;  // 0 for NULL
+  double Real(int row, int col) const;       // 0 for NULL
+  std::string Text(int row, int col) const;  // "" for NULL
+  std::optional<std::int64_t> OptInt(int row, int col) const;
+
+ private:
+  pg_result* r_ = nullptr;
+};
+
+// What a failure means to the caller of a transaction, from its SQLSTATE.
+enum class PgErrorKind {
+  kNone,
+  kRetry,       // 40001 serialization failure, 40P01 deadlock: run the transaction again
+  kConnection,  // class 08, 57P01-57P03, or no SQLSTATE at all (no answer): reconnect
+  kUnique,      // 23505
+  kConstraint,  // other class 23 violations
+  kOther,
+};
+PgErrorKind ClassifySqlstate(std::string_view sqlstate, bool connection_ok);
+
+class Connection {
+ public:
+  // Connects with a libpq connection string or URI (PGPASSFILE, sslmode and the other libpq
+  // settings apply), sets synchronous_commit=on and search_path to `schema` (created if
+  // missing when `create_schema`). `name` labels error messages, e.g. "queue".
+  static Result<std::unique_ptr<Connection>> Open(const std::string& dsn, const std::string& name,
+                                                  const std::string& schema, bool create_schema);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements without parameters (DDL, BEGIN/COMMIT).
+  Status Exec(std::string_view sql);
+  // Runs one statement with parameters, prepared on first use on this connection.
+  Result<Rows> Query(const std::string& sql, const Params& params = {});
+  // Query for statements whose rows are not needed; returns the number of rows changed.
+  Result<int> Run(const std::string& sql, const Params& params = {});
+  // Loads rows into `table(columns)` with COPY FROM STDIN: each row is a vector of values in
+  // column order (nullopt is NULL). Returns the number of rows copied.
+  Result<std::int64_t> Copy(const std::string& table, const std::string& columns,
+                            const std::vector<std::vector<std::optional<std::string>>>& rows);
+
+  // Holds a row lock on (scope, key) in csops_tx_locks until the transaction ends: the way a
+  // store serialises the transactions of one branch or one case across connections and
+  // processes (a row lock, not an advisory lock, so CockroachDB and YugabyteDB run it too).
+  // Locking the same (scope, key) twice in one transaction costs nothing the second time.
+  Status LockKey(std::string_view scope, std::string_view key);
+  // Forgets the locks LockKey holds: called by Database when a transaction ends.
+  void TransactionEnded() { held_locks_.clear(); }
+
+  // SQLSTATE of the last failure on this connection ("" after a success).
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+  PgErrorKind last_error_kind() const;
+  bool healthy() const;
+  const std::string& name() const { return name_; }
+
+ private:
+  Connection(pg_conn* c, std::string name) : c_(c), name_(std::move(name)) {}
+  Result<Rows> Check(pg_result* r, std::string_view what);
+  Status Fail(std::string_view what, std::string_view detail, std::string sqlstate);
+
+  pg_conn* c_;
+  std::string name_;
+  std::map<std::string, std::string> prepared_;  // sql -> statement name
+  std::vector<std::string> held_locks_;
+  std::string last_sqlstate_;
+  bool broken_ = false;  // a failure without a server answer: the socket is gone
+};
+
+// The Status of a failed statement: unique violations become kAlreadyExists, other constraint
+// violations kFailedPrecondition, connection loss kUnavailable (naming the database, never
+// the password), serialization failures kAborted, everything else kInternal.
+Status PgError(PgErrorKind kind, std::string_view name, std::string_view what,
+               std::string_view detail);
+
+}  // namespace csops::postgres

@@ -1,0 +1,365 @@
+#include "common/postgres/database.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <random>
+
+#include "common/base/log.h"
+
+namespace csops::postgres {
+
+using Clock = std::chrono::steady_clock;
+
+struct Database::Metrics {
+  prometheus::Gauge* in_use;
+  prometheus::Gauge* waiting;
+  prometheus::Histogram* tx_seconds;
+  prometheus::Counter* retries;
+  prometheus::Family<prometheus::Counter>* errors;
+  std::string db;
+  std::mutex mu;
+  std::map<std::string, prometheus::Counter*> by_class;  // guarded by mu
+
+  Metrics(prometheus::Registry& r, const std::string& name) : db(name) {
+    auto& pool = prometheus::BuildGauge()
+                     .Name("csops_store_pool_connections")
+                     .Help("PostgreSQL pool connections in use, and jobs waiting for one")
+                     .Register(r);
+    in_use = &pool.Add({{"db", db}, {"state", "in_use"}});
+    waiting = &pool.Add({{"db", db}, {"state", "waiting"}});
+    tx_seconds = &prometheus::BuildHistogram()
+                      .Name("csops_store_transaction_duration_seconds")
+                      .Help("Time from a job's queueing to its COMMIT (or failure)")
+                      .Register(r)
+                      .Add({{"db", db}}, prometheus::Histogram::BucketBoundaries{
+                                             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                             0.1, 0.25, 0.5, 1, 2.5, 5});
+    retries = &prometheus::BuildCounter()
+                   .Name("csops_store_retries_total")
+                   .Help("Transactions run again after a serialization failure or deadlock")
+                   .Register(r)
+                   .Add({{"db", db}});
+    errors = &prometheus::BuildCounter()
+                  .Name("csops_store_errors_total")
+                  .Help("Failed statements by SQLSTATE class (08 connection, 23 constraint, "
+                        "40 transaction rollback, ...; 'none' when the server sent none)")
+                  .Register(r);
+  }
+  void Error(const std::string& sqlstate) {
+    std::string cls = sqlstate.size() >= 2 ? sqlstate.substr(0, 2) : "none";
+    std::lock_guard l(mu);
+    auto& c = by_class[cls];
+    if (!c) c = &errors->Add({{"db", db}, {"class", cls}});
+    c->Increment();
+  }
+};
+
+Database::Database(DatabaseOptions options) : options_(std::move(options)) {
+  if (options_.schema.empty()) options_.schema = "csops_" + options_.name;
+  if (options_.pool_size < 1) options_.pool_size = 1;
+  if (options_.pool_size > 256) options_.pool_size = 256;
+  if (options_.max_retries < 0) options_.max_retries = 0;
+  if (options_.registry) metrics_ = std::make_unique<Metrics>(*options_.registry, options_.name);
+}
+
+Database::~Database() { Close(); }
+
+Result<std::unique_ptr<Connection>> Database::Connect(bool create_schema) {
+  return Connection::Open(options_.dsn, options_.name, options_.schema, create_schema);
+}
+
+Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
+  std::unique_ptr<Database> db(new Database(std::move(options)));
+  const auto give_up = Clock::now() + std::chrono::milliseconds(db->options_.connect_timeout_ms);
+  auto pause = std::chrono::milliseconds(100);
+  std::unique_ptr<Connection> first;
+  for (;;) {
+    auto c = db->Connect(/*create_schema=*/true);
+    if (c.ok()) {
+      first = std::move(*c);
+      break;
+    }
+    // Two processes creating the schema at once: one of them sees a unique violation.
+    bool retry = c.status().code() == StatusCode::kUnavailable ||
+                 c.status().code() == StatusCode::kAlreadyExists;
+    if (!retry || Clock::now() + pause > give_up) return c.status();
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+  if (Status s = db->Migrate(*first); !s.ok()) return s;
+  db->idle_.push_back(std::move(first));
+  for (int i = 1; i < db->options_.pool_size; ++i) db->idle_.push_back(nullptr);
+  for (int i = 0; i < db->options_.pool_size; ++i)
+    db->workers_.emplace_back([p = db.get()] { p->WorkerLoop(); });
+  db->monitor_ = std::thread([p = db.get()] { p->MonitorLoop(); });
+  return db;
+}
+
+Status Database::Migrate(Connection& c) {
+  // The bookkeeping tables; IF NOT EXISTS races between two starting processes are retried.
+  static const char kBootstrap[] = R"sql(
+CREATE TABLE IF NOT EXISTS csops_schema(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS csops_schema_history(
+  version INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS csops_tx_locks(
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY(scope, key));
+INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
+)sql";
+  Status boot;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    boot = c.Exec(kBootstrap);
+    if (boot.ok() || c.last_error_kind() != PgErrorKind::kUnique) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
+  }
+  if (!boot.ok()) return boot;
+
+  const int known = options_.migrations.empty() ? 0 : options_.migrations.back().version;
+  auto body = [&]() -> Status {
+    auto v = c.Query("SELECT version FROM csops_schema WHERE id = 1 FOR UPDATE");
+    if (!v.ok()) return v.status();
+    int current = static_cast<int>(v->Int(0, 0));
+    if (current > known)
+      return Status::FailedPrecondition(
+          "PostgreSQL database '" + options_.name + "': schema " + options_.schema +
+          " is at version " + std::to_string(current) + ", newer than this binary knows (" +
+          std::to_string(known) + "); run a csopsd at least as new as the one that wrote it");
+    for (const auto& m : options_.migrations) {
+      if (m.version <= current) continue;
+      if (Status s = c.Exec(m.sql); !s.ok())
+        return s.WithContext("migration " + std::to_string(m.version));
+      if (m.then)
+        if (Status s = m.then(c); !s.ok())
+          return s.WithContext("migration " + std::to_string(m.version));
+      auto h = c.Run("INSERT INTO csops_schema_history(version, description) VALUES($1, $2)",
+                     {m.version, m.description});
+      if (!h.ok()) return h.status();
+      CSOPS_LOG(kInfo, "postgres_migrated").Kv("db", options_.name).Kv("version", m.version);
+      current = m.version;
+    }
+    auto u = c.Run("UPDATE csops_schema SET version = $1 WHERE id = 1", {current});
+    if (!u.ok()) return u.status();
+    schema_version_ = current;
+    return Status::Ok();
+  };
+  if (Status s = c.Exec("BEGIN"); !s.ok()) return s;
+  Status s = body();
+  if (!s.ok()) {
+    c.Exec("ROLLBACK");
+    return s;
+  }
+  s = c.Exec("COMMIT");
+  c.TransactionEnded();
+  return s;
+}
+
+void Database::Transact(TxFn fn, DoneFn done) {
+  {
+    std::lock_guard l(mu_);
+    if (!closing_) {
+      jobs_.push_back({std::move(fn), std::move(done), Clock::now()});
+      if (metrics_) metrics_->waiting->Increment();
+      work_cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("PostgreSQL database '" + options_.name + "' is closed"));
+}
+
+Status Database::Write(TxFn fn) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool finished = false;
+  Status result;
+  Transact(std::move(fn), [&](const Status& s) {
+    std::lock_guard l(m);
+    result = s;
+    finished = true;
+    cv.notify_one();
+  });
+  std::unique_lock l(m);
+  cv.wait(l, [&] { return finished; });
+  return result;
+}
+
+Status Database::Read(const ReadFn& fn) {
+  return RunTransaction(fn, /*read_only=*/true, Clock::now());
+}
+
+void Database::WorkerLoop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock l(mu_);
+      work_cv_.wait(l, [&] { return closing_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    if (metrics_) metrics_->waiting->Decrement();
+    Status s = RunTransaction(job.fn, /*read_only=*/false, job.queued);
+    {
+      std::lock_guard l(mu_);
+      (s.ok() ? stats_.committed : stats_.failed)++;
+    }
+    if (metrics_)
+      metrics_->tx_seconds->Observe(std::chrono::duration<double>(Clock::now() - job.queued).count());
+    job.done(s);
+  }
+}
+
+Result<std::unique_ptr<Connection>> Database::Acquire(Clock::time_point deadline) {
+  std::unique_ptr<Connection> c;
+  {
+    std::unique_lock l(pool_mu_);
+    ++waiting_;
+    bool got = pool_cv_.wait_until(l, deadline, [&] { return !idle_.empty(); });
+    --waiting_;
+    if (!got)
+      return Status::Unavailable("PostgreSQL database '" + options_.name +
+                                 "': no connection free within " +
+                                 std::to_string(options_.acquire_timeout_ms) + " ms (pool of " +
+                                 std::to_string(options_.pool_size) + ")");
+    c = std::move(idle_.back());
+    idle_.pop_back();
+    ++in_use_;
+  }
+  if (metrics_) metrics_->in_use->Increment();
+  if (c && c->healthy()) return c;
+  auto fresh = Connect(/*create_schema=*/false);
+  if (!fresh.ok()) {
+    available_ = false;
+    monitor_cv_.notify_all();
+    if (metrics_) metrics_->Error("08");
+    Release(nullptr);
+    return fresh.status();
+  }
+  {
+    std::lock_guard l(mu_);
+    if (c) ++stats_.reconnects;
+  }
+  return std::move(*fresh);
+}
+
+void Database::Release(std::unique_ptr<Connection> c) {
+  if (c && !c->healthy()) c.reset();
+  {
+    std::lock_guard l(pool_mu_);
+    idle_.push_back(std::move(c));
+    --in_use_;
+  }
+  if (metrics_) metrics_->in_use->Decrement();
+  pool_cv_.notify_one();
+}
+
+void Database::NoteFailure(const std::string& sqlstate, bool lost) {
+  if (metrics_) metrics_->Error(lost && sqlstate.empty() ? "08" : sqlstate);
+  if (lost || ClassifySqlstate(sqlstate, true) == PgErrorKind::kConnection) {
+    if (available_.exchange(false))
+      CSOPS_LOG(kError, "postgres_unavailable").Kv("db", options_.name);
+    monitor_cv_.notify_all();
+  }
+}
+
+Status Database::RunTransaction(const TxFn& fn, bool read_only, Clock::time_point t0) {
+  const auto deadline = t0 + std::chrono::milliseconds(options_.acquire_timeout_ms);
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    auto leased = Acquire(deadline);
+    if (!leased.ok()) return leased.status();
+    Connection& c = **leased;
+    Status s = c.Exec(read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    if (s.ok()) {
+      s = fn(c);
+      if (s.ok()) s = c.Exec("COMMIT");
+    }
+    // What failed, read before a ROLLBACK clears it.
+    const std::string sqlstate = s.ok() ? "" : c.last_sqlstate();
+    const bool lost = !c.healthy();
+    const PgErrorKind kind = ClassifySqlstate(sqlstate, !lost);
+    if (!sqlstate.empty() || lost) NoteFailure(sqlstate, lost);
+    if (!s.ok() && !lost) c.Exec("ROLLBACK");
+    c.TransactionEnded();
+    Release(std::move(*leased));
+    if (s.ok()) return s;
+    if (lost && s.code() != StatusCode::kUnavailable)
+      s = PgError(PgErrorKind::kConnection, options_.name, "connection lost", s.message());
+    if (kind != PgErrorKind::kRetry || attempt >= options_.max_retries) return s;
+    {
+      std::lock_guard l(mu_);
+      ++stats_.retries;
+    }
+    if (metrics_) metrics_->retries->Increment();
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(200 + jitter() % (500u << std::min(attempt, 5))));
+  }
+}
+
+void Database::MonitorLoop() {
+  auto pause = std::chrono::milliseconds(100);
+  std::unique_ptr<Connection> probe;
+  std::unique_lock l(monitor_mu_);
+  for (;;) {
+    {
+      std::lock_guard g(mu_);
+      if (closing_) return;
+    }
+    // Healthy: a probe every second, so an idle csopsd notices the server going away;
+    // unavailable: reconnect attempts with back-off.
+    monitor_cv_.wait_for(l, available_ ? std::chrono::milliseconds(1000) : pause);
+    {
+      std::lock_guard g(mu_);
+      if (closing_) return;
+    }
+    l.unlock();
+    if (!probe || !probe->healthy()) {
+      auto c = Connect(/*create_schema=*/false);
+      probe = c.ok() ? std::move(*c) : nullptr;
+    }
+    const bool up = probe && probe->Exec("SELECT 1").ok();
+    if (!up) probe.reset();
+    l.lock();
+    if (up) {
+      pause = std::chrono::milliseconds(100);
+      if (!available_.exchange(true)) CSOPS_LOG(kInfo, "postgres_available").Kv("db", options_.name);
+    } else {
+      if (available_.exchange(false))
+        CSOPS_LOG(kError, "postgres_unavailable").Kv("db", options_.name);
+      pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    }
+  }
+}
+
+void Database::Close() {
+  std::call_once(close_once_, [this] {
+    {
+      std::lock_guard l(mu_);
+      closing_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    {
+      std::lock_guard l(monitor_mu_);
+    }
+    monitor_cv_.notify_all();
+    if (monitor_.joinable()) monitor_.join();
+    std::lock_guard l(pool_mu_);
+    idle_.clear();
+  });
+}
+
+Database::Stats Database::stats() const {
+  std::lock_guard l(mu_);
+  return stats_;
+}
+
+}  // namespace csops::postgres
