@@ -34,6 +34,7 @@ COMMON_DEPS = {
     "config": {"base"},
     "sqlite": {"base"},
     "postgres": {"base"},
+    "storage": {"base", "sqlite", "postgres"},
     "grpc": {"base"},
     "http": {"base"},
     "auth": {"base", "config", "grpc", "http"},

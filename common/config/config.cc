@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/base/cidr.h"
@@ -29,6 +30,12 @@ void ApplyDefaults(Config& c) {
   if (!st->has_max_batch()) st->set_max_batch(256);
   if (!st->has_read_connections()) st->set_read_connections(4);
   if (!st->has_busy_timeout_ms()) st->set_busy_timeout_ms(5000);
+  if (st->has_postgres()) {
+    auto* pg = st->mutable_postgres();
+    if (!pg->has_pool_size()) pg->set_pool_size(8);
+    if (!pg->has_acquire_timeout_ms()) pg->set_acquire_timeout_ms(5000);
+    if (!pg->has_connect_timeout_seconds()) pg->set_connect_timeout_seconds(30);
+  }
   auto* l = c.mutable_log();
   if (l->level() == config::v1::LOG_LEVEL_UNSPECIFIED) l->set_level(config::v1::INFO);
   auto* w = c.mutable_web();
@@ -46,6 +53,30 @@ Status CheckRange(const TextProtoFile& file, const char* key, int value, int lo,
     return file.Error(key, "is " + std::to_string(value) + "; must be between " +
                                std::to_string(lo) + " and " + std::to_string(hi));
   return Status();
+}
+
+// The connection string of storage.postgres, from dsn or from dsn_file (never echoed: it may
+// hold a password).
+Result<std::string> PostgresDsn(const TextProtoFile& file, const config::v1::PostgresConfig& pg,
+                                const std::filesystem::path& base) {
+  CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.pool_size", pg.pool_size(), 1, 256));
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(file, "storage.postgres.acquire_timeout_ms", pg.acquire_timeout_ms(), 10, 60000));
+  CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.connect_timeout_seconds",
+                                   pg.connect_timeout_seconds(), 0, 600));
+  if (pg.dsn().empty() == pg.dsn_file().empty())
+    return file.Error("storage.postgres", "set exactly one of dsn and dsn_file");
+  if (!pg.dsn().empty()) return pg.dsn();
+  std::filesystem::path p = pg.dsn_file();
+  if (p.is_relative()) p = base / p;
+  std::ifstream in(p);
+  if (!in) return file.Error("storage.postgres.dsn_file", "cannot read " + p.string());
+  std::string dsn;
+  std::getline(in, dsn);
+  while (!dsn.empty() && (dsn.back() == '\r' || dsn.back() == ' ' || dsn.back() == '\t'))
+    dsn.pop_back();
+  if (dsn.empty()) return file.Error("storage.postgres.dsn_file", p.string() + " is empty");
+  return dsn;
 }
 
 // Paths stay as written; server.cc resolves them against the config file's directory.
@@ -178,8 +209,14 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
   CSOPS_RETURN_IF_ERROR(
       CheckRange(*file, "storage.busy_timeout_ms", c.storage().busy_timeout_ms(), 0, 60000));
 
-  if (c.calendars_size() == 0) return file->Error("calendars", "at least one calendar is required");
   std::filesystem::path base = std::filesystem::path(path).parent_path();
+  if (c.storage().has_postgres()) {
+    auto dsn = PostgresDsn(*file, c.storage().postgres(), base);
+    if (!dsn.ok()) return dsn.status();
+    out.postgres_dsn = std::move(*dsn);
+  }
+
+  if (c.calendars_size() == 0) return file->Error("calendars", "at least one calendar is required");
   for (int i = 0; i < c.calendars_size(); ++i) {
     const auto& ref = c.calendars(i);
     std::string at = "calendars[" + std::to_string(i) + "]";

@@ -24,6 +24,9 @@ struct LoadedConfig {
   std::string path;                     // the file it came from
   std::optional<TextProtoFile> source;  // for located errors from section validators
   std::map<std::string, std::shared_ptr<const BusinessCalendar>> calendars;  // by name
+  // storage.postgres's connection string (from dsn or dsn_file); "" when on SQLite. It may
+  // hold a password: never log it.
+  std::string postgres_dsn;
 };
 
 Result<LoadedConfig> LoadConfig(const std::string& path);

@@ -50,6 +50,52 @@ TEST_F(ConfigTest, UnsetValuesGetTheirDocumentedDefaults) {
   EXPECT_EQ(c->proto.log().level(), config::v1::INFO);
 }
 
+TEST_F(ConfigTest, PostgresTakesTheDsnInlineOrFromAFileAndGetsDefaults) {
+  auto inline_dsn = LoadConfig(Write(
+      "c.textproto", std::string(kCalendar) + "storage { postgres { dsn: \"dbname=csops\" } }"));
+  ASSERT_OK(inline_dsn.status());
+  EXPECT_EQ(inline_dsn->postgres_dsn, "dbname=csops");
+  EXPECT_EQ(inline_dsn->proto.storage().postgres().pool_size(), 8);
+  EXPECT_EQ(inline_dsn->proto.storage().postgres().acquire_timeout_ms(), 5000);
+  EXPECT_EQ(inline_dsn->proto.storage().postgres().connect_timeout_seconds(), 30);
+
+  Write("pg.dsn", "host=db1 dbname=csops password=s3cret  \n");
+  auto from_file = LoadConfig(Write(
+      "c.textproto", std::string(kCalendar) + "storage { postgres { dsn_file: \"pg.dsn\" } }"));
+  ASSERT_OK(from_file.status());
+  EXPECT_EQ(from_file->postgres_dsn, "host=db1 dbname=csops password=s3cret");
+
+  auto plain = LoadConfig(Write("c.textproto", kCalendar));
+  ASSERT_OK(plain.status());
+  EXPECT_EQ(plain->postgres_dsn, "");
+  EXPECT_FALSE(plain->proto.storage().has_postgres());
+}
+
+TEST_F(ConfigTest, PostgresNeedsExactlyOneDsnAReadableFileAndSaneLimits) {
+  Status neither = LoadText(std::string(kCalendar) + "storage { postgres { pool_size: 4 } }");
+  EXPECT_EQ(neither.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(neither.message().find("storage.postgres"), std::string::npos) << neither.message();
+  EXPECT_NE(neither.message().find("exactly one of dsn and dsn_file"), std::string::npos);
+  Status both =
+      LoadText(std::string(kCalendar) + "storage { postgres { dsn: \"a\" dsn_file: \"b\" } }");
+  EXPECT_NE(both.message().find("exactly one of dsn and dsn_file"), std::string::npos);
+  Status missing =
+      LoadText(std::string(kCalendar) + "storage { postgres { dsn_file: \"nope.dsn\" } }");
+  EXPECT_NE(missing.message().find("storage.postgres.dsn_file"), std::string::npos)
+      << missing.message();
+  Write("empty.dsn", "\n");
+  Status empty =
+      LoadText(std::string(kCalendar) + "storage { postgres { dsn_file: \"empty.dsn\" } }");
+  EXPECT_NE(empty.message().find("is empty"), std::string::npos) << empty.message();
+  Status pool =
+      LoadText(std::string(kCalendar) + "storage { postgres { dsn: \"x\" pool_size: 0 } }");
+  EXPECT_NE(pool.message().find("storage.postgres.pool_size"), std::string::npos) << pool.message();
+  // The connection string is never echoed: it may hold a password.
+  Status bad = LoadText(std::string(kCalendar) +
+                        "storage { postgres { dsn: \"password=s3cret\" pool_size: 999 } }");
+  EXPECT_EQ(bad.message().find("s3cret"), std::string::npos) << bad.message();
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFoundAndNamesThePath) {
   Status s = LoadConfig(dir_.path() + "/nope.textproto").status();
   EXPECT_EQ(s.code(), StatusCode::kNotFound);

@@ -6,32 +6,46 @@
 
 #include "common/base/log.h"
 #include "services/case/lookup_secret_file.h"
+#include "services/case/store/postgres/postgres_case_store.h"
+#include "services/case/store/sqlite/sqlite_case_store.h"
 
 namespace csops::cases {
 
-Result<std::unique_ptr<CaseModule>> CaseModule::Start(sqlite::DatabaseOptions db_options,
-                                                      CaseConfig config, const Clock& clock,
+Result<std::unique_ptr<CaseModule>> CaseModule::Start(StorageOptions storage, CaseConfig config,
+                                                      const Clock& clock,
                                                       std::string lookup_base_url,
                                                       prometheus::Registry& registry) {
   std::unique_ptr<CaseModule> m(new CaseModule(clock));
-  // The look-up secret sits next to case.db, outside it (lookup_secret_file.h).
+  // The look-up secret sits in the data directory, outside the database (lookup_secret_file.h).
   const std::string key_path =
-      (std::filesystem::path(db_options.path).parent_path() / kLookupSecretFileName).string();
+      (std::filesystem::path(storage.sqlite.path).parent_path() / kLookupSecretFileName).string();
   auto secret = LoadOrCreateLookupSecret(key_path);
   if (!secret.ok()) return secret.status();
   if (secret->created) CSOPS_LOG(kInfo, "lookup_secret_created").Kv("path", key_path);
-  db_options.migrations = SqliteCaseStore::Migrations(secret->secret);
-  db_options.registry = &registry;
   m->metrics_ = std::make_unique<CaseMetrics>(registry, config);
-  auto db = sqlite::Database::Open(std::move(db_options));
-  if (!db.ok()) return db.status();
-  m->db_ = std::move(*db);
-  if (Status s = SqliteCaseStore::CheckLookupSecret(*m->db_, secret->secret); !s.ok()) {
-    // A key made just now for a restored case.db: remove it, so the backup's can be put back.
-    if (secret->created) ::unlink(key_path.c_str());
-    return s.WithContext(key_path);
+  Status key_check;
+  if (storage.postgres) {
+    storage.postgres->migrations = PostgresCaseStore::Migrations(secret->secret);
+    storage.postgres->registry = &registry;
+    auto db = postgres::Database::Open(std::move(*storage.postgres));
+    if (!db.ok()) return db.status();
+    m->pg_ = std::move(*db);
+    key_check = PostgresCaseStore::CheckLookupSecret(*m->pg_, secret->secret);
+    m->store_ = std::make_unique<PostgresCaseStore>(*m->pg_);
+  } else {
+    storage.sqlite.migrations = SqliteCaseStore::Migrations(secret->secret);
+    storage.sqlite.registry = &registry;
+    auto db = sqlite::Database::Open(std::move(storage.sqlite));
+    if (!db.ok()) return db.status();
+    m->db_ = std::move(*db);
+    key_check = SqliteCaseStore::CheckLookupSecret(*m->db_, secret->secret);
+    m->store_ = std::make_unique<SqliteCaseStore>(*m->db_);
   }
-  m->store_ = std::make_unique<SqliteCaseStore>(*m->db_);
+  if (!key_check.ok()) {
+    // A key made just now for a restored database: remove it, so the backup's can be put back.
+    if (secret->created) ::unlink(key_path.c_str());
+    return key_check.WithContext(key_path);
+  }
   m->engine_ = std::make_unique<CaseEngine>(clock, std::move(config), *m->store_,
                                             std::move(lookup_base_url), secret->secret);
   m->scheduler_ = std::make_unique<SlaScheduler>(clock, *m->engine_);
@@ -105,6 +119,7 @@ void CaseModule::Stop() {
   if (scheduler_) scheduler_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
+  if (pg_) pg_->Close();
 }
 
 std::vector<auth::AccessRule> CaseAccessRules() {

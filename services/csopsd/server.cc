@@ -7,7 +7,11 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/auth/access_control.h"
 #include "common/auth/api_key.h"
@@ -51,7 +55,57 @@ struct Server::State {
   std::string metrics_address;  // "" when metrics_listen is "off"
   std::string scheme = "http";  // of the web listener: "https" with server.tls
   bool stopped = false;
+  // On PostgreSQL: follows each module's database and turns its health NOT_SERVING while the
+  // server is out of reach (the overall "" service too), SERVING again once it is back.
+  std::thread store_watch;
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool watch_stop = false;  // guarded by watch_mu
+
+  void WatchStores(const std::vector<Target>& targets);
+  void StopWatchingStores();
 };
+
+void Server::State::WatchStores(const std::vector<Target>& targets) {
+  store_watch = std::thread([this, targets] {
+    std::map<Target, bool> serving;
+    for (Target t : targets) serving[t] = true;
+    bool all = true;
+    std::unique_lock l(watch_mu);
+    while (!watch_cv.wait_for(l, std::chrono::milliseconds(250), [&] { return watch_stop; })) {
+      auto* health = grpc_server->GetHealthCheckService();
+      bool now_all = true;
+      for (auto& [t, was] : serving) {
+        bool up = t == Target::kQueue  ? queue->store_available()
+                  : t == Target::kCase ? cases->store_available()
+                                       : notify->store_available();
+        if (up != was) {
+          health->SetServingStatus(HealthServiceName(t), up);
+          if (up) {
+            CSOPS_LOG(kInfo, "health_serving").Kv("service", HealthServiceName(t));
+          } else {
+            CSOPS_LOG(kError, "health_not_serving")
+                .Kv("service", HealthServiceName(t))
+                .Kv("why", "database out of reach");
+          }
+          was = up;
+        }
+        now_all = now_all && up;
+      }
+      if (now_all != all) health->SetServingStatus("", now_all);
+      all = now_all;
+    }
+  });
+}
+
+void Server::State::StopWatchingStores() {
+  {
+    std::lock_guard l(watch_mu);
+    watch_stop = true;
+  }
+  watch_cv.notify_all();
+  if (store_watch.joinable()) store_watch.join();
+}
 
 namespace {
 
@@ -80,17 +134,29 @@ std::string Server::metrics_url() const {
 
 namespace {
 
-sqlite::DatabaseOptions StorageOptions(const LoadedConfig& config, const std::string& data_dir,
-                                       const std::string& name) {
+// The database of service `name`: <data_dir>/<name>.db, or its schema (csops_<name>) of the
+// PostgreSQL database when storage.postgres is set.
+StorageOptions StorageFor(const LoadedConfig& config, const std::string& data_dir,
+                          const std::string& name) {
   const auto& st = config.proto.storage();
-  sqlite::DatabaseOptions o;
-  o.path = data_dir + "/" + name + ".db";
-  o.name = name;
-  o.synchronous = st.synchronous() == config::v1::NORMAL ? sqlite::Synchronous::kNormal
-                                                         : sqlite::Synchronous::kFull;
-  o.max_batch = st.max_batch();
-  o.read_connections = st.read_connections();
-  o.busy_timeout_ms = st.busy_timeout_ms();
+  StorageOptions o;
+  o.sqlite.path = data_dir + "/" + name + ".db";
+  o.sqlite.name = name;
+  o.sqlite.synchronous = st.synchronous() == config::v1::NORMAL ? sqlite::Synchronous::kNormal
+                                                                : sqlite::Synchronous::kFull;
+  o.sqlite.max_batch = st.max_batch();
+  o.sqlite.read_connections = st.read_connections();
+  o.sqlite.busy_timeout_ms = st.busy_timeout_ms();
+  if (st.has_postgres()) {
+    postgres::DatabaseOptions pg;
+    pg.dsn = config.postgres_dsn;
+    pg.name = name;
+    pg.schema = "csops_" + name;
+    pg.pool_size = st.postgres().pool_size();
+    pg.acquire_timeout_ms = st.postgres().acquire_timeout_ms();
+    pg.connect_timeout_ms = st.postgres().connect_timeout_seconds() * 1000;
+    o.postgres = std::move(pg);
+  }
   return o;
 }
 
@@ -211,15 +277,15 @@ Result<std::unique_ptr<Server>> Server::Start(
 
   if (Runs(flags, Target::kQueue)) {
     if (branches.empty()) CSOPS_LOG(kWarning, "queue_without_branches").Kv("config", config.path);
-    auto q = queue::QueueModule::Start(StorageOptions(config, data_dir, "queue"),
-                                       std::move(branches), *st->registry, RealClock::Get());
+    auto q = queue::QueueModule::Start(StorageFor(config, data_dir, "queue"), std::move(branches),
+                                       *st->registry, RealClock::Get());
     if (!q.ok()) return q.status().WithContext("queue");
     st->queue = std::move(*q);
   }
 
   if (Runs(flags, Target::kCase)) {
     auto c =
-        cases::CaseModule::Start(StorageOptions(config, data_dir, "case"), std::move(cases),
+        cases::CaseModule::Start(StorageFor(config, data_dir, "case"), std::move(cases),
                                  RealClock::Get(), server_cfg.public_base_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
@@ -227,9 +293,8 @@ Result<std::unique_ptr<Server>> Server::Start(
   }
 
   if (Runs(flags, Target::kNotify)) {
-    auto n =
-        notify::NotifyModule::Start(StorageOptions(config, data_dir, "notify"), std::move(notify),
-                                    RealClock::Get(), data_dir, *st->registry);
+    auto n = notify::NotifyModule::Start(StorageFor(config, data_dir, "notify"), std::move(notify),
+                                         RealClock::Get(), data_dir, *st->registry);
     if (!n.ok()) return n.status().WithContext("notify");
     st->notify = std::move(*n);
     st->collectables->Add(st->notify->queue_collector());
@@ -303,6 +368,7 @@ Result<std::unique_ptr<Server>> Server::Start(
   auto* health = st->grpc_server->GetHealthCheckService();
   for (Target t : flags.targets) health->SetServingStatus(HealthServiceName(t), true);
   health->SetServingStatus("", true);
+  if (config.proto.storage().has_postgres()) st->WatchStores(flags.targets);
   return std::unique_ptr<Server>(new Server(std::move(st)));
 }
 
@@ -318,6 +384,7 @@ Status Server::ReloadCases(cases::CaseConfig cases) {
 void Server::Shutdown(std::chrono::seconds grace) {
   if (state_->stopped) return;
   state_->stopped = true;
+  state_->StopWatchingStores();
   // Load balancers and csopsctl see NOT_SERVING while in-flight calls drain.
   state_->grpc_server->GetHealthCheckService()->Shutdown();
   // Pages first: their board streams are WatchBoard calls that would hold the grace period.

@@ -6,6 +6,8 @@
 #include "services/notify/channels/http_senders.h"
 #include "services/notify/channels/postcard_writer.h"
 #include "services/notify/channels/smtp_sender.h"
+#include "services/notify/store/postgres/postgres_notify_store.h"
+#include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
 
@@ -41,18 +43,27 @@ std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyCo
   return out;
 }
 
-Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(sqlite::DatabaseOptions db_options,
+Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(StorageOptions storage,
                                                           NotifyConfig config, const Clock& clock,
                                                           const std::string& data_dir,
                                                           prometheus::Registry& registry) {
   std::unique_ptr<NotifyModule> m(new NotifyModule());
   m->registry_ = &registry;
-  db_options.migrations = SqliteNotifyStore::Migrations();
-  db_options.registry = &registry;
-  auto db = sqlite::Database::Open(std::move(db_options));
-  if (!db.ok()) return db.status();
-  m->db_ = std::move(*db);
-  m->store_ = std::make_unique<SqliteNotifyStore>(*m->db_);
+  if (storage.postgres) {
+    storage.postgres->migrations = PostgresNotifyStore::Migrations();
+    storage.postgres->registry = &registry;
+    auto db = postgres::Database::Open(std::move(*storage.postgres));
+    if (!db.ok()) return db.status();
+    m->pg_ = std::move(*db);
+    m->store_ = std::make_unique<PostgresNotifyStore>(*m->pg_);
+  } else {
+    storage.sqlite.migrations = SqliteNotifyStore::Migrations();
+    storage.sqlite.registry = &registry;
+    auto db = sqlite::Database::Open(std::move(storage.sqlite));
+    if (!db.ok()) return db.status();
+    m->db_ = std::move(*db);
+    m->store_ = std::make_unique<SqliteNotifyStore>(*m->db_);
+  }
   m->metrics_ = std::make_unique<NotifyMetrics>(registry, config);
   auto senders = MakeSenders(config, clock, data_dir);
   const int workers = config.workers;
@@ -86,6 +97,7 @@ void NotifyModule::Stop() {
   if (task_relay_) task_relay_->Stop();
   if (executor_) executor_->join();
   if (db_) db_->Close();
+  if (pg_) pg_->Close();
 }
 
 std::vector<auth::AccessRule> NotifyAccessRules() {

@@ -1,4 +1,5 @@
-// What csopsd needs to run the notify service: notify.db with its migrations, the engine, the
+// What csopsd needs to run the notify service: its database (notify.db, or the csops_notify
+// schema of a PostgreSQL database) with its migrations, the engine, the
 // provider senders, the dispatcher, a read executor and the gRPC service. Stop() after the
 // gRPC server has shut down: it stops dispatching and waits for calls in flight to be recorded.
 #pragma once
@@ -9,21 +10,21 @@
 #include "common/auth/client_auth.h"
 #include "common/auth/policy.h"
 #include "common/http/http_server.h"
-#include "common/sqlite/database.h"
+#include "common/storage/storage_options.h"
 #include "services/notify/api/notify_service.h"
 #include "services/notify/api/task_relay.h"
 #include "services/notify/dispatcher.h"
 #include "services/notify/notify_engine.h"
 #include "services/notify/notify_metrics.h"
-#include "services/notify/store/sqlite/sqlite_notify_store.h"
+#include "services/notify/store/notify_store.h"
 
 namespace csops::notify {
 
 class NotifyModule {
  public:
   // `data_dir` anchors relative postcard directories.
-  static Result<std::unique_ptr<NotifyModule>> Start(sqlite::DatabaseOptions db_options,
-                                                     NotifyConfig config, const Clock& clock,
+  static Result<std::unique_ptr<NotifyModule>> Start(StorageOptions storage, NotifyConfig config,
+                                                     const Clock& clock,
                                                      const std::string& data_dir,
                                                      prometheus::Registry& registry);
   ~NotifyModule();
@@ -32,14 +33,17 @@ class NotifyModule {
   // HTTP routes for provider delivery receipts (/receipts/<provider>).
   std::map<std::string, http::Handler> receipt_routes();
   void Stop();
+  // False while the PostgreSQL server is out of reach (always true on SQLite).
+  bool store_available() const { return !pg_ || pg_->available(); }
   // Starts handing plan tasks to the case service at `case_target` (once the gRPC server is
   // up, so a case service in the same process can answer).
   void StartTaskRelay(const auth::ServiceTarget& case_target);
 
  private:
   NotifyModule() = default;
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<SqliteNotifyStore> store_;
+  std::unique_ptr<sqlite::Database> db_;    // on SQLite
+  std::unique_ptr<postgres::Database> pg_;  // on PostgreSQL
+  std::unique_ptr<NotifyStore> store_;
   std::unique_ptr<NotifyMetrics> metrics_;
   std::unique_ptr<NotifyEngine> engine_;
   std::unique_ptr<Dispatcher> dispatcher_;

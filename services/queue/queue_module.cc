@@ -4,20 +4,31 @@
 
 #include "common/base/log.h"
 #include "common/base/wall_clock_wait.h"
+#include "services/queue/store/postgres/postgres_queue_store.h"
+#include "services/queue/store/sqlite/sqlite_queue_store.h"
 
 namespace csops::queue {
 
 Result<std::unique_ptr<QueueModule>> QueueModule::Start(
-    sqlite::DatabaseOptions db_options, std::vector<std::shared_ptr<const BranchModel>> branches,
+    StorageOptions storage, std::vector<std::shared_ptr<const BranchModel>> branches,
     prometheus::Registry& registry, const Clock& clock) {
   std::unique_ptr<QueueModule> m(new QueueModule());
   m->clock_ = &clock;
-  db_options.migrations = SqliteQueueStore::Migrations();
-  db_options.registry = &registry;
-  auto db = sqlite::Database::Open(std::move(db_options));
-  if (!db.ok()) return db.status();
-  m->db_ = std::move(*db);
-  m->store_ = std::make_unique<SqliteQueueStore>(*m->db_);
+  if (storage.postgres) {
+    storage.postgres->migrations = PostgresQueueStore::Migrations();
+    storage.postgres->registry = &registry;
+    auto db = postgres::Database::Open(std::move(*storage.postgres));
+    if (!db.ok()) return db.status();
+    m->pg_ = std::move(*db);
+    m->store_ = std::make_unique<PostgresQueueStore>(*m->pg_);
+  } else {
+    storage.sqlite.migrations = SqliteQueueStore::Migrations();
+    storage.sqlite.registry = &registry;
+    auto db = sqlite::Database::Open(std::move(storage.sqlite));
+    if (!db.ok()) return db.status();
+    m->db_ = std::move(*db);
+    m->store_ = std::make_unique<SqliteQueueStore>(*m->db_);
+  }
   m->hub_ = std::make_unique<BoardHub>();
   m->metrics_ = std::make_unique<QueueMetrics>(registry, branches);
   m->fanout_ = std::make_unique<ListenerFanout>(
@@ -88,6 +99,7 @@ void QueueModule::Stop() {
   if (executor_) executor_->join();
   if (finisher_) finisher_->join();
   if (db_) db_->Close();
+  if (pg_) pg_->Close();
 }
 
 std::vector<auth::AccessRule> QueueAccessRules() {

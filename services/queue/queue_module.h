@@ -1,4 +1,5 @@
-// Everything csopsd needs to run the queue service: queue.db with its migrations, the engine,
+// Everything csopsd needs to run the queue service: its database (queue.db, or the csops_queue
+// schema of a PostgreSQL database) with its migrations, the engine,
 // board fan-out, metrics, the gRPC service, and the daily reset at each branch's day start.
 //
 // Start() opens the database and expires anything left from earlier business days before the
@@ -17,20 +18,20 @@
 #include "common/auth/client_auth.h"
 #include "common/auth/policy.h"
 #include "common/base/clock.h"
-#include "common/sqlite/database.h"
+#include "common/storage/storage_options.h"
 #include "services/queue/api/board_hub.h"
 #include "services/queue/api/queue_outbox_source.h"
 #include "services/queue/api/queue_service.h"
 #include "services/queue/queue_metrics.h"
-#include "services/queue/store/sqlite/sqlite_queue_store.h"
+#include "services/queue/store/queue_store.h"
 
 namespace csops::queue {
 
 class QueueModule {
  public:
-  // `db_options.migrations` is filled in here; the path should be <data_dir>/queue.db.
+  // The migrations are filled in here; on SQLite the path should be <data_dir>/queue.db.
   static Result<std::unique_ptr<QueueModule>> Start(
-      sqlite::DatabaseOptions db_options, std::vector<std::shared_ptr<const BranchModel>> branches,
+      StorageOptions storage, std::vector<std::shared_ptr<const BranchModel>> branches,
       prometheus::Registry& registry, const Clock& clock);
   ~QueueModule();
 
@@ -42,6 +43,8 @@ class QueueModule {
   void Stop();
   // Starts relaying "your turn is near" notices to the notify service at `notify_target`.
   void StartRelay(const auth::ServiceTarget& notify_target, prometheus::Registry& registry);
+  // False while the PostgreSQL server is out of reach (always true on SQLite).
+  bool store_available() const { return !pg_ || pg_->available(); }
 
  private:
   QueueModule() = default;
@@ -49,8 +52,9 @@ class QueueModule {
   void ExpireAndRefresh();
 
   const Clock* clock_ = nullptr;
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<SqliteQueueStore> store_;
+  std::unique_ptr<sqlite::Database> db_;    // on SQLite
+  std::unique_ptr<postgres::Database> pg_;  // on PostgreSQL
+  std::unique_ptr<QueueStore> store_;
   std::unique_ptr<BoardHub> hub_;
   std::unique_ptr<QueueMetrics> metrics_;
   std::unique_ptr<ListenerFanout> fanout_;

@@ -25,8 +25,8 @@ TEST(QueueModuleTest, AWallClockStepPastTheDayStartExpiresTheOldDayWithinASecond
   sqlite::DatabaseOptions o;
   o.path = dir.path() + "/queue.db";
   o.synchronous = sqlite::Synchronous::kNormal;
-  auto m =
-      QueueModule::Start(o, {std::make_shared<const BranchModel>(TestBranch())}, registry, clock);
+  auto m = QueueModule::Start({o, std::nullopt},
+                              {std::make_shared<const BranchModel>(TestBranch())}, registry, clock);
   ASSERT_OK(m.status());
   for (const char* key : {"k1", "k2"}) {
     IssueCommand c{"test", "A", PriorityClass::kNormal, Channel::kKiosk, ContactKind::kNone,
