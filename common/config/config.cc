@@ -14,6 +14,12 @@ namespace {
 
 using config::v1::Config;
 
+void ApplyPostgresDefaults(config::v1::PostgresConfig& pg) {
+  if (!pg.has_pool_size()) pg.set_pool_size(8);
+  if (!pg.has_acquire_timeout_ms()) pg.set_acquire_timeout_ms(5000);
+  if (!pg.has_connect_timeout_seconds()) pg.set_connect_timeout_seconds(30);
+}
+
 void ApplyDefaults(Config& c) {
   auto* s = c.mutable_server();
   if (s->listen().empty()) s->set_listen("127.0.0.1:50051");
@@ -30,12 +36,7 @@ void ApplyDefaults(Config& c) {
   if (!st->has_max_batch()) st->set_max_batch(256);
   if (!st->has_read_connections()) st->set_read_connections(4);
   if (!st->has_busy_timeout_ms()) st->set_busy_timeout_ms(5000);
-  if (st->has_postgres()) {
-    auto* pg = st->mutable_postgres();
-    if (!pg->has_pool_size()) pg->set_pool_size(8);
-    if (!pg->has_acquire_timeout_ms()) pg->set_acquire_timeout_ms(5000);
-    if (!pg->has_connect_timeout_seconds()) pg->set_connect_timeout_seconds(30);
-  }
+  if (st->has_postgres()) ApplyPostgresDefaults(*st->mutable_postgres());
   auto* l = c.mutable_log();
   if (l->level() == config::v1::LOG_LEVEL_UNSPECIFIED) l->set_level(config::v1::INFO);
   auto* w = c.mutable_web();
@@ -234,6 +235,18 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
   }
   out.source = *file;
   return out;
+}
+
+Status UsePostgresDsnFile(LoadedConfig& config, const std::string& dsn_file) {
+  auto* pg = config.proto.mutable_storage()->mutable_postgres();
+  ApplyPostgresDefaults(*pg);
+  pg->clear_dsn();
+  pg->set_dsn_file(dsn_file);
+  if (!config.source) return Status::FailedPrecondition("the config is not loaded");
+  auto dsn = PostgresDsn(*config.source, *pg, std::filesystem::path());
+  if (!dsn.ok()) return dsn.status();
+  config.postgres_dsn = std::move(*dsn);
+  return Status();
 }
 
 }  // namespace csops

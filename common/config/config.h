@@ -31,6 +31,11 @@ struct LoadedConfig {
 
 Result<LoadedConfig> LoadConfig(const std::string& path);
 
+// Switches `config` to PostgreSQL storage with the connection string read from `dsn_file`
+// (relative to the working directory), as csopsd --postgres-dsn-file does; the other
+// storage.postgres settings keep their configured values or defaults.
+Status UsePostgresDsnFile(LoadedConfig& config, const std::string& dsn_file);
+
 // Checks "host:port" (host may be a name, an IPv4 address or a bracketed IPv6 address; port
 // 0-65535, where 0 lets the OS pick a free port, which csopsd then logs). Returns an error message,
 // or "" when valid.

@@ -10,7 +10,7 @@ namespace {
 // The text of the flags that ParseFlags checks and converts after CLI11 has parsed them.
 struct RawFlags {
   std::string target = "all";
-  std::string listen, metrics_listen, http_listen, data_dir;
+  std::string listen, metrics_listen, http_listen, data_dir, postgres_dsn_file;
 };
 
 CLI::Validator NotEmpty() {
@@ -54,6 +54,10 @@ void DefineFlags(CLI::App& app, Flags& f, RawFlags& raw) {
   app.add_option("--data-dir", raw.data_dir,
                  "directory of the SQLite files, overrides server.data_dir")
       ->check(NotEmpty());
+  app.add_option("--postgres-dsn-file", raw.postgres_dsn_file,
+                 "keep the data in the PostgreSQL database whose connection string is in this "
+                 "file, overrides storage.postgres's dsn and dsn_file")
+      ->check(NotEmpty());
   app.add_flag("--check-config", f.check_config,
                "validate the config and every file it names (calendars, templates, TLS, keys), "
                "print what was loaded, exit 0 (valid) or 2; serves nothing");
@@ -93,6 +97,7 @@ Result<Flags> ParseFlags(int argc, const char* const* argv) {
   if (app.count("--metrics-listen")) f.metrics_listen = raw.metrics_listen;
   if (app.count("--http-listen")) f.http_listen = raw.http_listen;
   if (app.count("--data-dir")) f.data_dir = raw.data_dir;
+  if (app.count("--postgres-dsn-file")) f.postgres_dsn_file = raw.postgres_dsn_file;
   return f;
 }
 

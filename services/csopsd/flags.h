@@ -18,6 +18,8 @@ struct Flags {
   std::optional<std::string> metrics_listen;  // --metrics-listen overrides server.metrics_listen
   std::optional<std::string> http_listen;     // --http-listen overrides server.http_listen
   std::optional<std::string> data_dir;        // --data-dir overrides server.data_dir
+  // --postgres-dsn-file: PostgreSQL storage with the connection string in that file.
+  std::optional<std::string> postgres_dsn_file;
   bool help = false;                          // --help
   bool version = false;                       // --version
   bool print_policy = false;                  // --print-policy: the access table as JSON

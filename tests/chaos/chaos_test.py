@@ -70,7 +70,10 @@ def retrying(call, stop):
     return None
 
 
-class ChaosTest(unittest.TestCase):
+class MixedLoad(unittest.TestCase):
+    """The workload and the checks, shared with the database-outage test
+    (tests/e2e/database_outage_test.py); no test of its own."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="csops-chaos-")
         for sub in ("calendars", "templates"):
@@ -208,8 +211,8 @@ class ChaosTest(unittest.TestCase):
             time.sleep(0.01)
         notify.close()
 
-    def test_mixed_load_survives_repeated_kill_9(self):
-        self.start()
+    def run_load(self):
+        """Starts the workload threads; returns (acked, stop, threads)."""
         acked, stop = Acked(), threading.Event()
         workers = [threading.Thread(target=self.kiosk, args=(acked, stop, "k%d" % k))
                    for k in range(2)]
@@ -218,24 +221,7 @@ class ChaosTest(unittest.TestCase):
                     threading.Thread(target=self.billing, args=(acked, stop))]
         for w in workers:
             w.start()
-        rng = random.Random(int(os.environ.get("CHAOS_SEED", "7")))
-        try:
-            for k in range(KILLS):
-                # Halfway through, the SMS gateway goes down (503) for a few seconds, kills and
-                # all: notices wait and retry, and all arrive once it is back.
-                self.gateway.down = k >= KILLS // 2 and k < KILLS // 2 + 3
-                time.sleep(rng.uniform(0.3, 1.5))
-                self.server.proc.send_signal(signal.SIGKILL)
-                self.server.proc.wait()
-                time.sleep(rng.uniform(0, 0.3))
-                self.start()
-            self.gateway.down = False
-            time.sleep(2)
-        finally:
-            stop.set()
-            for w in workers:
-                w.join(timeout=60)
-        self.verify(acked)
+        return acked, stop, workers
 
     def verify(self, acked):
         queue = QueueClient(self.server.grpc_addr)
@@ -281,33 +267,56 @@ class ChaosTest(unittest.TestCase):
         queue.close()
         cases.close()
         notify.close()
-        self.server.terminate()
-        # SLA events once, and every database whole.
-        db = sqlite3.connect(os.path.join(self.data, "case.db"))
-        twice = db.execute("SELECT case_id, target, event, count(*) FROM case_sla_events "
-                           "GROUP BY 1, 2, 3 HAVING count(*) > 1").fetchall()
+        # SLA events once, and (SQLite) every database whole.
+        twice = self.server.query(
+            "case", "SELECT case_id, target, event, count(*) FROM case_sla_events "
+            "GROUP BY 1, 2, 3 HAVING count(*) > 1")
         self.assertEqual(twice, [])
-        history_twice = db.execute(
-            "SELECT case_id, note, count(*) FROM case_history WHERE kind = 'sla' "
-            "GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
+        history_twice = self.server.query(
+            "case", "SELECT case_id, note, count(*) FROM case_history WHERE kind = 'sla' "
+            "GROUP BY 1, 2 HAVING count(*) > 1")
         self.assertEqual(history_twice, [])
-        sla_events = db.execute("SELECT count(*) FROM case_sla_events").fetchone()[0]
-        db.close()
-        db = sqlite3.connect(os.path.join(self.data, "queue.db"))
-        reissued = db.execute("SELECT branch_id, business_day, display, count(*) FROM tickets "
-                              "GROUP BY 1, 2, 3 HAVING count(*) > 1").fetchall()
+        sla_events = int(self.server.query("case", "SELECT count(*) FROM case_sla_events")[0][0])
+        reissued = self.server.query(
+            "queue", "SELECT branch_id, business_day, display, count(*) FROM tickets "
+            "GROUP BY 1, 2, 3 HAVING count(*) > 1")
         self.assertEqual(reissued, [])
-        db.close()
-        for name in ("queue", "case", "notify"):
-            con = sqlite3.connect(os.path.join(self.data, name + ".db"))
-            self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", name)
-            con.close()
+        if not self.server.pg_database:
+            for name in ("queue", "case", "notify"):
+                con = sqlite3.connect(os.path.join(self.data, name + ".db"))
+                self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", name)
+                con.close()
         print("\nchaos: %d kills survived; acknowledged and checked: %d tickets (%d completed), "
               "%d cases (%d moved), %d notices; %d SLA events, none twice; %d duplicate sends "
               "at the gateway (bound %d); %d calls failed during kills and were retried"
               % (KILLS, len(acked.tickets), len(acked.completed), len(acked.cases),
                  len(acked.moved), len(acked.notices), sla_events, duplicates, WORKERS * KILLS,
                  acked.errors), flush=True)
+        self.server.terminate()
+
+
+class ChaosTest(MixedLoad):
+    def test_mixed_load_survives_repeated_kill_9(self):
+        self.start()
+        acked, stop, workers = self.run_load()
+        rng = random.Random(int(os.environ.get("CHAOS_SEED", "7")))
+        try:
+            for k in range(KILLS):
+                # Halfway through, the SMS gateway goes down (503) for a few seconds, kills and
+                # all: notices wait and retry, and all arrive once it is back.
+                self.gateway.down = k >= KILLS // 2 and k < KILLS // 2 + 3
+                time.sleep(rng.uniform(0.3, 1.5))
+                self.server.proc.send_signal(signal.SIGKILL)
+                self.server.proc.wait()
+                time.sleep(rng.uniform(0, 0.3))
+                self.start()
+            self.gateway.down = False
+            time.sleep(2)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join(timeout=60)
+        self.verify(acked)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import urllib.request
 
 import grpc
 
+import pg_cluster  # noqa: E402  pylint: disable=C0413
+
 SOURCE_DIR = os.environ.get("CSOPS_SOURCE_DIR", os.getcwd())
 CSOPSD = os.environ["CSOPSD"]
 CSOPSCTL = os.environ["CSOPSCTL"]
@@ -107,11 +109,43 @@ class Csopsd:
         args = [CSOPSD, "--config=" + config, "--listen=127.0.0.1:0",
                 "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                 "--data-dir=" + self.data_dir, *extra_args]
+        # The PostgreSQL lane: the same test against csopsd on an empty database of its own
+        # (a restart with the same data_dir keeps its database, like its SQLite files).
+        self.pg_database = None
+        if pg_cluster.wanted() and not any(a.startswith("--postgres-dsn-file") for a in args):
+            args.append("--postgres-dsn-file=" + self._dsn_file())
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(args, stdout=out, stderr=err)
         self.grpc_addr = None
         self.metrics_url = None
         self.web_url = None
+
+    def _dsn_file(self):
+        os.makedirs(self.data_dir, exist_ok=True)
+        path = os.path.join(self.data_dir, "postgres.dsn")
+        cluster = pg_cluster.shared()
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write(cluster.dsn(cluster.new_database()) + "\n")
+        with open(path) as f:
+            self.pg_database = f.read().split("dbname=")[1].split()[0]
+        return path
+
+    def query(self, service, sql):
+        """Rows of `sql` (a plain SELECT) in the database of `service` ("queue", "case",
+        "notify"): its SQLite file in data_dir, or its schema on the PostgreSQL lane. Values
+        come back as text on PostgreSQL, so compare counts with int()."""
+        if self.pg_database:
+            out = pg_cluster.shared().psql(
+                self.pg_database, "SET search_path = csops_%s; %s" % (service, sql))
+            return [tuple(line.split("|")) for line in out.splitlines() if line and line != "SET"]
+        import sqlite3  # pylint: disable=C0415
+        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data_dir, service + ".db"),
+                              uri=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
 
     def wait_serving(self, timeout=30):
         deadline = time.monotonic() + timeout
