@@ -32,9 +32,9 @@ namespace csops::postgres {
 // One parameter, as the text PostgreSQL parses; nullopt is SQL NULL.
 class Value {
  public:
-  Value(std::int64_t v) : text_(std::to_string(v)) {}  // NOLINT: implicit by design
-  Value(int v) : text_(std::to_string(v)) {}           // NOLINT
-  Value(double v);                                     // NOLINT: round-trips exactly
+  Value(std::int64_t v) : text_(std::to_string(v)) {}   // NOLINT: implicit by design
+  Value(int v) : text_(std::to_string(v)) {}            // NOLINT
+  Value(double v);                                      // NOLINT: round-trips exactly
   Value(std::string_view v) : text_(std::string(v)) {}  // NOLINT
   Value(const std::string& v) : text_(v) {}             // NOLINT
   Value(const char* v) : text_(std::string(v)) {}       // NOLINT

@@ -36,8 +36,8 @@ struct Database::Metrics {
                       .Help("Time from a job's queueing to its COMMIT (or failure)")
                       .Register(r)
                       .Add({{"db", db}}, prometheus::Histogram::BucketBoundaries{
-                                             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                             0.1, 0.25, 0.5, 1, 2.5, 5});
+                                             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                             0.25, 0.5, 1, 2.5, 5});
     retries = &prometheus::BuildCounter()
                    .Name("csops_store_retries_total")
                    .Help("Transactions run again after a serialization failure or deadlock")
@@ -45,8 +45,9 @@ struct Database::Metrics {
                    .Add({{"db", db}});
     errors = &prometheus::BuildCounter()
                   .Name("csops_store_errors_total")
-                  .Help("Failed statements by SQLSTATE class (08 connection, 23 constraint, "
-                        "40 transaction rollback, ...; 'none' when the server sent none)")
+                  .Help(
+                      "Failed statements by SQLSTATE class (08 connection, 23 constraint, "
+                      "40 transaction rollback, ...; 'none' when the server sent none)")
                   .Register(r);
   }
   void Error(const std::string& sqlstate) {
@@ -212,7 +213,8 @@ void Database::WorkerLoop() {
       (s.ok() ? stats_.committed : stats_.failed)++;
     }
     if (metrics_)
-      metrics_->tx_seconds->Observe(std::chrono::duration<double>(Clock::now() - job.queued).count());
+      metrics_->tx_seconds->Observe(
+          std::chrono::duration<double>(Clock::now() - job.queued).count());
     job.done(s);
   }
 }
@@ -330,7 +332,8 @@ void Database::MonitorLoop() {
     l.lock();
     if (up) {
       pause = std::chrono::milliseconds(100);
-      if (!available_.exchange(true)) CSOPS_LOG(kInfo, "postgres_available").Kv("db", options_.name);
+      if (!available_.exchange(true))
+        CSOPS_LOG(kInfo, "postgres_available").Kv("db", options_.name);
     } else {
       if (available_.exchange(false))
         CSOPS_LOG(kError, "postgres_unavailable").Kv("db", options_.name);
@@ -347,9 +350,7 @@ void Database::Close() {
     }
     work_cv_.notify_all();
     for (auto& w : workers_) w.join();
-    {
-      std::lock_guard l(monitor_mu_);
-    }
+    { std::lock_guard l(monitor_mu_); }
     monitor_cv_.notify_all();
     if (monitor_.joinable()) monitor_.join();
     std::lock_guard l(pool_mu_);

@@ -62,14 +62,14 @@ struct Migration {
 };
 
 struct DatabaseOptions {
-  std::string dsn;                   // libpq connection string or URI; never logged
-  std::string name = "db";           // metric label and message prefix, e.g. "queue"
-  std::string schema;                // e.g. "csops_queue"; default "csops_" + name
-  int pool_size = 8;                 // connections and worker threads, 1-256
-  int acquire_timeout_ms = 5000;     // longest wait for a free connection
-  int max_retries = 10;              // runs after a serialization failure or deadlock
-  int connect_timeout_ms = 10000;    // Open keeps trying this long before failing
-  std::vector<Migration> migrations;  // applied in order at Open
+  std::string dsn;                           // libpq connection string or URI; never logged
+  std::string name = "db";                   // metric label and message prefix, e.g. "queue"
+  std::string schema;                        // e.g. "csops_queue"; default "csops_" + name
+  int pool_size = 8;                         // connections and worker threads, 1-256
+  int acquire_timeout_ms = 5000;             // longest wait for a free connection
+  int max_retries = 10;                      // runs after a serialization failure or deadlock
+  int connect_timeout_ms = 10000;            // Open keeps trying this long before failing
+  std::vector<Migration> migrations;         // applied in order at Open
   prometheus::Registry* registry = nullptr;  // optional; gets csops_store_* metrics
 };
 

@@ -108,8 +108,9 @@ TEST_F(PgDatabaseTest, AFailingMigrationLeavesTheSchemaAsItWas) {
   auto good = OpenDb();
   ASSERT_TRUE(good);
   EXPECT_EQ(Count(*good, "SELECT COUNT(*) FROM csops_schema_history"), 2);
-  EXPECT_EQ(Count(*good, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
-                         "'more'"),
+  EXPECT_EQ(Count(*good,
+                  "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
+                  "'more'"),
             0);
 }
 
@@ -128,7 +129,7 @@ TEST_F(PgDatabaseTest, DoneRunsAfterCommitAndAFailureRollsBack) {
           auto r = c.Query("SELECT label FROM items WHERE id = 1");
           if (!r.ok()) return r.status();
           return r->size() == 1 && r->Text(0, 0) == "一" ? Status::Ok()
-                                                          : Status::Internal("row not visible");
+                                                         : Status::Internal("row not visible");
         });
         done.set_value(s.ok() ? seen : s);
       });
@@ -254,8 +255,9 @@ TEST_F(PgDatabaseTest, CopyLoadsRowsWithAnyText) {
     if (!n.ok()) return n.status();
     return *n == 1000 ? Status::Ok() : Status::Internal("short copy");
   }));
-  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM items WHERE label LIKE 'tab\there\nnew line \\\\ "
-                       "中文 %'"),
+  EXPECT_EQ(Count(*db,
+                  "SELECT COUNT(*) FROM items WHERE label LIKE 'tab\there\nnew line \\\\ "
+                  "中文 %'"),
             1000);
 }
 
@@ -273,8 +275,7 @@ TEST_F(PgDatabaseTest, ZOutageGivesUnavailableNamingTheDatabaseAndRecovers) {
   TestCluster::Shared().Stop();
   Status down = db->Write(insert(2));
   EXPECT_EQ(down.code(), StatusCode::kUnavailable) << down.ToString();
-  EXPECT_NE(down.message().find("PostgreSQL database 'test'"), std::string::npos)
-      << down.message();
+  EXPECT_NE(down.message().find("PostgreSQL database 'test'"), std::string::npos) << down.message();
   EXPECT_EQ(down.message().find("host="), std::string::npos) << "the DSN leaked";
   EXPECT_FALSE(db->available());
   TestCluster::Shared().Start();
@@ -288,10 +289,9 @@ TEST_F(PgDatabaseTest, ZOutageGivesUnavailableNamingTheDatabaseAndRecovers) {
   const std::string metrics = text.Serialize(registry_.Collect());
   // The failure is counted by its SQLSTATE class: 57 (the server's shutdown notice) or 08 (no
   // answer at all), depending on which the connection saw first.
-  EXPECT_TRUE(metrics.find("csops_store_errors_total{class=\"08\",db=\"test\"}") !=
-                  std::string::npos ||
-              metrics.find("csops_store_errors_total{class=\"57\",db=\"test\"}") !=
-                  std::string::npos)
+  EXPECT_TRUE(
+      metrics.find("csops_store_errors_total{class=\"08\",db=\"test\"}") != std::string::npos ||
+      metrics.find("csops_store_errors_total{class=\"57\",db=\"test\"}") != std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("csops_store_pool_connections{db=\"test\",state=\"in_use\"} 0"),
             std::string::npos)

@@ -20,10 +20,10 @@ struct Flags {
   std::optional<std::string> data_dir;        // --data-dir overrides server.data_dir
   // --postgres-dsn-file: PostgreSQL storage with the connection string in that file.
   std::optional<std::string> postgres_dsn_file;
-  bool help = false;                          // --help
-  bool version = false;                       // --version
-  bool print_policy = false;                  // --print-policy: the access table as JSON
-  bool check_config = false;                  // --check-config: validate, print, exit 0 or 2
+  bool help = false;          // --help
+  bool version = false;       // --version
+  bool print_policy = false;  // --print-policy: the access table as JSON
+  bool check_config = false;  // --check-config: validate, print, exit 0 or 2
 };
 
 // Accepts "--name=value" and "--name value"; a flag given twice keeps its last value. Unknown

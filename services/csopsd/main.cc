@@ -79,8 +79,7 @@ int main(int argc, char** argv) {
   if (flags->check_config) return csopsd::CheckConfig(*flags, stdout, stderr);
   auto config = LoadConfig(flags->config);
   if (config.ok() && flags->postgres_dsn_file) {
-    if (Status s = UsePostgresDsnFile(*config, *flags->postgres_dsn_file); !s.ok())
-      config = s;
+    if (Status s = UsePostgresDsnFile(*config, *flags->postgres_dsn_file); !s.ok()) config = s;
   }
   if (!config.ok()) {
     std::fprintf(stderr, "csopsd: config error: %s\n", config.status().message().c_str());

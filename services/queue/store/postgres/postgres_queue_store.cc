@@ -212,9 +212,9 @@ class PostgresQueueTx final : public QueueTx {
 
   Result<std::vector<NearTurnNotice>> ListNotices(const std::string& branch, int limit) override {
     CSOPS_RETURN_IF_ERROR(Lock(branch));
-    return Notices(
-        "SELECT " + kNoticeColumns + " FROM near_turn_outbox WHERE branch_id=$1 ORDER BY id LIMIT $2",
-        {branch, limit});
+    return Notices("SELECT " + kNoticeColumns +
+                       " FROM near_turn_outbox WHERE branch_id=$1 ORDER BY id LIMIT $2",
+                   {branch, limit});
   }
 
   Result<std::vector<NearTurnNotice>> PendingNotices(int limit) override {
@@ -322,12 +322,12 @@ class PostgresQueueTx final : public QueueTx {
   }
 
   Status AppendEvent(const TicketEvent& e) override {
-    return Done(c_.Run(
-        "INSERT INTO ticket_events(ticket_id, at, actor, from_state, to_state, counter_id, "
-        "service_code, note) VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
-        {e.ticket_id, ToUnixMillis(e.at), e.actor,
-         e.from ? postgres::Value(StateName(*e.from)) : postgres::Value(std::nullopt),
-         StateName(e.to), e.counter_id, e.service_code, e.note}));
+    return Done(
+        c_.Run("INSERT INTO ticket_events(ticket_id, at, actor, from_state, to_state, counter_id, "
+               "service_code, note) VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
+               {e.ticket_id, ToUnixMillis(e.at), e.actor,
+                e.from ? postgres::Value(StateName(*e.from)) : postgres::Value(std::nullopt),
+                StateName(e.to), e.counter_id, e.service_code, e.note}));
   }
 
   Status SaveCounter(const CounterRecord& c) override {
@@ -367,10 +367,10 @@ class PostgresQueueTx final : public QueueTx {
 
   Status MarkNoticeRelayed(std::int64_t id, Instant at, const std::string& refusal) override {
     // Conditional, so it needs no branch lock: a notice marked before keeps its first mark.
-    return Done(c_.Run(
-        "UPDATE near_turn_outbox SET delivered_at=$1, relay_error=$2 WHERE id=$3 AND "
-        "delivered_at IS NULL",
-        {ToUnixMillis(at), refusal, id}));
+    return Done(
+        c_.Run("UPDATE near_turn_outbox SET delivered_at=$1, relay_error=$2 WHERE id=$3 AND "
+               "delivered_at IS NULL",
+               {ToUnixMillis(at), refusal, id}));
   }
 
   Status InsertNotice(const NearTurnNotice& n) override {
@@ -429,11 +429,11 @@ class PostgresQueueTx final : public QueueTx {
 
   Status AdjustWaiting(const std::string& branch, const std::string& day,
                        const std::string& service, int delta) {
-    return Done(c_.Run(
-        "INSERT INTO service_days AS d(branch_id, business_day, service_code, waiting) "
-        "VALUES($1, $2, $3, GREATEST($4::INTEGER, 0)) ON CONFLICT (branch_id, business_day, "
-        "service_code) DO UPDATE SET waiting = GREATEST(d.waiting + $4::INTEGER, 0)",
-        {branch, day, service, delta}));
+    return Done(
+        c_.Run("INSERT INTO service_days AS d(branch_id, business_day, service_code, waiting) "
+               "VALUES($1, $2, $3, GREATEST($4::INTEGER, 0)) ON CONFLICT (branch_id, business_day, "
+               "service_code) DO UPDATE SET waiting = GREATEST(d.waiting + $4::INTEGER, 0)",
+               {branch, day, service, delta}));
   }
 
   Result<std::optional<TicketRecord>> OneTicket(const std::string& sql, const Params& p) {
