@@ -6,6 +6,8 @@
 #                                      # KIOSK key for the bench branch, sent by loadgen
 #   CSOPS_BENCH_SMOKE=1 tools/loadgen/run_queue_bench.sh      # smoke mode: one round of 1 s in
 #                                      # a temporary data directory (the suite runs this)
+#   CSOPS_BENCH_PG_DSN_FILE=F tools/loadgen/run_queue_bench.sh   # csopsd on PostgreSQL
+#                                      # (tools/loadgen/pg_server.sh start prints such a file)
 # CSOPS_BUILD_DIR (default build) names the build; CSOPS_BENCH_NO_BUILD=1 skips building it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +39,9 @@ if [[ "${CSOPS_BENCH_AUTH:-0}" == 1 ]]; then
   { cat tools/loadgen/bench.textproto; printf 'auth {\n  %s\n}\n' "${key[2]}"; } >"$config"
   export CSOPS_API_KEY="${key[0]}"
 fi
-"$build/services/csopsd/csopsd" --config="$config" --target=queue \
+store=()
+[[ -n "${CSOPS_BENCH_PG_DSN_FILE:-}" ]] && store=(--postgres-dsn-file="$CSOPS_BENCH_PG_DSN_FILE")
+"$build/services/csopsd/csopsd" --config="$config" --target=queue "${store[@]}" \
   --listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0 --http-listen=127.0.0.1:0 --data-dir="$data" >"$data/stdout" 2>"$data/stderr" &
 pid=$!
 addr=
