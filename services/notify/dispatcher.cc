@@ -1,6 +1,7 @@
 #include "services/notify/dispatcher.h"
 
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "common/base/log.h"
 
@@ -184,23 +185,64 @@ void Dispatcher::Loop() {
   }
 }
 
+bool Dispatcher::WaitForStore(std::chrono::steady_clock::time_point give_up,
+                              std::chrono::milliseconds& pause) {
+  if (std::chrono::steady_clock::now() + pause >= give_up) return false;
+  {
+    std::unique_lock l(mu_);
+    if (cv_.wait_for(l, pause, [&] { return stop_; })) return false;
+  }
+  pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  return true;
+}
+
+void Dispatcher::Record(DeliveryRecord d, const std::string& provider, const SendOutcome& outcome,
+                        Duration latency) {
+  // While the store is away the worker keeps trying to record the outcome (for up to half
+  // the lease), so a send that happened is not sent again; after that the lease runs out and
+  // the delivery is sent again, the at-least-once bound of a crash.
+  const auto give_up = std::chrono::steady_clock::now() + lease_ / 2;
+  auto pause = std::chrono::milliseconds(100);
+  for (;;) {
+    std::promise<Result<bool>> recorded;
+    engine_.Complete(d, provider, outcome, latency,
+                     [&recorded](Result<bool> r) { recorded.set_value(std::move(r)); });
+    Result<bool> r = recorded.get_future().get();
+    if (r.ok()) break;
+    if (!StoreAway(r.status()) || !WaitForStore(give_up, pause)) {
+      CSOPS_LOG(kError, "notify_record_failed").Kv("error", r.status().ToString());
+      break;
+    }
+  }
+  Finished();
+}
+
 void Dispatcher::Run(DeliveryRecord d) {
   const auto providers = engine_.config().ProvidersFor(d.channel);
-  auto done = [this](Result<bool> r) {
-    if (!r.ok()) CSOPS_LOG(kError, "notify_record_failed").Kv("error", r.status().ToString());
-    Finished();
-  };
   if (providers.empty()) {
-    engine_.Complete(d, "none", SendOutcome::Permanent("no provider for the channel"),
-                     Duration::zero(), done);
+    Record(std::move(d), "none", SendOutcome::Permanent("no provider for the channel"),
+           Duration::zero());
     return;
   }
   // Retries rotate through the channel's providers: failover when one is down.
   const ProviderModel& p = *providers[static_cast<std::size_t>(d.attempts) % providers.size()];
+  // The store away is not the message wrong: try again for up to half the lease, then leave
+  // the delivery leased; it comes due again when its lease ends.
+  const auto give_up = std::chrono::steady_clock::now() + lease_ / 2;
+  auto pause = std::chrono::milliseconds(100);
   auto built = engine_.Build(d);
+  while (!built.ok() && StoreAway(built.status()) && WaitForStore(give_up, pause))
+    built = engine_.Build(d);
+  if (!built.ok() && StoreAway(built.status())) {
+    CSOPS_LOG(kWarning, "notify_build_deferred")
+        .Kv("delivery", d.id)
+        .Kv("error", built.status().ToString());
+    Finished();
+    return;
+  }
   if (!built.ok()) {
-    engine_.Complete(d, p.name, SendOutcome::Permanent(built.status().message()), Duration::zero(),
-                     done);
+    Record(std::move(d), p.name, SendOutcome::Permanent(built.status().message()),
+           Duration::zero());
     return;
   }
   ProviderGate& gate = *gates_.at(p.name);
@@ -210,7 +252,7 @@ void Dispatcher::Run(DeliveryRecord d) {
   const auto latency =
       std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
   gate.Leave();
-  engine_.Complete(std::move(d), p.name, std::move(outcome), latency, done);
+  Record(std::move(d), p.name, outcome, latency);
 }
 
 }  // namespace csops::notify

@@ -90,6 +90,16 @@ class Dispatcher {
   // The earliest due plan step and, with `deliveries`, pending delivery; store errors ignored.
   std::optional<Instant> NextDue(bool deliveries);
   void Run(DeliveryRecord d);
+  // Records the outcome of a send, retrying while the store is away; then Finished().
+  void Record(DeliveryRecord d, const std::string& provider, const SendOutcome& outcome,
+              Duration latency);
+  // Waits `pause` (doubling it, up to 2 s) unless that passes `give_up` or Stop() came; true
+  // when it waited.
+  bool WaitForStore(std::chrono::steady_clock::time_point give_up,
+                    std::chrono::milliseconds& pause);
+  static bool StoreAway(const Status& s) {
+    return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kAborted;
+  }
   void Finished();
 
   NotifyEngine& engine_;
