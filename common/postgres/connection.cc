@@ -140,7 +140,12 @@ Status Connection::Fail(std::string_view what, std::string_view detail, std::str
   last_sqlstate_ = std::move(sqlstate);
   if (last_sqlstate_.empty()) broken_ = true;  // never reused: the pool replaces it
   PgErrorKind kind = ClassifySqlstate(last_sqlstate_, healthy());
-  return PgError(kind, name_, what, detail);
+  Status s = PgError(kind, name_, what, detail);
+  if (first_failure_.ok()) {
+    first_failure_ = s;
+    first_sqlstate_ = last_sqlstate_;
+  }
+  return s;
 }
 
 Result<Rows> Connection::Check(pg_result* r, std::string_view what) {
@@ -253,19 +258,26 @@ Status Connection::LockKey(std::string_view scope, std::string_view key) {
   std::string id = std::string(scope) + '\x1f' + std::string(key);
   for (const auto& h : held_locks_)
     if (h == id) return Status::Ok();
-  static const std::string kLock =
-      "SELECT 1 FROM csops_tx_locks WHERE scope = $1 AND key = $2 FOR UPDATE";
-  auto r = Query(kLock, {scope, key});
+  auto r = Run(
+      "INSERT INTO csops_tx_locks(scope, key) VALUES($1, $2) ON CONFLICT (scope, key) DO UPDATE "
+      "SET key = EXCLUDED.key",
+      {scope, key});
   if (!r.ok()) return r.status();
-  if (r->empty()) {
-    auto ins = Run(
-        "INSERT INTO csops_tx_locks(scope, key) VALUES($1, $2) ON CONFLICT (scope, key) DO NOTHING",
-        {scope, key});
-    if (!ins.ok()) return ins.status();
-    r = Query(kLock, {scope, key});
-    if (!r.ok()) return r.status();
-  }
   held_locks_.push_back(std::move(id));
+  return Status::Ok();
+}
+
+Status Connection::Commit() {
+  auto r = Check(PQexec(c_, "COMMIT"), "COMMIT failed");
+  if (!r.ok()) return r.status();
+  const char* tag = PQcmdStatus(r->raw());
+  if (tag && std::string_view(tag) == "ROLLBACK") {
+    Status s = first_failure_.ok()
+                   ? Status::Aborted("PostgreSQL database '" + name_ +
+                                     "': the transaction was aborted and rolled back")
+                   : first_failure_;
+    return s;
+  }
   return Status::Ok();
 }
 

@@ -63,6 +63,7 @@ class Rows {
   Rows(const Rows&) = delete;
   Rows& operator=(const Rows&) = delete;
 
+  pg_result* raw() const { return r_; }
   int size() const;
   bool empty() const { return size() == 0; }
   // Rows changed by an INSERT/UPDATE/DELETE.
@@ -113,10 +114,25 @@ class Connection {
   // Holds a row lock on (scope, key) in csops_tx_locks until the transaction ends: the way a
   // store serialises the transactions of one branch or one case across connections and
   // processes (a row lock, not an advisory lock, so CockroachDB and YugabyteDB run it too).
-  // Locking the same (scope, key) twice in one transaction costs nothing the second time.
+  // One round trip (an upsert, which locks the row it inserts or updates); locking the same
+  // (scope, key) again in one transaction costs nothing.
   Status LockKey(std::string_view scope, std::string_view key);
-  // Forgets the locks LockKey holds: called by Database when a transaction ends.
-  void TransactionEnded() { held_locks_.clear(); }
+  // Forgets the locks LockKey holds and the transaction's first failure: called by Database
+  // when a transaction ends.
+  void TransactionEnded() {
+    held_locks_.clear();
+    first_failure_ = Status();
+    first_sqlstate_.clear();
+  }
+  // The first statement that failed since the transaction began (OK if none). PostgreSQL
+  // aborts the whole transaction at that statement, so Database reports it even when the
+  // store's code took the failure for an answer and returned OK.
+  const Status& first_failure() const { return first_failure_; }
+  // Its SQLSTATE ("" if none): what decides a retry (later statements only say 25P02).
+  const std::string& first_sqlstate() const { return first_sqlstate_; }
+  // COMMIT, checked: on an aborted transaction the server answers COMMIT with the tag
+  // ROLLBACK, which is no error to libpq and is one here (kAborted).
+  Status Commit();
 
   // SQLSTATE of the last failure on this connection ("" after a success).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
@@ -134,6 +150,8 @@ class Connection {
   std::map<std::string, std::string> prepared_;  // sql -> statement name
   std::vector<std::string> held_locks_;
   std::string last_sqlstate_;
+  Status first_failure_;
+  std::string first_sqlstate_;
   bool broken_ = false;  // a failure without a server answer: the socket is gone
 };
 

@@ -158,7 +158,7 @@ INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
     c.Exec("ROLLBACK");
     return s;
   }
-  s = c.Exec("COMMIT");
+  s = c.Commit();
   c.TransactionEnded();
   return s;
 }
@@ -282,10 +282,13 @@ Status Database::RunTransaction(const TxFn& fn, bool read_only, Clock::time_poin
     Status s = c.Exec(read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
     if (s.ok()) {
       s = fn(c);
-      if (s.ok()) s = c.Exec("COMMIT");
+      // A statement fn took for an answer still aborted the transaction.
+      if (s.ok() && !c.first_failure().ok()) s = c.first_failure();
+      if (s.ok()) s = c.Commit();
     }
     // What failed, read before a ROLLBACK clears it.
-    const std::string sqlstate = s.ok() ? "" : c.last_sqlstate();
+    const std::string sqlstate =
+        s.ok() ? "" : (c.first_sqlstate().empty() ? c.last_sqlstate() : c.first_sqlstate());
     const bool lost = !c.healthy();
     const PgErrorKind kind = ClassifySqlstate(sqlstate, !lost);
     if (!sqlstate.empty() || lost) NoteFailure(sqlstate, lost);

@@ -158,6 +158,25 @@ TEST_F(PgDatabaseTest, UniqueViolationIsAlreadyExistsAndNamesTheDatabase) {
   EXPECT_EQ(db->stats().retries, 0u);
 }
 
+TEST_F(PgDatabaseTest, AFailedStatementTheCodeIgnoredStillFailsTheTransaction) {
+  auto db = OpenDb();
+  ASSERT_TRUE(db);
+  ASSERT_OK(db->Write([](Connection& c) -> Status {
+    auto r = c.Run("INSERT INTO items VALUES(1, 'x')");
+    return r.ok() ? Status::Ok() : r.status();
+  }));
+  Status s = db->Write([](Connection& c) -> Status {
+    auto a = c.Run("INSERT INTO items VALUES(2, 'y')");
+    if (!a.ok()) return a.status();
+    (void)c.Run("INSERT INTO items VALUES(1, 'duplicate')");  // taken for an answer
+    (void)c.Run("INSERT INTO items VALUES(3, 'z')");          // 25P02: the transaction is over
+    return Status::Ok();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM items"), 1)
+      << "a row of the failed transaction stayed";
+}
+
 TEST_F(PgDatabaseTest, ADeadlockIsRetriedAndBothTransactionsCommit) {
   auto db = OpenDb();
   ASSERT_TRUE(db);
