@@ -143,7 +143,8 @@ Result<std::vector<CopiedTable>> CopyService(const ServiceSchema& service,
     (void)(*pg)->Exec("ROLLBACK");
     return copied.status().WithContext(service.name + ": rolled back");
   }
-  CSOPS_RETURN_IF_ERROR((*pg)->Exec("COMMIT").WithContext(service.name + ": COMMIT"));
+  // Commit() and not Exec("COMMIT"): an aborted transaction answers COMMIT with ROLLBACK.
+  CSOPS_RETURN_IF_ERROR((*pg)->Commit().WithContext(service.name + ": COMMIT"));
   (void)(*lite)->Exec("COMMIT");
   std::int64_t rows = 0;
   for (const auto& t : *copied) rows += t.rows;

@@ -19,10 +19,6 @@ namespace {
 
 using namespace queue;
 
-bool Has(const std::vector<std::string>& lines, const std::string& line) {
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
-}
-
 class MigrateTest : public ::testing::Test {
  protected:
   // Runs `sql` on schema csops_queue of the target.
@@ -200,7 +196,17 @@ TEST_F(MigrateTest, AFailedCopyRollsBackAndCanRunAgain) {
   EXPECT_NE(failed.status().message().find("rolled back"), std::string::npos);
   EXPECT_EQ(PgCount("tickets"), 0);
   EXPECT_EQ(PgCount("counters"), 0);
-  Lite("UPDATE tickets SET rating = 2 WHERE id = 7");
+  Lite(
+      "UPDATE tickets SET rating = 2 WHERE id = 7; "
+      "UPDATE tickets SET transfer_note = x'00ff' WHERE id = 9");
+  auto blob = Migrate(Options(dir_.path(), dsn_));
+  ASSERT_FALSE(blob.ok());
+  EXPECT_NE(blob.status().message().find(
+                "queue.db tickets.transfer_note, row 9: holds a BLOB of 2 bytes, which the "
+                "PostgreSQL column (text) cannot hold unchanged"),
+            std::string::npos)
+      << blob.status().message();
+  Lite("UPDATE tickets SET transfer_note = '' WHERE id = 9");
   auto report = Migrate(Options(dir_.path(), dsn_));
   ASSERT_OK(report.status());
   EXPECT_TRUE(report->verified());

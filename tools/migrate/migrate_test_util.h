@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <string>
@@ -54,6 +55,10 @@ SqliteQueue OpenSqliteQueue(const std::string& dir);
 void ExpectSameTicket(const queue::TicketRecord& a, const queue::TicketRecord& b);
 // Every seeded ticket, service day, counter and notice reads the same through both stores.
 void ExpectSameQueue(queue::QueueStore& sqlite, queue::QueueStore& pg, const QueueSeed& seed);
+
+inline bool Has(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
 
 // Migrate with progress lines collected in `lines` (and not printed).
 MigrateOptions Options(const std::string& dir, const std::string& dsn,
