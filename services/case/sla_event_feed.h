@@ -1,7 +1,12 @@
 // What one WatchSlaEvents stream still has to send, and where it comes from: the ordering
 // logic of a resumable stream, free of gRPC and of the store, so it can be tested on its own.
 //
-// Every event has a cursor; cursors grow in commit order (CaseTx::SlaEventsAfter). A stream
+// Every event has a cursor; cursors grow in commit order (CaseTx::SlaEventsAfter), and they are
+// consecutive. Events may be published out of cursor order (the PostgreSQL store answers its
+// commits on several threads); a gap is what tells: a live event whose cursor is not the next
+// one makes the stream catch up from the store, which holds the missing event already (it
+// committed before the later one got its cursor), and buffered events are queued only while
+// their cursors follow on without a gap. A stream
 // that resumes after cursor C is "catching up": it reads pages of stored events after the last
 // cursor it queued, while live events (Live) wait in a buffer. When a page comes back short
 // (the store had nothing more) and no live event was dropped since that read began, every
@@ -23,6 +28,7 @@
 // Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -70,7 +76,13 @@ class SlaEventFeed {
       last_queued_ = last_popped_ = item.cursor - 1;
     }
     if (item.cursor <= last_queued_) return;  // already queued from the store
-    if (queue_.size() >= max_queued_) {       // the watcher stopped reading: catch up later
+    if (item.cursor > last_queued_ + 1) {     // published before an earlier one: read the gap
+      catching_up_ = true;
+      dropped_ = false;
+      buffer_.push_back(std::move(item));
+      return;
+    }
+    if (queue_.size() >= max_queued_) {  // the watcher stopped reading: catch up later
       queue_.clear();
       buffer_.clear();
       last_queued_ = last_popped_;
@@ -114,13 +126,17 @@ class SlaEventFeed {
       queue_.push_back(std::move(item));
     }
     if (full || dropped_) return;  // read again once the queue has been written
-    for (Item& item : buffer_) {
+    std::sort(buffer_.begin(), buffer_.end(),
+              [](const Item& a, const Item& b) { return a.cursor < b.cursor; });
+    while (!buffer_.empty() && buffer_.front().cursor <= last_queued_ + 1) {
+      Item item = std::move(buffer_.front());
+      buffer_.pop_front();
       if (item.cursor <= last_queued_) continue;
       last_queued_ = item.cursor;
       queue_.push_back(std::move(item));
     }
-    buffer_.clear();
-    catching_up_ = false;
+    // A buffered event after a gap waits for the next read, which finds the missing one.
+    catching_up_ = !buffer_.empty();
   }
 
   bool catching_up() const { return catching_up_; }

@@ -12,6 +12,8 @@ JSON SMS provider), all on this machine:
      per-second counts over the steady part of the run against the configured rate.
 Prints a Markdown summary. --smoke: a few thousand notices in a temporary directory, about 15 s,
 to prove the benchmark still runs (the suite's bench_smoke tests); its figures mean nothing.
+CSOPS_BENCH_PG_DIR=<dir of tools/loadgen/pg_server.sh start>: each csopsd on a fresh database
+of that PostgreSQL server instead of SQLite.
 """
 import argparse
 import json
@@ -65,8 +67,16 @@ notify {{
     data = os.path.join(tmp, name + "-data")
     os.makedirs(data)
     out = open(os.path.join(tmp, name + ".log"), "w")
+    store = []
+    pg_dir = os.environ.get("CSOPS_BENCH_PG_DIR")  # a server from tools/loadgen/pg_server.sh
+    if pg_dir:
+        dsn_file = subprocess.run(
+            [os.path.join(ROOT, "tools", "loadgen", "pg_server.sh"), "newdb", pg_dir,
+             "bench_" + name], check=True, capture_output=True, text=True).stdout.strip()
+        store = ["--postgres-dsn-file=" + dsn_file]
     proc = subprocess.Popen([CSOPSD, "--config=" + cfg, "--target=notify", "--listen=127.0.0.1:0",
-                             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--data-dir=" + data],
+                             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
+                             "--data-dir=" + data, *store],
                             stdout=out, stderr=out)
     addr = None
     while addr is None:

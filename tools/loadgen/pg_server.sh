@@ -4,6 +4,8 @@
 #   tools/loadgen/pg_server.sh start DIR   # initdb (as postgres when root), start; prints the
 #                                          # path of a file holding a connection string to a
 #                                          # fresh database "bench"
+#   tools/loadgen/pg_server.sh newdb DIR NAME  # a fresh database NAME on that server; prints
+#                                          # the path of a file holding its connection string
 #   tools/loadgen/pg_server.sh stop DIR    # stop and remove DIR
 set -euo pipefail
 cmd=${1:?start or stop}
@@ -23,9 +25,17 @@ case "$cmd" in
     chmod 0644 "$dir/bench.dsn"
     echo "$dir/bench.dsn"
     ;;
+  newdb)
+    name=${3:?database name}
+    as_pg "$bin/psql" -h "$dir" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $name" \
+      -c "CREATE DATABASE $name"
+    echo "host=$dir user=postgres dbname=$name" >"$dir/$name.dsn"
+    chmod 0644 "$dir/$name.dsn"
+    echo "$dir/$name.dsn"
+    ;;
   stop)
     [[ -d "$dir/data" ]] && as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|newdb|stop DIR [NAME]" >&2; exit 2 ;;
 esac
