@@ -55,6 +55,9 @@ class Connection {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
+// The storage class of one value of a row (SQLite keeps a class per value, not per column).
+enum class ValueType { kNull, kInteger, kReal, kText, kBlob };
+
 // One compiled statement. Bind parameters are 1-based, columns 0-based.
 class Statement {
  public:
@@ -83,6 +86,8 @@ class Statement {
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
   bool ColumnIsNull(int col) const;
+  // The storage class of the current row's value; ColumnText returns a BLOB's bytes as they are.
+  ValueType ColumnType(int col) const;
 
  private:
   friend class Connection;

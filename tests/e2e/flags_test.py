@@ -28,7 +28,7 @@ BINARIES = {
 
 # Every csopsctl command there is today; the walk below must find at least these.
 CSOPSCTL_COMMANDS = {
-    "health", "info", "keygen", "calendar", "calendar import",
+    "health", "info", "keygen", "calendar", "calendar import", "migrate",
     "queue", "queue issue", "queue call-next", "queue recall", "queue start", "queue no-show",
     "queue complete", "queue cancel", "queue requeue", "queue transfer", "queue open",
     "queue pause", "queue close", "queue ticket", "queue snapshot", "queue notices",
@@ -141,6 +141,10 @@ class FlagsTest(unittest.TestCase):
              "--urgent"),
             (("csopsctl", "notify", "send", "--kind=k", "--key=k", "--var.amount"), "--var"),
             (("csopsctl", "keygen", "--name=n", "--role=root"), "--role"),
+            (("csopsctl", "migrate", "--from=d", "--to=x", "--services=queue,billing"),
+             "--services"),
+            (("csopsctl", "migrate", "--from=d", "--to=x", "--chunk-rows=0"), "--chunk-rows"),
+            (("csopsctl", "migrate", "--from=d"), "--to"),
             (("csopsd", "--target=billing"), "--target"),
             (("csopsd", "--listen=abc"), "--listen"),
             (("csopsd", "--metrics-listen=127.0.0.1:port"), "--metrics-listen"),
@@ -180,6 +184,7 @@ class FlagsTest(unittest.TestCase):
             (("csopsctl", "case", "transition", "--staff=E1", "TS-1"), "--to"),
             (("csopsctl", "notify", "send", "--key=k"), "--kind"),
             (("csopsctl", "keygen", "--role=kiosk"), "--name"),
+            (("csopsctl", "migrate", "--to=x"), "--from"),
             (("csopsctl", "--timeout"), "--timeout"),
             (("csopsd", "--listen"), "--listen"),
             (("csops-report", "--to=2026-06-30"), "--from"),

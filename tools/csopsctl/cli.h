@@ -57,5 +57,7 @@ std::vector<std::string> SpellVarsForCli11(int argc, const char* const* argv);
 void AddKeygen(CLI::App& app, Command* run);
 // Offline: merges the DGPA's yearly office calendars into a calendar file (calendar_cmd.cc).
 void AddCalendar(CLI::App& app, Command* run);
+// Offline: copies a data directory's SQLite files into PostgreSQL and verifies (migrate_cmd.cc).
+void AddMigrate(CLI::App& app, Command* run);
 
 }  // namespace csops::ctl

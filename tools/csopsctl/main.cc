@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   ctl::AddCase(app, options, &run);
   ctl::AddNotify(app, options, &run);
   ctl::AddCalendar(app, &run);
+  ctl::AddMigrate(app, &run);
   ctl::AddKeygen(app, &run);
   // Set after the commands were added, so that only `csopsctl --help` shows it.
   app.footer(
