@@ -101,7 +101,8 @@ CSOPS_SERVICES = {
 class Csopsd:
     """One csopsd process on free ports with its own data directory."""
 
-    def __init__(self, *extra_args, config=EXAMPLE_CONFIG, data_dir=None):
+    def __init__(self, *extra_args, config=EXAMPLE_CONFIG, data_dir=None, sqlite=False):
+        """`sqlite`: on SQLite files even in the PostgreSQL lane."""
         self.tmp = tempfile.mkdtemp(prefix="csops-e2e-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.stdout_path = os.path.join(self.tmp, "stdout")
@@ -112,7 +113,8 @@ class Csopsd:
         # The PostgreSQL lane: the same test against csopsd on an empty database of its own
         # (a restart with the same data_dir keeps its database, like its SQLite files).
         self.pg_database = None
-        if pg_cluster.wanted() and not any(a.startswith("--postgres-dsn-file") for a in args):
+        if (pg_cluster.wanted() and not sqlite
+                and not any(a.startswith("--postgres-dsn-file") for a in args)):
             args.append("--postgres-dsn-file=" + self._dsn_file())
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(args, stdout=out, stderr=err)

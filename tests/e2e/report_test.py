@@ -17,9 +17,10 @@ import tempfile
 import unittest
 import zoneinfo
 
-from csopsd_harness import (EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd, NotifyClient,
-                            QueueClient, case_pb2, notify_pb2 as n, queue_pb2)
+from csopsd_harness import (CSOPSCTL, EXAMPLE_CONFIG, SOURCE_DIR, CaseClient, Csopsd,
+                            NotifyClient, QueueClient, case_pb2, notify_pb2 as n, queue_pb2)
 from fake_providers import ProviderServer, SmtpServer
+import pg_cluster
 from notify_e2e_test import bill, notify_config
 
 REPORT = os.environ["CSOPS_REPORT"]
@@ -52,6 +53,69 @@ def run_report(addr, out, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+def migrate_to_postgres(data, tmp):
+    """Moves the office in `data` to a fresh database with csopsctl migrate; returns the file
+    holding that database's connection string."""
+    cluster = pg_cluster.shared()
+    dsn_file = os.path.join(tmp, "migrated.dsn")
+    with open(dsn_file, "w") as f:
+        f.write(cluster.dsn(cluster.new_database()) + "\n")
+    moved = subprocess.run([CSOPSCTL, "migrate", "--from=" + data, "--to-file=" + dsn_file],
+                           capture_output=True, text=True, timeout=300)
+    if moved.returncode != 0:
+        raise AssertionError("csopsctl migrate failed: " + moved.stdout + moved.stderr)
+    return dsn_file
+
+
+def report_files(out):
+    """Every CSV of a report directory: name -> text."""
+    return {name: open(os.path.join(out, name), encoding="utf-8").read()
+            for name in sorted(os.listdir(out)) if name.endswith(".csv")}
+
+
+class MigratedReportTest(unittest.TestCase):
+    """The PostgreSQL lane: the half-year report of a seeded office from SQLite, and from
+    PostgreSQL after csopsctl migrate, figure for figure."""
+
+    def test_the_report_after_migrate_equals_the_sqlite_report(self):
+        if not pg_cluster.wanted():
+            self.skipTest("the PostgreSQL lane only (CSOPS_E2E_STORE=postgres)")
+        tmp = tempfile.mkdtemp(prefix="csops-report-migrate-")
+        try:
+            data = os.path.join(tmp, "data")
+            os.makedirs(data)
+            seeded = subprocess.run(
+                [HISTORY_SEED, "--config=" + EXAMPLE_CONFIG, "--data-dir=" + data,
+                 "--from=2026-01-01", "--to=2026-06-30", "--visitors=30", "--cases=4",
+                 "--notices=10"], capture_output=True, text=True, timeout=300)
+            self.assertEqual(seeded.returncode, 0, seeded.stderr)
+            reports = {}
+            on_sqlite = Csopsd(data_dir=data, sqlite=True).wait_serving()
+            try:
+                out = os.path.join(tmp, "sqlite")
+                r = run_report(on_sqlite.grpc_addr, out, "--from=2026-01-01", "--to=2026-06-30")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                reports["sqlite"] = report_files(out)
+            finally:
+                on_sqlite.terminate()
+                on_sqlite.close()
+            dsn_file = migrate_to_postgres(data, tmp)
+            on_pg = Csopsd("--postgres-dsn-file=" + dsn_file, data_dir=data).wait_serving()
+            try:
+                out = os.path.join(tmp, "postgres")
+                r = run_report(on_pg.grpc_addr, out, "--from=2026-01-01", "--to=2026-06-30")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                reports["postgres"] = report_files(out)
+            finally:
+                on_pg.close()
+            self.assertEqual(sorted(reports["postgres"]), sorted(reports["sqlite"]))
+            self.assertGreaterEqual(len(reports["sqlite"]), 10)
+            for name, text in reports["sqlite"].items():
+                self.assertEqual(reports["postgres"][name], text, name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class SeededHalfYearTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="csops-report-")
@@ -64,7 +128,14 @@ class SeededHalfYearTest(unittest.TestCase):
         self.assertEqual(seeded.returncode, 0, seeded.stderr)
         m = re.search(r"(\d+) tickets, (\d+) cases, (\d+) notices", seeded.stdout)
         self.tickets, self.cases, self.notices = map(int, m.groups())
-        self.server = Csopsd(data_dir=self.data).wait_serving()
+        if pg_cluster.wanted():
+            # The PostgreSQL lane: the seeded office moved by csopsctl migrate, then served
+            # from PostgreSQL (the figures below must not change).
+            self.dsn_file = migrate_to_postgres(self.data, self.tmp)
+            self.server = Csopsd("--postgres-dsn-file=" + self.dsn_file,
+                                 data_dir=self.data).wait_serving()
+        else:
+            self.server = Csopsd(data_dir=self.data).wait_serving()
 
     def tearDown(self):
         self.server.close()
