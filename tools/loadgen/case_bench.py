@@ -12,7 +12,9 @@
    received - due_at at this client), p50/p99/max.
 5. SIGHUP: time until every open case is recomputed and re-armed ("config_reloaded" logged).
 6. loadgen: CreateCase vs Health/Check on the same server, one run.
-Prints a Markdown summary. --smoke: tiny sizes in a temporary directory, about 15 s, to prove
+Prints a Markdown summary. CSOPS_BENCH_PG_DIR=<dir of tools/loadgen/pg_server.sh start>:
+csopsd on PostgreSQL (the seeded case.db moved there by csopsctl migrate; give --burst-in
+room for the move). --smoke: tiny sizes in a temporary directory, about 15 s, to prove
 the benchmark still runs (the suite's bench_smoke tests); its figures mean nothing.
 """
 import argparse
@@ -76,13 +78,16 @@ def rss_mib(pid):
 
 
 class Server:
+    STORE = []  # ["--postgres-dsn-file=..."] on PostgreSQL
+
     def __init__(self, config, data_dir):
         self.addr = f"127.0.0.1:{free_port()}"
         self.log = open(os.path.join(data_dir, "csopsd.log"), "a", encoding="utf-8")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [os.environ["CSOPSD"], "--config=" + config, "--target=case", "--listen=" + self.addr,
-             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--data-dir=" + data_dir],
+             "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0", "--data-dir=" + data_dir,
+             *Server.STORE],
             stdout=self.log, stderr=self.log)
         # Wait for the port with plain connects (gRPC's reconnect back-off would add seconds),
         # then ask Health.
@@ -161,6 +166,18 @@ def run(a):
     burst_at = int(re.search(r"unix (\d+)", seed).group(1))
     db_mib = os.path.getsize(os.path.join(a.data_dir, "case.db")) / 2**20
     print(f"seeding took {time.monotonic() - t:.0f} s; case.db {db_mib:.0f} MiB")
+    pg_dir = os.environ.get("CSOPS_BENCH_PG_DIR")  # a server from tools/loadgen/pg_server.sh
+    if pg_dir:
+        # PostgreSQL: the seeded case.db moved by csopsctl migrate, then served from there.
+        dsn_file = subprocess.run(
+            [os.path.join(ROOT, "tools", "loadgen", "pg_server.sh"), "newdb", pg_dir,
+             "bench_case"], check=True, capture_output=True, text=True).stdout.strip()
+        t = time.monotonic()
+        subprocess.run([os.path.join(BUILD, "tools", "csopsctl", "csopsctl"), "migrate",
+                        "--from=" + a.data_dir, "--to-file=" + dsn_file, "--services=case"],
+                       check=True, capture_output=True, text=True)
+        print(f"csopsctl migrate to PostgreSQL took {time.monotonic() - t:.0f} s")
+        Server.STORE = ["--postgres-dsn-file=" + dsn_file]
 
     print("\n| start | until Health answers SERVING | RSS after start |\n|---|---:|---:|")
     s = None
