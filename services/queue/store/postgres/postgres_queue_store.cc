@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "services/queue/store/expire_tickets.h"
+
 namespace csops::queue {
 
 using postgres::Connection;
@@ -399,18 +401,7 @@ class PostgresQueueTx final : public QueueTx {
                         {branch, day});
     if (!held.ok()) return held.status();
     stale->insert(stale->end(), held->begin(), held->end());
-    std::map<std::string, int> per_service;
-    for (const TicketRecord& before : *stale) {
-      TicketRecord after = before;
-      after.state = TicketState::kExpired;
-      after.finished_at = now;
-      CSOPS_RETURN_IF_ERROR(SaveTicket(before, after));
-      CSOPS_RETURN_IF_ERROR(
-          AppendEvent({before.id, now, "system", before.state, TicketState::kExpired,
-                       before.counter_id, before.service_code, "business day ended"}));
-      ++per_service[before.service_code];
-    }
-    return std::vector<std::pair<std::string, int>>(per_service.begin(), per_service.end());
+    return ExpireTickets(*this, *stale, now);
   }
 
  private:
