@@ -1,7 +1,5 @@
 #include "services/queue/store/postgres/postgres_queue_store.h"
 
-#include <map>
-
 #include "services/queue/store/expire_tickets.h"
 
 namespace csops::queue {
