@@ -18,6 +18,7 @@ void ApplyPostgresDefaults(config::v1::PostgresConfig& pg) {
   if (!pg.has_pool_size()) pg.set_pool_size(8);
   if (!pg.has_acquire_timeout_ms()) pg.set_acquire_timeout_ms(5000);
   if (!pg.has_connect_timeout_seconds()) pg.set_connect_timeout_seconds(30);
+  if (!pg.has_max_batch()) pg.set_max_batch(32);
 }
 
 void ApplyDefaults(Config& c) {
@@ -65,6 +66,7 @@ Result<std::string> PostgresDsn(const TextProtoFile& file, const config::v1::Pos
       CheckRange(file, "storage.postgres.acquire_timeout_ms", pg.acquire_timeout_ms(), 10, 60000));
   CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.connect_timeout_seconds",
                                    pg.connect_timeout_seconds(), 0, 600));
+  CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.max_batch", pg.max_batch(), 1, 1024));
   if (pg.dsn().empty() == pg.dsn_file().empty())
     return file.Error("storage.postgres", "set exactly one of dsn and dsn_file");
   if (!pg.dsn().empty()) return pg.dsn();

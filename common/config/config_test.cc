@@ -57,6 +57,7 @@ TEST_F(ConfigTest, PostgresTakesTheDsnInlineOrFromAFileAndGetsDefaults) {
   EXPECT_EQ(inline_dsn->postgres_dsn, "dbname=csops");
   EXPECT_EQ(inline_dsn->proto.storage().postgres().pool_size(), 8);
   EXPECT_EQ(inline_dsn->proto.storage().postgres().acquire_timeout_ms(), 5000);
+  EXPECT_EQ(inline_dsn->proto.storage().postgres().max_batch(), 32);
   EXPECT_EQ(inline_dsn->proto.storage().postgres().connect_timeout_seconds(), 30);
 
   Write("pg.dsn", "host=db1 dbname=csops password=s3cret  \n");

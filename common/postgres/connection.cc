@@ -258,6 +258,8 @@ Status Connection::LockKey(std::string_view scope, std::string_view key) {
   std::string id = std::string(scope) + '\x1f' + std::string(key);
   for (const auto& h : held_locks_)
     if (h == id) return Status::Ok();
+  // Locks of earlier jobs held: waiting now could deadlock another shared transaction.
+  if (shared_locks_ && job_locks_ > 0) return LockIfFree(scope, key, std::move(id));
   auto r = Run(
       "INSERT INTO csops_tx_locks(scope, key) VALUES($1, $2) ON CONFLICT (scope, key) DO UPDATE "
       "SET key = EXCLUDED.key",
@@ -265,6 +267,52 @@ Status Connection::LockKey(std::string_view scope, std::string_view key) {
   if (!r.ok()) return r.status();
   held_locks_.push_back(std::move(id));
   return Status::Ok();
+}
+
+Status Connection::LockIfFree(std::string_view scope, std::string_view key, std::string id) {
+  // One round trip: the lock if it is free, and whether the row exists at all (a plain
+  // read, which never waits: another transaction's update leaves the old version visible).
+  auto r = Query(
+      "WITH l AS (SELECT 1 FROM csops_tx_locks WHERE scope = $1 AND key = $2 FOR UPDATE SKIP "
+      "LOCKED) SELECT (SELECT COUNT(*) FROM l), (SELECT COUNT(*) FROM csops_tx_locks WHERE "
+      "scope = $1 AND key = $2)",
+      {scope, key});
+  if (!r.ok()) return r.status();
+  bool got = r->Int(0, 0) > 0;
+  if (!got && r->Int(0, 1) == 0) {
+    // A new key: the inserted row is ours until COMMIT.
+    auto inserted = Query(
+        "INSERT INTO csops_tx_locks(scope, key) VALUES($1, $2) ON CONFLICT (scope, key) DO "
+        "NOTHING RETURNING 1",
+        {scope, key});
+    if (!inserted.ok()) return inserted.status();
+    got = !inserted->empty();
+  }
+  if (!got) {
+    lock_busy_ = true;
+    return Status::Aborted("PostgreSQL database '" + name_ + "': lock " + std::string(scope) +
+                           " busy in a shared transaction");
+  }
+  held_locks_.push_back(std::move(id));
+  return Status::Ok();
+}
+
+Status Connection::BeginJob(bool first) {
+  CSOPS_RETURN_IF_ERROR(Exec(first ? "BEGIN; SAVEPOINT csops_job"
+                                   : "RELEASE SAVEPOINT csops_job; SAVEPOINT csops_job"));
+  job_locks_ = held_locks_.size();
+  return Status::Ok();
+}
+
+Status Connection::UndoJob() {
+  Status s = Exec("ROLLBACK TO SAVEPOINT csops_job");
+  held_locks_.resize(job_locks_);
+  lock_busy_ = false;
+  if (s.ok()) {
+    first_failure_ = Status();
+    first_sqlstate_.clear();
+  }
+  return s;
 }
 
 Status Connection::Commit() {

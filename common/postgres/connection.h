@@ -116,11 +116,31 @@ class Connection {
   // processes (a row lock, not an advisory lock, so CockroachDB and YugabyteDB run it too).
   // One round trip (an upsert, which locks the row it inserts or updates); locking the same
   // (scope, key) again in one transaction costs nothing.
+  //
+  // In a shared transaction (Database's group commit, set_shared_locks(true)) a job must not
+  // wait for a lock while the transaction holds an earlier job's: two such batches could
+  // each hold what the other waits for. There LockKey takes a lock only if it is free (SKIP
+  // LOCKED); if another transaction holds it, it fails with kAborted and lock_busy() turns
+  // true, and Database runs that job again in a transaction of its own. The first job of a
+  // batch waits as a transaction of its own would. (A key no transaction has committed yet,
+  // inserted by another one still open, is waited for: a deadlock there, which needs a batch
+  // head waiting for this batch, is broken by the server's detector and the job retried.)
   Status LockKey(std::string_view scope, std::string_view key);
+  void set_shared_locks(bool on) { shared_locks_ = on; }
+  bool lock_busy() const { return lock_busy_; }
+
+  // Group commit: several jobs in one transaction, each inside the savepoint csops_job.
+  // BeginJob(true) runs BEGIN and sets the savepoint; BeginJob(false) releases the previous
+  // job's savepoint and sets a new one (one round trip each). UndoJob rolls back to the
+  // savepoint (which stays set) and forgets the locks, the failure and lock_busy() since.
+  Status BeginJob(bool first);
+  Status UndoJob();
   // Forgets the locks LockKey holds and the transaction's first failure: called by Database
   // when a transaction ends.
   void TransactionEnded() {
     held_locks_.clear();
+    job_locks_ = 0;
+    lock_busy_ = false;
     first_failure_ = Status();
     first_sqlstate_.clear();
   }
@@ -144,11 +164,15 @@ class Connection {
   Connection(pg_conn* c, std::string name) : c_(c), name_(std::move(name)) {}
   Result<Rows> Check(pg_result* r, std::string_view what);
   Status Fail(std::string_view what, std::string_view detail, std::string sqlstate);
+  Status LockIfFree(std::string_view scope, std::string_view key, std::string id);
 
   pg_conn* c_;
   std::string name_;
   std::map<std::string, std::string> prepared_;  // sql -> statement name
   std::vector<std::string> held_locks_;
+  std::size_t job_locks_ = 0;  // held_locks_.size() when the current savepoint was set
+  bool shared_locks_ = false;
+  bool lock_busy_ = false;
   std::string last_sqlstate_;
   Status first_failure_;
   std::string first_sqlstate_;

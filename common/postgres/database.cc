@@ -197,26 +197,121 @@ Status Database::Read(const ReadFn& fn) {
 }
 
 void Database::WorkerLoop() {
+  const std::size_t most = static_cast<std::size_t>(std::max(1, options_.max_batch));
   for (;;) {
-    Job job;
+    std::vector<Job> batch;
     {
       std::unique_lock l(mu_);
       work_cv_.wait(l, [&] { return closing_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      do {
+        batch.push_back(std::move(jobs_.front()));
+        jobs_.pop_front();
+      } while (!batch.front().solo && batch.size() < most && !jobs_.empty() && !jobs_.front().solo);
     }
-    if (metrics_) metrics_->waiting->Decrement();
-    Status s = RunTransaction(job.fn, /*read_only=*/false, job.queued);
+    if (metrics_) metrics_->waiting->Decrement(static_cast<double>(batch.size()));
+    if (batch.size() == 1) {
+      Finish(batch.front(),
+             RunTransaction(batch.front().fn, /*read_only=*/false, batch.front().queued));
+    } else {
+      RunBatch(batch);
+    }
+  }
+}
+
+void Database::Finish(Job& job, const Status& s) {
+  {
+    std::lock_guard l(mu_);
+    (s.ok() ? stats_.committed : stats_.failed)++;
+  }
+  if (metrics_)
+    metrics_->tx_seconds->Observe(std::chrono::duration<double>(Clock::now() - job.queued).count());
+  job.done(s);
+}
+
+void Database::Requeue(std::vector<Job> jobs) {
+  if (jobs.empty()) return;
+  {
+    std::lock_guard l(mu_);
+    for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+      it->solo = true;
+      jobs_.push_front(std::move(*it));
+    }
+  }
+  if (metrics_) metrics_->waiting->Increment(static_cast<double>(jobs.size()));
+  work_cv_.notify_all();
+}
+
+void Database::RunBatch(std::vector<Job>& batch) {
+  const auto deadline =
+      batch.front().queued + std::chrono::milliseconds(options_.acquire_timeout_ms);
+  auto leased = Acquire(deadline);
+  if (!leased.ok()) {
+    for (auto& job : batch) Finish(job, leased.status());
+    return;
+  }
+  Connection& c = **leased;
+  c.set_shared_locks(true);
+  std::vector<Status> own(batch.size());  // each job's outcome inside the transaction
+  std::vector<bool> again(batch.size());  // to run once more, alone
+  Status s = c.BeginJob(/*first=*/true);
+  bool fresh = true;  // the savepoint is set and nothing ran under it yet
+  for (std::size_t i = 0; i < batch.size() && s.ok(); ++i) {
+    if (!fresh && !(s = c.BeginJob(/*first=*/false)).ok()) break;
+    Status js = batch[i].fn(c);
+    if (js.ok() && !c.first_failure().ok()) js = c.first_failure();
+    if (!c.healthy()) {
+      s = js.ok() ? c.first_failure() : js;
+      if (s.ok()) s = Status::Unavailable("PostgreSQL database '" + options_.name + "': lost");
+      break;
+    }
+    fresh = false;
+    if (js.ok()) continue;
+    const std::string sqlstate =
+        c.first_sqlstate().empty() ? c.last_sqlstate() : c.first_sqlstate();
+    if (!sqlstate.empty()) NoteFailure(sqlstate, false);
+    again[i] = c.lock_busy() || ClassifySqlstate(sqlstate, true) == PgErrorKind::kRetry;
+    own[i] = js;
+    s = c.UndoJob();
+    fresh = true;
+  }
+  if (s.ok()) s = c.Commit();
+  const std::string sqlstate =
+      s.ok() ? "" : (c.first_sqlstate().empty() ? c.last_sqlstate() : c.first_sqlstate());
+  const bool lost = !c.healthy();
+  if (!s.ok() && (!sqlstate.empty() || lost)) NoteFailure(sqlstate, lost);
+  if (!s.ok() && !lost) c.Exec("ROLLBACK");
+  c.TransactionEnded();
+  c.set_shared_locks(false);
+  Release(std::move(*leased));
+
+  std::vector<Job> rerun;
+  if (!s.ok() && !lost && ClassifySqlstate(sqlstate, true) == PgErrorKind::kRetry) {
+    // Nothing committed and nothing is wrong with the jobs: each runs again alone.
     {
       std::lock_guard l(mu_);
-      (s.ok() ? stats_.committed : stats_.failed)++;
+      ++stats_.retries;
     }
-    if (metrics_)
-      metrics_->tx_seconds->Observe(
-          std::chrono::duration<double>(Clock::now() - job.queued).count());
-    job.done(s);
+    if (metrics_) metrics_->retries->Increment();
+    Requeue(std::move(batch));
+    return;
   }
+  if (lost && s.code() != StatusCode::kUnavailable)
+    s = PgError(PgErrorKind::kConnection, options_.name, "connection lost", s.message());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (s.ok() && again[i]) {
+      rerun.push_back(std::move(batch[i]));
+      continue;
+    }
+    // Committed: each job's own outcome. Not committed: a job that failed on its own keeps
+    // its answer; the others get the transaction's.
+    if (s.ok() && own[i].ok()) {
+      std::lock_guard l(mu_);
+      ++stats_.batched;
+    }
+    Finish(batch[i], s.ok() || !own[i].ok() ? own[i] : s);
+  }
+  Requeue(std::move(rerun));
 }
 
 Result<std::unique_ptr<Connection>> Database::Acquire(Clock::time_point deadline) {

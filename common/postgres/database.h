@@ -10,11 +10,20 @@
 // Transactions. Transact(fn, done) queues fn; one of the pool's worker threads takes a
 // connection, runs BEGIN (READ COMMITTED), fn, COMMIT, and only then calls done, so done's OK
 // means committed (synchronous_commit=on on every connection). If fn fails, the transaction
-// is rolled back and done gets fn's status. A serialization failure or deadlock (SQLSTATE
-// 40001, 40P01), from fn or from COMMIT, rolls back and runs fn again, up to max_retries
-// times with a short jittered pause; fn must therefore keep no state outside the Connection
-// between runs. A job that waits longer than acquire_timeout_ms for a connection gets
-// kUnavailable. No more than pool_size threads ever wait on the server.
+// is rolled back and done gets fn's status.
+//
+// Group commit. A worker takes up to max_batch queued jobs at once and runs them, in queue
+// order, in one transaction, each in a savepoint: a job that fails is rolled back to its
+// savepoint alone (its done gets its own status) and the others commit together, one COMMIT
+// and one WAL flush for the batch, and a lock (Connection::LockKey) the jobs share is taken
+// once. Each fn sees what the jobs before it in the batch wrote, as if they had committed just
+// before it. So that two batches never wait for each other, a job after the first never
+// waits for a lock another transaction holds; such a job, and one that meets a serialization
+// failure or deadlock, is run again in a transaction of its own, and its done is called then. A
+// serialization failure or deadlock (SQLSTATE 40001, 40P01), from fn or from COMMIT, rolls back and
+// runs fn again, up to max_retries times with a short jittered pause; fn must therefore keep no
+// state outside the Connection between runs. A job that waits longer than acquire_timeout_ms for a
+// connection gets kUnavailable. No more than pool_size threads ever wait on the server.
 //
 // When the server goes away. A statement that finds its connection broken fails with
 // kUnavailable naming the database ("PostgreSQL database 'queue': ...", never the connection
@@ -68,6 +77,7 @@ struct DatabaseOptions {
   int pool_size = 8;                         // connections and worker threads, 1-256
   int acquire_timeout_ms = 5000;             // longest wait for a free connection
   int max_retries = 10;                      // runs after a serialization failure or deadlock
+  int max_batch = 32;                        // jobs one transaction may carry (1: no batching)
   int connect_timeout_ms = 10000;            // Open keeps trying this long before failing
   std::vector<Migration> migrations;         // applied in order at Open
   prometheus::Registry* registry = nullptr;  // optional; gets csops_store_* metrics
@@ -109,6 +119,7 @@ class Database {
     std::uint64_t failed = 0;     // transactions that ended in an error
     std::uint64_t retries = 0;    // re-runs after 40001/40P01
     std::uint64_t reconnects = 0;
+    std::uint64_t batched = 0;  // of committed: in a transaction shared with other jobs
   };
   Stats stats() const;
 
@@ -117,12 +128,17 @@ class Database {
     TxFn fn;
     DoneFn done;
     std::chrono::steady_clock::time_point queued;
+    bool solo = false;  // run in a transaction of its own (deferred from a batch)
   };
   struct Metrics;
 
   explicit Database(DatabaseOptions options);
   Status Migrate(Connection& c);
   void WorkerLoop();
+  // Runs `batch` (two or more jobs) in one transaction and calls each done (see above).
+  void RunBatch(std::vector<Job>& batch);
+  void Finish(Job& job, const Status& s);
+  void Requeue(std::vector<Job> jobs);
   void MonitorLoop();
   Status RunTransaction(const TxFn& fn, bool read_only, std::chrono::steady_clock::time_point t0);
   Result<std::unique_ptr<Connection>> Connect(bool create_schema);

@@ -26,11 +26,13 @@ class PgDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override { dsn_ = TestCluster::Shared().NewDatabase(); }
 
-  std::unique_ptr<Database> OpenDb(int pool = 4, std::vector<Migration> m = Schema()) {
+  std::unique_ptr<Database> OpenDb(int pool = 4, std::vector<Migration> m = Schema(),
+                                   int max_batch = 32) {
     DatabaseOptions o;
     o.dsn = dsn_;
     o.name = "test";
     o.pool_size = pool;
+    o.max_batch = max_batch;
     o.migrations = std::move(m);
     o.registry = &registry_;
     auto db = Database::Open(std::move(o));
@@ -178,7 +180,8 @@ TEST_F(PgDatabaseTest, AFailedStatementTheCodeIgnoredStillFailsTheTransaction) {
 }
 
 TEST_F(PgDatabaseTest, ADeadlockIsRetriedAndBothTransactionsCommit) {
-  auto db = OpenDb();
+  // Two transactions of their own (in one batch the second would run after the first).
+  auto db = OpenDb(4, Schema(), /*max_batch=*/1);
   ASSERT_TRUE(db);
   ASSERT_OK(db->Write([](Connection& c) -> Status {
     auto r = c.Run("INSERT INTO counters VALUES('a', 0), ('b', 0)");
@@ -205,6 +208,99 @@ TEST_F(PgDatabaseTest, ADeadlockIsRetriedAndBothTransactionsCommit) {
   EXPECT_OK(t2.get());
   EXPECT_GE(db->stats().retries, 1u);
   EXPECT_EQ(Count(*db, "SELECT SUM(n) FROM counters"), 4);
+}
+
+// Holds a worker inside a transaction until released: jobs queued meanwhile form a batch.
+class Gate {
+ public:
+  Database::TxFn Job(std::function<Status(Connection&)> first = nullptr) {
+    return [this, first](Connection& c) -> Status {
+      if (first)
+        if (Status s = first(c); !s.ok()) return s;
+      entered_.set_value();
+      leave_.wait();
+      return Status::Ok();
+    };
+  }
+  void AwaitEntered() { entered_.get_future().wait(); }
+  void Open() { open_.set_value(); }
+
+ private:
+  std::promise<void> entered_, open_;
+  std::shared_future<void> leave_ = open_.get_future().share();
+};
+
+Status Insert(Connection& c, int id, const std::string& label) {
+  auto r = c.Run("INSERT INTO items VALUES($1, $2)", {id, label});
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+TEST_F(PgDatabaseTest, AJobThatFailsInABatchRollsBackAloneAndTheOthersCommit) {
+  auto db = OpenDb(/*pool=*/1);
+  ASSERT_TRUE(db);
+  Gate gate;
+  std::promise<Status> gate_done;
+  db->Transact(gate.Job(), [&](const Status& s) { gate_done.set_value(s); });
+  gate.AwaitEntered();
+  // Queued behind the gate: even ids commit, odd ids write a row and then fail (by their
+  // own answer, or by a unique violation PostgreSQL aborts the statement for).
+  std::vector<std::promise<Status>> outcome(20);
+  for (int i = 0; i < 20; ++i)
+    db->Transact(
+        [i](Connection& c) -> Status {
+          CSOPS_RETURN_IF_ERROR(Insert(c, 100 + i, "job"));
+          if (i % 4 == 1) return Status::FailedPrecondition("job " + std::to_string(i));
+          if (i % 4 == 3) return Insert(c, 100 + i, "again");
+          return Status::Ok();
+        },
+        [&outcome, i](const Status& s) { outcome[i].set_value(s); });
+  gate.Open();
+  ASSERT_OK(gate_done.get_future().get());
+  for (int i = 0; i < 20; ++i) {
+    Status s = outcome[i].get_future().get();
+    const StatusCode want = i % 4 == 1   ? StatusCode::kFailedPrecondition
+                            : i % 4 == 3 ? StatusCode::kAlreadyExists
+                                         : StatusCode::kOk;
+    EXPECT_EQ(s.code(), want) << i << " " << s.ToString();
+  }
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM items"), 10) << "a failed job's row stayed";
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM items WHERE id % 2 = 1"), 0);
+  EXPECT_GE(db->stats().batched, 10u) << "the jobs did not share a transaction";
+}
+
+TEST_F(PgDatabaseTest, AJobInABatchWhoseLockIsHeldElsewhereRunsAloneWithoutBlockingTheBatch) {
+  auto db = OpenDb(/*pool=*/2);
+  ASSERT_TRUE(db);
+  // The lock's row exists, as it does once a branch or a case has been locked before.
+  ASSERT_OK(db->Write([](Connection& c) { return c.LockKey("k", "b"); }));
+  Gate holder, blocker;
+  std::promise<Status> holder_done, blocker_done, a_done, b_done;
+  db->Transact(holder.Job([](Connection& c) { return c.LockKey("k", "b"); }),
+               [&](const Status& s) { holder_done.set_value(s); });
+  holder.AwaitEntered();
+  db->Transact(blocker.Job(), [&](const Status& s) { blocker_done.set_value(s); });
+  blocker.AwaitEntered();
+  auto locked_insert = [](const char* key, int id) {
+    return [key, id](Connection& c) -> Status {
+      CSOPS_RETURN_IF_ERROR(c.LockKey("k", key));
+      return Insert(c, id, key);
+    };
+  };
+  db->Transact(locked_insert("a", 1), [&](const Status& s) { a_done.set_value(s); });
+  db->Transact(locked_insert("b", 2), [&](const Status& s) { b_done.set_value(s); });
+  blocker.Open();
+  // a commits in the batch while b's lock is still held: the batch did not wait for it.
+  auto a = a_done.get_future();
+  ASSERT_EQ(a.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_OK(a.get());
+  auto b = b_done.get_future();
+  EXPECT_EQ(b.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "b ran without the lock";
+  holder.Open();
+  EXPECT_OK(holder_done.get_future().get());
+  EXPECT_OK(blocker_done.get_future().get());
+  EXPECT_OK(b.get());
+  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM items"), 2);
 }
 
 TEST_F(PgDatabaseTest, LockKeySerialisesReadModifyWriteAcrossConnections) {

@@ -155,6 +155,7 @@ StorageOptions StorageFor(const LoadedConfig& config, const std::string& data_di
     pg.pool_size = st.postgres().pool_size();
     pg.acquire_timeout_ms = st.postgres().acquire_timeout_ms();
     pg.connect_timeout_ms = st.postgres().connect_timeout_seconds() * 1000;
+    pg.max_batch = st.postgres().max_batch();
     o.postgres = std::move(pg);
   }
   return o;
