@@ -101,7 +101,10 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
 }
 
 Status Database::Migrate(Connection& c) {
-  // The bookkeeping tables; IF NOT EXISTS races between two starting processes are retried.
+  // The bookkeeping tables. Two processes running CREATE ... IF NOT EXISTS at the same moment can
+  // both pass the check; the loser fails with a unique violation on the catalogue (23505) or
+  // "already exists" (42P07 relation, 42710 type). The script is one implicit transaction, so the
+  // loser rolls back whole and simply runs it again, when the tables are there.
   static const char kBootstrap[] = R"sql(
 CREATE TABLE IF NOT EXISTS csops_schema(
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -119,7 +122,8 @@ INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
   Status boot;
   for (int attempt = 0; attempt < 5; ++attempt) {
     boot = c.Exec(kBootstrap);
-    if (boot.ok() || c.last_error_kind() != PgErrorKind::kUnique) break;
+    const std::string& state = c.last_sqlstate();
+    if (boot.ok() || (state != "23505" && state != "42P07" && state != "42710")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
   }
   if (!boot.ok()) return boot;
