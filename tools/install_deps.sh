@@ -24,6 +24,8 @@ TEST_PACKAGES=(
   chromium chromium-driver fonts-noto-cjk   # page tests in a real browser (zh-TW glyphs)
   zbar-tools            # zbarimg decodes the receipt QR code in the page tests
   postgresql            # the PostgreSQL store's tests start throwaway servers (initdb, pg_ctl)
+  nginx                 # the load balancer in front of csopsd in the proxy and replica tests
+  python3-yaml          # reads deploy/kubernetes in its test
 )
 
 FUZZ_PACKAGES=(

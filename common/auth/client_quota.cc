@@ -4,11 +4,29 @@
 
 namespace csops {
 
-std::string ClientKey(const grpc::ServerContextBase& ctx, bool* ignored_header) {
-  std::string peer = ctx.peer();
-  if (auto colon = peer.rfind(':'); colon != std::string::npos) peer = peer.substr(0, colon);
-  if (ignored_header) *ignored_header = false;
+std::string PeerAddress(const std::string& grpc_peer) {
+  std::string a = grpc_peer;
+  if (a.rfind("ipv4:", 0) == 0 || a.rfind("ipv6:", 0) == 0) {
+    a = a.substr(5);
+    if (auto colon = a.rfind(':'); colon != std::string::npos) a = a.substr(0, colon);
+    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+  }
+  return a;
+}
+
+std::string ClientKey(const grpc::ServerContextBase& ctx, const std::vector<Cidr>& trusted_proxies,
+                      bool* ignored_header) {
   const auto& md = ctx.client_metadata();
+  std::string forwarded;
+  if (!trusted_proxies.empty()) {
+    for (auto [it, end] = md.equal_range("x-forwarded-for"); it != end; ++it) {
+      if (!forwarded.empty()) forwarded += ",";
+      forwarded.append(it->second.data(), it->second.size());
+    }
+  }
+  const std::string peer =
+      "ip:" + ClientAddress(PeerAddress(ctx.peer()), forwarded, trusted_proxies);
+  if (ignored_header) *ignored_header = false;
   auto it = md.find("x-csops-client-ip");
   if (it == md.end()) return peer;
   auto who = auth::Caller(&ctx);

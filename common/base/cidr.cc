@@ -66,4 +66,25 @@ bool InAnyNetwork(const std::string& ip, const std::vector<Cidr>& networks) {
   return false;
 }
 
+std::string ClientAddress(const std::string& peer_ip, std::string_view forwarded_for,
+                          const std::vector<Cidr>& trusted_proxies) {
+  std::string client = peer_ip;
+  if (!InAnyNetwork(client, trusted_proxies)) return client;
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.rfind(',');
+    std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    const std::size_t first = entry.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;  // "a, , b": an empty element is skipped
+    entry = entry.substr(first, entry.find_last_not_of(" \t") - first + 1);
+    bool v4 = false;
+    std::array<std::uint8_t, 16> bytes{};
+    if (entry.size() > 45 || !ParseAddress(std::string(entry), &v4, &bytes)) break;
+    client = std::string(entry);
+    if (!InAnyNetwork(client, trusted_proxies)) break;
+  }
+  return client;
+}
+
 }  // namespace csops

@@ -191,6 +191,9 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
       return file->Error("server.public_base_url",
                          "'" + base + "' must be an http(s) address without a trailing '/'");
   }
+  for (int i = 0; i < c.server().trusted_proxies_size(); ++i)
+    if (auto n = ParseCidr(c.server().trusted_proxies(i)); !n.ok())
+      return file->Error("server.trusted_proxies", n.status().message());
   for (int i = 0; i < c.web().staff_networks_size(); ++i)
     if (auto n = ParseCidr(c.web().staff_networks(i)); !n.ok())
       return file->Error("web.staff_networks", n.status().message());

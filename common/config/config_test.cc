@@ -120,6 +120,16 @@ TEST_F(ConfigTest, BadValueNamesTheKeyAndLine) {
   EXPECT_NE(s.message().find("server.listen: port 70000"), std::string::npos) << s.message();
 }
 
+TEST_F(ConfigTest, TrustedProxiesMustBeNetworks) {
+  EXPECT_TRUE(LoadText(std::string(kCalendar) + "server { trusted_proxies: \"127.0.0.1/32\" "
+                                                "trusted_proxies: \"fd00::/8\" }\n")
+                  .ok());
+  Status s = LoadText(std::string(kCalendar) + "server {\n  trusted_proxies: \"10.0.0.1\"\n}\n");
+  EXPECT_NE(s.message().find(":3:3: server.trusted_proxies: '10.0.0.1' is not address/prefix"),
+            std::string::npos)
+      << s.message();
+}
+
 TEST_F(ConfigTest, OutOfRangeNumbersAreRejected) {
   Status s = LoadText(std::string(kCalendar) + "server { shutdown_grace_seconds: 0 }\n");
   EXPECT_NE(s.message().find("server.shutdown_grace_seconds: is 0; must be between 1 and 300"),

@@ -100,6 +100,7 @@ struct HttpServer::Impl {
   std::atomic<int> live{0};
   std::thread accept_thread;
   std::unique_ptr<asio::ssl::context> tls;  // set: every connection is TLS
+  std::vector<Cidr> trusted_proxies;        // whose X-Forwarded-For is believed
 
   // The handler for method and path, with its route pattern; a null handler with a pattern
   // means the path exists for another method (405); both empty: no such path (404).
@@ -180,11 +181,14 @@ struct HttpServer::Impl {
         std::string name(field.name_string());
         std::transform(name.begin(), name.end(), name.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        r.headers[name] = std::string(field.value());
+        std::string& value = r.headers[name];
+        // Repeated X-Forwarded-For lines are one list, in order (RFC 9110, 5.3).
+        if (!value.empty() && name == "x-forwarded-for") value += ",";
+        value += std::string(field.value());
       }
       r.body = req.body();
       r.peer = peer;
-      r.peer_ip = peer_ip;
+      r.peer_ip = ClientAddress(peer_ip, r.Header("x-forwarded-for"), trusted_proxies);
       Response out{404, "text/plain; charset=utf-8", "not found\n", {}, {}};
       const auto [route, pattern] = Find(r.method, r.path);
       if (route) {
@@ -220,6 +224,7 @@ struct HttpServer::Impl {
           .Kv("method", r.method)
           .Kv("route", pattern.empty() ? std::string("(none)") : pattern)
           .Kv("status", out.status)
+          .Kv("client", r.peer_ip)
           .Kv("ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count());
@@ -239,8 +244,10 @@ struct HttpServer::Impl {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
                                                       std::map<std::string, Handler> routes,
-                                                      int max_connections, const TlsFiles* tls) {
+                                                      int max_connections, const TlsFiles* tls,
+                                                      std::vector<Cidr> trusted_proxies) {
   auto impl = std::make_unique<Impl>();
+  impl->trusted_proxies = std::move(trusted_proxies);
   if (tls) {
     auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

@@ -7,8 +7,9 @@
 // Routes are "METHOD /path" (exact) or "METHOD /prefix/" (a trailing slash: every path under
 // it; the longest prefix wins). Every request is logged as one "http_request" line with the
 // matched route (never the raw path or query, which may carry a look-up code), the status and
-// the time taken. Every response says nosniff and no-referrer (a progress URL must not leak to
-// other sites through the Referer header).
+// the time taken, and the client's address (behind trusted proxies, the forwarded one: see
+// ClientAddress in common/base/cidr.h). Every response says nosniff and no-referrer (a
+// progress URL must not leak to other sites through the Referer header).
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/cidr.h"
 #include "common/base/status.h"
 
 namespace csops::http {
@@ -29,8 +31,8 @@ struct Request {
   std::map<std::string, std::string> query;    // percent-decoded
   std::map<std::string, std::string> headers;  // names lower-case
   std::string body;
-  std::string peer;     // "ip:port"
-  std::string peer_ip;  // "ip"
+  std::string peer;     // "ip:port" of the socket's other end
+  std::string peer_ip;  // the client's "ip": the socket's, or forwarded by a trusted proxy
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
@@ -69,11 +71,13 @@ class HttpServer {
  public:
   // Binds `listen` ("host:port"; port 0 picks one) and starts accepting. With `tls`, every
   // connection is HTTPS (TLS 1.2 or later); a failed handshake closes it. InvalidArgument naming
-  // server.tls.cert_file/key_file when the PEM is unusable.
+  // server.tls.cert_file/key_file when the PEM is unusable. Requests from `trusted_proxies`
+  // have their X-Forwarded-For believed for Request::peer_ip.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen,
                                                    std::map<std::string, Handler> routes,
                                                    int max_connections = 256,
-                                                   const TlsFiles* tls = nullptr);
+                                                   const TlsFiles* tls = nullptr,
+                                                   std::vector<Cidr> trusted_proxies = {});
   ~HttpServer();
   int port() const { return port_; }
   // Stops accepting and closes idle connections; in-flight handlers finish.

@@ -72,6 +72,23 @@ TEST(HttpServerTest, ExactAndLongestPrefixRoutesHeadersAndSafetyHeaders) {
   EXPECT_EQ(huge.find("exact"), std::string::npos);
 }
 
+TEST(HttpServerTest, TheClientIsForwardedOnlyByATrustedProxy) {
+  std::map<std::string, Handler> routes;
+  routes["GET /who"] = [](const Request& r) {
+    return Response{200, "text/plain", "client=" + r.peer_ip + ";", {}, {}};
+  };
+  auto direct = HttpServer::Start("127.0.0.1:0", routes);
+  auto proxied = HttpServer::Start("127.0.0.1:0", routes, 16, nullptr, {*ParseCidr("127.0.0.0/8")});
+  ASSERT_TRUE(direct.ok() && proxied.ok());
+  const std::string xff = "X-Forwarded-For: 203.0.113.9\r\n";
+  EXPECT_NE(Get((*direct)->port(), "/who", xff).find("client=127.0.0.1;"), std::string::npos);
+  EXPECT_NE(Get((*proxied)->port(), "/who", xff).find("client=203.0.113.9;"), std::string::npos);
+  EXPECT_NE(Get((*proxied)->port(), "/who").find("client=127.0.0.1;"), std::string::npos);
+  // Two header lines are one list; the proxy's (last) entry decides.
+  const std::string two = "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.9\r\n";
+  EXPECT_NE(Get((*proxied)->port(), "/who", two).find("client=203.0.113.9;"), std::string::npos);
+}
+
 TEST(HttpServerTest, AStreamWritesAsItGoesAndEndsWhenTheServerStops) {
   std::atomic<int> writes{0};
   std::map<std::string, Handler> routes;

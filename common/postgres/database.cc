@@ -117,6 +117,11 @@ CREATE TABLE IF NOT EXISTS csops_tx_locks(
   scope TEXT NOT NULL,
   key TEXT NOT NULL,
   PRIMARY KEY(scope, key));
+CREATE TABLE IF NOT EXISTS csops_leases(
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL);
 INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
 )sql";
   Status boot;

@@ -29,8 +29,8 @@ class CaseModule {
                                                    prometheus::Registry& registry);
   ~CaseModule();
   grpc::Service* service() { return service_.get(); }
-  void LimitStreams(std::shared_ptr<StreamQuota> quota) {
-    service_->LimitStreams(std::move(quota));
+  void SetClientPolicy(std::shared_ptr<StreamQuota> quota, std::vector<Cidr> trusted_proxies) {
+    service_->SetClientPolicy(std::move(quota), std::move(trusted_proxies));
   }
   // Scrape-time metrics for the /metrics routes.
   std::shared_ptr<prometheus::Collectable> open_collector() { return open_collector_; }

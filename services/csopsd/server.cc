@@ -203,6 +203,9 @@ Result<std::unique_ptr<Server>> Server::Start(
   const std::string relay_target = notify.relay_target;  // `notify` moves into its module
   const auto supervisor_emails = notify.supervisor_emails;
   const auto& server_cfg = config.proto.server();
+  std::vector<Cidr> proxies;  // server.trusted_proxies, validated by LoadConfig
+  for (const std::string& n : server_cfg.trusted_proxies())
+    if (auto cidr = ParseCidr(n); cidr.ok()) proxies.push_back(*cidr);
   const std::string listen = flags.listen.value_or(server_cfg.listen());
   const std::string metrics_listen = flags.metrics_listen.value_or(server_cfg.metrics_listen());
   const std::string data_dir = flags.data_dir.value_or(server_cfg.data_dir());
@@ -319,7 +322,7 @@ Result<std::unique_ptr<Server>> Server::Start(
     const std::string http_listen = flags.http_listen.value_or(server_cfg.http_listen());
     http::TlsFiles web_tls{tls->cert, tls->key};
     auto web = http::HttpServer::Start(http_listen, std::move(*guarded), 256,
-                                       tls->on ? &web_tls : nullptr);
+                                       tls->on ? &web_tls : nullptr, proxies);
     if (!web.ok()) return web.status();
     st->web = std::move(*web);
     st->http_address = HostOf(http_listen) + ":" + std::to_string(st->web->port());
@@ -332,8 +335,8 @@ Result<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(listen, GrpcCredentials(*tls), &port);
   builder.SetMaxReceiveMessageSize(server_cfg.max_message_bytes());
   auto streams = std::make_shared<StreamQuota>(server_cfg.max_streams_per_client());
-  if (st->queue) st->queue->LimitStreams(streams);
-  if (st->cases) st->cases->LimitStreams(streams);
+  if (st->queue) st->queue->SetClientPolicy(streams, proxies);
+  if (st->cases) st->cases->SetClientPolicy(streams, proxies);
   builder.RegisterService(st->admin.get());
   if (st->queue) builder.RegisterService(st->queue->service());
   if (st->cases) builder.RegisterService(st->cases->service());

@@ -36,8 +36,8 @@ class QueueModule {
   ~QueueModule();
 
   grpc::Service* service() { return service_.get(); }
-  void LimitStreams(std::shared_ptr<StreamQuota> quota) {
-    service_->LimitStreams(std::move(quota));
+  void SetClientPolicy(std::shared_ptr<StreamQuota> quota, std::vector<Cidr> trusted_proxies) {
+    service_->SetClientPolicy(std::move(quota), std::move(trusted_proxies));
   }
   QueueEngine& engine() { return *engine_; }
   void Stop();

@@ -13,6 +13,7 @@ import time
 import unittest
 import urllib.request
 
+import pg_cluster
 from csopsd_harness import EXAMPLE_CONFIG, SOURCE_DIR, Csopsd, NotifyClient, notify_pb2 as n
 
 FAKE_PROVIDER = os.environ["FAKE_PROVIDER"]
@@ -91,7 +92,9 @@ class NotifyCrashTest(unittest.TestCase):
         return stats
 
     def test_kill_9_while_dispatching_100000_loses_nothing(self):
-        total = 100_000
+        # The PostgreSQL lane dispatches about a third as fast (docs/BENCHMARKS.md); 30,000 there
+        # still puts the kill in the middle of dispatch, which is what this checks.
+        total = 30_000 if pg_cluster.wanted() else 100_000
         server = Csopsd("--target=notify", config=self.config, data_dir=self.data).wait_serving()
         try:
             client = NotifyClient(server.grpc_addr)

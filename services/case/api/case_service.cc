@@ -254,7 +254,7 @@ grpc::ServerWriteReactor<pb::SlaEventNotice>* CaseService::WatchSlaEvents(
   if (auto who = auth::Caller(ctx, *req); !who.ok()) return new Refuse(ToGrpcStatus(who.status()));
   auto after = ParseSlaCursor(req->after_cursor());
   if (!after.ok()) return new Refuse(ToGrpcStatus(after.status()));
-  const std::string client = ClientKey(*ctx);
+  const std::string client = ClientKey(*ctx, trusted_proxies_);
   if (streams_ && !streams_->Acquire(client)) {
     return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
         "this client already has " + std::to_string(streams_->max()) +
@@ -336,7 +336,7 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
   if (!who.ok()) return Fail(ctx, who.status());
   // One client however many connections it opens; a page's browser by its own address.
   bool ignored = false;
-  const std::string peer = ClientKey(*ctx, &ignored);
+  const std::string peer = ClientKey(*ctx, trusted_proxies_, &ignored);
   if (ignored && client_ip_ignored_) client_ip_ignored_->Increment();
   if (!LookupAllowed(peer))
     return Fail(ctx, Status::ResourceExhausted(

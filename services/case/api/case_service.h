@@ -57,8 +57,12 @@ class CaseService final : public pb::CaseService::CallbackService {
                                            const pb::LookupProgressRequest*,
                                            pb::LookupProgressResponse*) override;
 
-  // Caps WatchSlaEvents streams per client (unlimited until set); set before serving.
-  void LimitStreams(std::shared_ptr<StreamQuota> quota) { streams_ = std::move(quota); }
+  // Who a client is (the peer, or whom a trusted proxy forwards for) and how many WatchSlaEvents
+  // streams each may hold (unlimited until set); set before serving.
+  void SetClientPolicy(std::shared_ptr<StreamQuota> quota, std::vector<Cidr> trusted_proxies) {
+    streams_ = std::move(quota);
+    trusted_proxies_ = std::move(trusted_proxies);
+  }
 
  private:
   // True if `peer` may try a look-up now; failures count against it for a minute.
@@ -68,6 +72,7 @@ class CaseService final : public pb::CaseService::CallbackService {
   CaseEngine& engine_;
   SlaEventHub& hub_;
   std::shared_ptr<StreamQuota> streams_;
+  std::vector<Cidr> trusted_proxies_;
   boost::asio::thread_pool& executor_;
   const Clock& clock_;
   prometheus::Counter* const client_ip_ignored_;

@@ -318,7 +318,7 @@ grpc::ServerWriteReactor<v1::BoardEvent>* QueueService::WatchBoard(
             ? Status::InvalidArgument("branch_id: must not be empty")
             : Status::NotFound("branch_id: branch " + Quote(branch) + " is not configured")));
   }
-  const std::string client = ClientKey(*ctx);
+  const std::string client = ClientKey(*ctx, trusted_proxies_);
   if (streams_ && !streams_->Acquire(client))
     return new Refuse(ToGrpcStatus(Status::ResourceExhausted(
         "this client already has " + std::to_string(streams_->max()) +

@@ -66,8 +66,12 @@ class QueueService final : public v1::QueueService::CallbackService {
                                            const v1::GetQueueReportRequest*,
                                            v1::GetQueueReportResponse*) override;
 
-  // Caps WatchBoard streams per client (unlimited until set); set before serving.
-  void LimitStreams(std::shared_ptr<StreamQuota> quota) { streams_ = std::move(quota); }
+  // Who a client is (the peer, or whom a trusted proxy forwards for) and how many WatchBoard
+  // streams each may hold (unlimited until set); set before serving.
+  void SetClientPolicy(std::shared_ptr<StreamQuota> quota, std::vector<Cidr> trusted_proxies) {
+    streams_ = std::move(quota);
+    trusted_proxies_ = std::move(trusted_proxies);
+  }
 
  private:
   QueueEngine& engine_;
@@ -76,6 +80,7 @@ class QueueService final : public v1::QueueService::CallbackService {
   boost::asio::thread_pool& finisher_;
   const std::size_t board_queue_limit_;
   std::shared_ptr<StreamQuota> streams_;
+  std::vector<Cidr> trusted_proxies_;
 };
 
 }  // namespace csops::queue
