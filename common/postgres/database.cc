@@ -172,11 +172,11 @@ INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
   return s;
 }
 
-void Database::Transact(TxFn fn, DoneFn done) {
+void Database::Transact(TxFn fn, DoneFn done, std::string serial) {
   {
     std::lock_guard l(mu_);
     if (!closing_) {
-      jobs_.push_back({std::move(fn), std::move(done), Clock::now()});
+      jobs_.push_back({std::move(fn), std::move(done), Clock::now(), false, std::move(serial)});
       if (metrics_) metrics_->waiting->Increment();
       work_cv_.notify_one();
       return;
@@ -205,18 +205,42 @@ Status Database::Read(const ReadFn& fn) {
   return RunTransaction(fn, /*read_only=*/true, Clock::now());
 }
 
+std::deque<Database::Job>::iterator Database::NextRunnable() {
+  for (auto it = jobs_.begin(); it != jobs_.end(); ++it)
+    if (it->serial.empty() || running_serials_.count(it->serial) == 0) return it;
+  return jobs_.end();
+}
+
 void Database::WorkerLoop() {
   const std::size_t most = static_cast<std::size_t>(std::max(1, options_.max_batch));
   for (;;) {
     std::vector<Job> batch;
+    std::set<std::string> serials;  // the keys this batch holds
     {
       std::unique_lock l(mu_);
-      work_cv_.wait(l, [&] { return closing_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      do {
-        batch.push_back(std::move(jobs_.front()));
-        jobs_.pop_front();
-      } while (!batch.front().solo && batch.size() < most && !jobs_.empty() && !jobs_.front().solo);
+      // Closing: the queue drains first (keys held by other workers free up as they finish).
+      work_cv_.wait(l,
+                    [&] { return (closing_ && jobs_.empty()) || NextRunnable() != jobs_.end(); });
+      auto first = NextRunnable();
+      if (first == jobs_.end()) return;
+      batch.push_back(std::move(*first));
+      jobs_.erase(first);
+      if (!batch.front().serial.empty()) serials.insert(batch.front().serial);
+      // Then, in queue order, every job that is not to run alone and whose key is this
+      // batch's or nobody's.
+      for (auto it = jobs_.begin();
+           !batch.front().solo && batch.size() < most && it != jobs_.end();) {
+        const bool mine = it->serial.empty() || serials.count(it->serial) > 0 ||
+                          running_serials_.count(it->serial) == 0;
+        if (it->solo || !mine) {
+          ++it;
+          continue;
+        }
+        if (!it->serial.empty()) serials.insert(it->serial);
+        batch.push_back(std::move(*it));
+        it = jobs_.erase(it);
+      }
+      running_serials_.insert(serials.begin(), serials.end());
     }
     if (metrics_) metrics_->waiting->Decrement(static_cast<double>(batch.size()));
     if (batch.size() == 1) {
@@ -225,6 +249,12 @@ void Database::WorkerLoop() {
     } else {
       RunBatch(batch);
     }
+    if (serials.empty()) continue;
+    {
+      std::lock_guard l(mu_);
+      for (const std::string& k : serials) running_serials_.erase(k);
+    }
+    work_cv_.notify_all();  // jobs of these keys may start now
   }
 }
 

@@ -48,6 +48,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,8 +100,12 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Queues `fn` as one transaction; `done` gets the outcome after COMMIT (see above).
-  // After Close(), `done` gets kUnavailable at once.
-  void Transact(TxFn fn, DoneFn done);
+  // After Close(), `done` gets kUnavailable at once. `serial` (optional; e.g. "branch:b1", the
+  // row lock `fn` takes first): jobs with the same key never run in two transactions at once.
+  // A worker takes every queued job of a key no other worker is running into its batch, so
+  // jobs that would all queue on one row lock share one transaction and one COMMIT, instead of
+  // each batch but one finding the lock busy and rerunning its jobs alone.
+  void Transact(TxFn fn, DoneFn done, std::string serial = {});
   // Blocks until `fn`'s transaction committed or failed.
   Status Write(TxFn fn);
   // Runs `fn` on a pooled connection in a read-only transaction on one snapshot (REPEATABLE
@@ -128,13 +133,17 @@ class Database {
     TxFn fn;
     DoneFn done;
     std::chrono::steady_clock::time_point queued;
-    bool solo = false;  // run in a transaction of its own (deferred from a batch)
+    bool solo = false;   // run in a transaction of its own (deferred from a batch)
+    std::string serial;  // see Transact; empty: none
   };
   struct Metrics;
 
   explicit Database(DatabaseOptions options);
   Status Migrate(Connection& c);
   void WorkerLoop();
+  // The first queued job a worker may start now: one without a serial key, or whose key no
+  // other worker runs. jobs_.end() if none. mu_ held.
+  std::deque<Job>::iterator NextRunnable();
   // Runs `batch` (two or more jobs) in one transaction and calls each done (see above).
   void RunBatch(std::vector<Job>& batch);
   void Finish(Job& job, const Status& s);
@@ -154,9 +163,10 @@ class Database {
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::deque<Job> jobs_;  // guarded by mu_
-  bool closing_ = false;  // guarded by mu_
-  Stats stats_;           // guarded by mu_
+  std::deque<Job> jobs_;                   // guarded by mu_
+  std::set<std::string> running_serials_;  // keys of the batches running now; guarded by mu_
+  bool closing_ = false;                   // guarded by mu_
+  Stats stats_;                            // guarded by mu_
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;

@@ -268,6 +268,44 @@ TEST_F(PgDatabaseTest, AJobThatFailsInABatchRollsBackAloneAndTheOthersCommit) {
   EXPECT_GE(db->stats().batched, 10u) << "the jobs did not share a transaction";
 }
 
+TEST_F(PgDatabaseTest, JobsOfOneSerialKeyNeverRunInTwoTransactionsAtOnceAndShareCommits) {
+  auto db = OpenDb(/*pool=*/4);
+  ASSERT_TRUE(db);
+  ASSERT_OK(db->Write([](Connection& c) {
+    return c.Run("INSERT INTO counters(k, n) VALUES('branch', 0), ('other', 0)").status();
+  }));
+  std::atomic<int> inside{0}, most_inside{0};
+  std::vector<std::promise<Status>> done(64);
+  for (int i = 0; i < 64; ++i) {
+    const bool keyed = i % 4 != 3;  // three in four for one key, the rest without one
+    db->Transact(
+        [&, keyed](Connection& c) -> Status {
+          if (!keyed) {
+            return c.Run("UPDATE counters SET n = n + 1 WHERE k = 'other'").status();
+          }
+          // No LockKey: the serial key alone keeps this read-modify-write safe.
+          const int now = ++inside;
+          int seen = most_inside.load();
+          while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {
+          }
+          auto r = c.Query("SELECT n FROM counters WHERE k = 'branch'");
+          Status s = r.status();
+          if (s.ok()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            s = c.Run("UPDATE counters SET n = $1 WHERE k = 'branch'", {r->Int(0, 0) + 1}).status();
+          }
+          --inside;
+          return s;
+        },
+        [&done, i](const Status& s) { done[i].set_value(s); }, keyed ? "branch:b1" : "");
+  }
+  for (auto& d : done) EXPECT_OK(d.get_future().get());
+  EXPECT_EQ(most_inside.load(), 1) << "two transactions of one key ran at once";
+  EXPECT_EQ(Count(*db, "SELECT n FROM counters WHERE k = 'branch'"), 48);
+  EXPECT_EQ(Count(*db, "SELECT n FROM counters WHERE k = 'other'"), 16);
+  EXPECT_GE(db->stats().batched, 20u) << "the key's jobs did not share transactions";
+}
+
 TEST_F(PgDatabaseTest, AJobInABatchWhoseLockIsHeldElsewhereRunsAloneWithoutBlockingTheBatch) {
   auto db = OpenDb(/*pool=*/2);
   ASSERT_TRUE(db);

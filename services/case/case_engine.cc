@@ -183,7 +183,8 @@ void CaseEngine::Create(CreateCaseCommand cmd, Done<CreatedCase> done) {
   };
   auto out = std::make_shared<Out>();
   const CaseBranch* b = &branch->second;
-  store_.Transact(
+  store_.TransactNewCase(
+      b->id,
       [this, out, b, &config, cmd = std::move(cmd)](CaseTx& tx) -> Status {
         const Instant now = clock_.Now();
         const std::string fingerprint = Fingerprint(cmd);

@@ -102,7 +102,7 @@ void CaseEngine::Notify(const AfterCommit& after) const {
 
 void CaseEngine::FireDue(std::string number, Done<int> done) {
   auto out = std::make_shared<AfterCommit>();
-  store_.Transact(
+  store_.TransactFiring(
       [this, out, number](CaseTx& tx) -> Status {
         const Instant now = clock_.Now();
         auto found = tx.FindByNumber(number);

@@ -105,6 +105,7 @@ void QueueEngine::Issue(IssueCommand cmd, Done<TicketView> done) {
   if (Status s = ValidateContact(cmd.contact_kind, cmd.contact_address); !s.ok()) return done(s);
 
   Run<TicketView>(
+      b.id,
       [this, &b, service, cmd = std::move(cmd), fingerprint](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
         const Instant now = clock_.Now();
@@ -191,6 +192,7 @@ void QueueEngine::CallNext(std::string branch_id, std::string counter_id, Done<C
                                  " is not configured"));
 
   Run<CallResult>(
+      b.id,
       [this, &b, counter](QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CallResult> {
         const Instant now = clock_.Now();
         Ctx ctx{tx, &tx, open_counters_, b, now, FormatDay(b.BusinessDay(now)), changes};
@@ -257,6 +259,7 @@ void QueueEngine::TicketAction(TicketCommand cmd, Action action, TicketApply app
     return done(Status::NotFound("counter_id: counter " + Quote(cmd.counter_id) + " of branch " +
                                  b.id + " is not configured"));
   Run<TicketView>(
+      b.id,
       [this, &b, action, cmd = std::move(cmd), apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<TicketView> {
         const Instant now = clock_.Now();
@@ -424,6 +427,7 @@ void QueueEngine::ExpireStale(std::string branch_id, Done<int> done) {
   if (!branch.ok()) return done(branch.status());
   const BranchModel& b = **branch;
   Run<int>(
+      b.id,
       [this, &b](QueueTx& tx, std::vector<QueueChange>& changes) -> Result<int> {
         const Instant now = clock_.Now();
         const std::string day = FormatDay(b.BusinessDay(now));

@@ -191,7 +191,9 @@ class QueueEngine {
   struct Ctx;  // per-transaction helpers (queue_engine.cc)
   Result<const BranchModel*> Branch(const std::string& id) const;
   template <typename T>
-  void Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body, Done<T> done);
+  // One transaction of branch `branch_id` (QueueStore::TransactForBranch).
+  void Run(const std::string& branch_id,
+           std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body, Done<T> done);
   // Loads today's ticket, checks that `action` is allowed in its state from the acting
   // counter, and lets `apply` change it (before = the stored row; actor = "counter:<id>" or
   // "customer").

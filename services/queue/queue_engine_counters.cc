@@ -20,6 +20,7 @@ void QueueEngine::CounterAction(std::string branch_id, std::string counter_id,
     return done(Status::NotFound("counter_id: counter " + Quote(counter_id) + " of branch " + b.id +
                                  " is not configured"));
   Run<CounterView>(
+      b.id,
       [this, &b, model, apply = std::move(apply)](
           QueueTx& tx, std::vector<QueueChange>& changes) -> Result<CounterView> {
         const Instant now = clock_.Now();

@@ -142,14 +142,16 @@ struct QueueEngine::Ctx {
 };
 
 template <typename T>
-void QueueEngine::Run(std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body,
+void QueueEngine::Run(const std::string& branch_id,
+                      std::function<Result<T>(QueueTx&, std::vector<QueueChange>&)> body,
                       Done<T> done) {
   struct Shared {
     std::optional<Result<T>> result;
     std::vector<QueueChange> changes;
   };
   auto shared = std::make_shared<Shared>();
-  store_.Transact(
+  store_.TransactForBranch(
+      branch_id,
       [shared, body = std::move(body)](QueueTx& tx) {
         shared->changes.clear();  // the store may re-run a transaction
         shared->result.emplace(body(tx, shared->changes));

@@ -13,7 +13,8 @@ JSON SMS provider), all on this machine:
 Prints a Markdown summary. --smoke: a few thousand notices in a temporary directory, about 15 s,
 to prove the benchmark still runs (the suite's bench_smoke tests); its figures mean nothing.
 CSOPS_BENCH_PG_DIR=<dir of tools/loadgen/pg_server.sh start>: each csopsd on a fresh database
-of that PostgreSQL server instead of SQLite.
+of that PostgreSQL server instead of SQLite (CSOPS_BENCH_PG_MAX_BATCH=N with it sets
+storage.postgres.max_batch; 1: no group commit).
 """
 import argparse
 import json
@@ -74,6 +75,16 @@ notify {{
             [os.path.join(ROOT, "tools", "loadgen", "pg_server.sh"), "newdb", pg_dir,
              "bench_" + name], check=True, capture_output=True, text=True).stdout.strip()
         store = ["--postgres-dsn-file=" + dsn_file]
+        max_batch = os.environ.get("CSOPS_BENCH_PG_MAX_BATCH")  # 1: no group commit
+        if max_batch:
+            with open(cfg, encoding="utf-8") as f:
+                text = f.read()
+            assert "  # postgres {\n" in text
+            text = text.replace("  # postgres {\n", '  postgres { dsn_file: "%s" max_batch: %d }\n'
+                                "  # postgres {\n" % (dsn_file, int(max_batch)), 1)
+            with open(cfg, "w", encoding="utf-8") as f:
+                f.write(text)
+            store = []
     proc = subprocess.Popen([CSOPSD, "--config=" + cfg, "--target=notify", "--listen=127.0.0.1:0",
                              "--metrics-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0",
                              "--data-dir=" + data, *store],

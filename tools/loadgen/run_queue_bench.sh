@@ -8,6 +8,8 @@
 #                                      # a temporary data directory (the suite runs this)
 #   CSOPS_BENCH_PG_DSN_FILE=F tools/loadgen/run_queue_bench.sh   # csopsd on PostgreSQL
 #                                      # (tools/loadgen/pg_server.sh start prints such a file)
+#   CSOPS_BENCH_PG_MAX_BATCH=N ... (with the above): storage.postgres.max_batch N (1: no group
+#                                      # commit)
 # CSOPS_BUILD_DIR (default build) names the build; CSOPS_BENCH_NO_BUILD=1 skips building it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,6 +43,16 @@ if [[ "${CSOPS_BENCH_AUTH:-0}" == 1 ]]; then
 fi
 store=()
 [[ -n "${CSOPS_BENCH_PG_DSN_FILE:-}" ]] && store=(--postgres-dsn-file="$CSOPS_BENCH_PG_DSN_FILE")
+if [[ -n "${CSOPS_BENCH_PG_DSN_FILE:-}" && -n "${CSOPS_BENCH_PG_MAX_BATCH:-}" ]]; then
+  # storage.postgres.max_batch set in a copy of the config (1: no group commit).
+  generated=$(mktemp --suffix=.generated.textproto tools/loadgen/bench-pg-XXXXXX)
+  sed "s|^storage { synchronous: FULL }|storage { synchronous: FULL postgres { dsn_file: \"$(realpath "$CSOPS_BENCH_PG_DSN_FILE")\" max_batch: $CSOPS_BENCH_PG_MAX_BATCH } }|" \
+    "$config" >"$generated"
+  grep -q "max_batch: $CSOPS_BENCH_PG_MAX_BATCH" "$generated" || { echo "no storage line in $config" >&2; exit 1; }
+  [[ "$config" == *.generated.textproto ]] && rm -f "$config"
+  config=$generated
+  store=()
+fi
 "$build/services/csopsd/csopsd" --config="$config" --target=queue "${store[@]}" \
   --listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0 --http-listen=127.0.0.1:0 --data-dir="$data" >"$data/stdout" 2>"$data/stderr" &
 pid=$!

@@ -130,6 +130,19 @@ class CaseStore {
   // wrote stays. `fn` may run again (touch nothing outside the transaction).
   virtual void Transact(std::function<Status(CaseTx&)> fn,
                         std::function<void(const Status&)> done) = 0;
+  // The same for a new case of branch `branch_id` (it takes the branch's day counter), and for
+  // firing SLA events (they take the event cursor). A store may run the queued transactions
+  // that share that counter or cursor together, one group at a time: on PostgreSQL they share
+  // one transaction (Database::Transact's serial key) instead of queueing on the row lock.
+  virtual void TransactNewCase(const std::string& branch_id, std::function<Status(CaseTx&)> fn,
+                               std::function<void(const Status&)> done) {
+    (void)branch_id;
+    Transact(std::move(fn), std::move(done));
+  }
+  virtual void TransactFiring(std::function<Status(CaseTx&)> fn,
+                              std::function<void(const Status&)> done) {
+    Transact(std::move(fn), std::move(done));
+  }
   // Runs `fn` on one consistent snapshot of committed data; only its reads may be used.
   virtual Status Read(const std::function<Status(CaseTx&)>& fn) = 0;
 };

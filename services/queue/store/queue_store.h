@@ -122,6 +122,14 @@ class QueueStore {
   // Runs `fn` in one transaction; `done` gets its status after the commit. If `fn` fails, none
   // of its writes remain. `done` may run on a store thread: keep it short.
   virtual void Transact(TxFn fn, std::function<void(const Status&)> done) = 0;
+  // The same for a transaction of one branch (everything the engine writes is one branch's).
+  // A store may run a branch's queued transactions together: on PostgreSQL they share one
+  // transaction under the branch's lock (Database::Transact's serial key).
+  virtual void TransactForBranch(const std::string& branch_id, TxFn fn,
+                                 std::function<void(const Status&)> done) {
+    (void)branch_id;
+    Transact(std::move(fn), std::move(done));
+  }
   // Runs `fn` against committed data; blocks the caller.
   virtual Status Read(const ReadFn& fn) = 0;
 };

@@ -184,7 +184,8 @@ TEST(PostgresCaseConcurrencyTest, ABatchOfOpenCasesIsLockedAgainstCommandsOnItsC
 // Transactions on different cases fire SLA events at once while a reader follows the log by
 // cursor, as WatchSlaEvents does. Every event it reads is the one after the last it read: an
 // event that committed later with a lower cursor would show as a gap. Some transactions fail
-// after recording theirs and give nothing back to the log.
+// after recording theirs and give nothing back to the log. They go through TransactFiring, as
+// CaseEngine's do: those share transactions under the cursor's lock instead of queueing on it.
 TEST(PostgresCaseConcurrencyTest, SlaEventCursorsAreConsecutiveAndInCommitOrder) {
   OwnedPostgresCaseStore pg(8);
   constexpr int kCases = 16, kFirings = 320;
@@ -216,18 +217,21 @@ TEST(PostgresCaseConcurrencyTest, SlaEventCursorsAreConsecutiveAndInCommitOrder)
     }
   });
   const Instant due = Taipei(2026, 2, 13, 16, 0);
-  std::vector<Status> outcomes = WriteAll(pg, kFirings, [&](int i, CaseTx& tx) -> Status {
-    const CaseRecord& c = cases[i % kCases];
-    auto found = tx.FindByNumber(c.acceptance_number);
-    if (!found.ok()) return found.status();
-    auto fired =
-        tx.RecordSlaEvent(c.id, "response", "warning_" + std::to_string(i), due, due, false);
-    if (!fired.ok()) return fired.status();
-    if (!*fired) return Status::Internal("event " + std::to_string(i) + " had fired before");
-    if (i % 3 == 0) std::this_thread::sleep_for(milliseconds(1));  // commits later
-    if (i % 11 == 5) return Status::FailedPrecondition("refused after firing");
-    return Status();
-  });
+  std::vector<Status> outcomes = WriteAll(
+      pg, kFirings,
+      [&](int i, CaseTx& tx) -> Status {
+        const CaseRecord& c = cases[i % kCases];
+        auto found = tx.FindByNumber(c.acceptance_number);
+        if (!found.ok()) return found.status();
+        auto fired =
+            tx.RecordSlaEvent(c.id, "response", "warning_" + std::to_string(i), due, due, false);
+        if (!fired.ok()) return fired.status();
+        if (!*fired) return Status::Internal("event " + std::to_string(i) + " had fired before");
+        if (i % 3 == 0) std::this_thread::sleep_for(milliseconds(1));  // commits later
+        if (i % 11 == 5) return Status::FailedPrecondition("refused after firing");
+        return Status();
+      },
+      /*firing=*/true);
   writing = false;
   reader.join();
   int committed = 0;

@@ -303,12 +303,28 @@ Status PostgresCaseStore::CheckLookupSecret(postgres::Database& db, const Lookup
 
 void PostgresCaseStore::Transact(std::function<Status(CaseTx&)> fn,
                                  std::function<void(const Status&)> done) {
+  TransactKeyed({}, std::move(fn), std::move(done));
+}
+
+void PostgresCaseStore::TransactNewCase(const std::string& branch_id,
+                                        std::function<Status(CaseTx&)> fn,
+                                        std::function<void(const Status&)> done) {
+  TransactKeyed("case_days:" + branch_id, std::move(fn), std::move(done));  // TakeSequence's row
+}
+
+void PostgresCaseStore::TransactFiring(std::function<Status(CaseTx&)> fn,
+                                       std::function<void(const Status&)> done) {
+  TransactKeyed("case_sla_events:cursor", std::move(fn), std::move(done));  // the cursor lock
+}
+
+void PostgresCaseStore::TransactKeyed(std::string serial, std::function<Status(CaseTx&)> fn,
+                                      std::function<void(const Status&)> done) {
   db_.Transact(
       [fn = std::move(fn)](Connection& c) {
         pg_case_internal::PostgresCaseTx tx(c, /*locking=*/true);  // new per run: no held locks
         return fn(tx);
       },
-      std::move(done));
+      std::move(done), std::move(serial));
 }
 
 Status PostgresCaseStore::Read(const std::function<Status(CaseTx&)>& fn) {

@@ -48,11 +48,18 @@ class PostgresCaseStore final : public CaseStore {
   static Status CheckLookupSecret(postgres::Database& db, const LookupSecret& secret);
 
   explicit PostgresCaseStore(postgres::Database& db) : db_(db) {}
+  void TransactNewCase(const std::string& branch_id, std::function<Status(CaseTx&)> fn,
+                       std::function<void(const Status&)> done) override;
+  void TransactFiring(std::function<Status(CaseTx&)> fn,
+                      std::function<void(const Status&)> done) override;
   void Transact(std::function<Status(CaseTx&)> fn,
                 std::function<void(const Status&)> done) override;
   Status Read(const std::function<Status(CaseTx&)>& fn) override;
 
  private:
+  // A write transaction with Database::Transact's serial key `serial` (empty: none).
+  void TransactKeyed(std::string serial, std::function<Status(CaseTx&)> fn,
+                     std::function<void(const Status&)> done);
   postgres::Database& db_;
 };
 

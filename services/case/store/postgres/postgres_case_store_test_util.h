@@ -84,12 +84,19 @@ inline Status Write(CaseStore& store, std::function<Status(CaseTx&)> fn) {
 // Queues the transactions fn(0, tx) ... fn(n - 1, tx) at once (the pool runs them on its
 // connections in parallel) and returns their outcomes, by i. fn may run more than once for
 // one i (a retried transaction).
+// `firing`: through TransactFiring, as CaseEngine fires SLA events, else Transact.
 inline std::vector<Status> WriteAll(CaseStore& store, int n,
-                                    const std::function<Status(int, CaseTx&)>& fn) {
+                                    const std::function<Status(int, CaseTx&)>& fn,
+                                    bool firing = false) {
   std::vector<std::promise<Status>> done(n);
-  for (int i = 0; i < n; ++i)
-    store.Transact([&fn, i](CaseTx& tx) { return fn(i, tx); },
-                   [&done, i](const Status& s) { done[i].set_value(s); });
+  for (int i = 0; i < n; ++i) {
+    auto body = [&fn, i](CaseTx& tx) { return fn(i, tx); };
+    auto finished = [&done, i](const Status& s) { done[i].set_value(s); };
+    if (firing)
+      store.TransactFiring(body, finished);
+    else
+      store.Transact(body, finished);
+  }
   std::vector<Status> out;
   for (auto& d : done) out.push_back(d.get_future().get());
   return out;

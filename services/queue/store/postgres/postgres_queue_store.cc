@@ -484,6 +484,16 @@ void PostgresQueueStore::Transact(TxFn fn, std::function<void(const Status&)> do
       std::move(done));
 }
 
+void PostgresQueueStore::TransactForBranch(const std::string& branch_id, TxFn fn,
+                                           std::function<void(const Status&)> done) {
+  db_.Transact(
+      [fn = std::move(fn)](Connection& c) {
+        PostgresQueueTx tx(c, /*locking=*/true);
+        return fn(tx);
+      },
+      std::move(done), "branch:" + branch_id);  // the key of LockKey("branch", id)
+}
+
 Status PostgresQueueStore::Read(const ReadFn& fn) {
   return db_.Read([&fn](Connection& c) {
     PostgresQueueTx tx(c, /*locking=*/false);

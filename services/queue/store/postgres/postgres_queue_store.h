@@ -23,6 +23,8 @@ class PostgresQueueStore final : public QueueStore {
 
   explicit PostgresQueueStore(postgres::Database& db) : db_(db) {}
   void Transact(TxFn fn, std::function<void(const Status&)> done) override;
+  void TransactForBranch(const std::string& branch_id, TxFn fn,
+                         std::function<void(const Status&)> done) override;
   Status Read(const ReadFn& fn) override;
 
  private:
