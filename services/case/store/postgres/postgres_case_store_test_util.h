@@ -45,6 +45,14 @@ class OwnedPostgresCaseStore final : public CaseStore {
                 std::function<void(const Status&)> done) override {
     store_->Transact(std::move(fn), std::move(done));
   }
+  void TransactNewCase(const std::string& branch_id, std::function<Status(CaseTx&)> fn,
+                       std::function<void(const Status&)> done) override {
+    store_->TransactNewCase(branch_id, std::move(fn), std::move(done));
+  }
+  void TransactFiring(std::function<Status(CaseTx&)> fn,
+                      std::function<void(const Status&)> done) override {
+    store_->TransactFiring(std::move(fn), std::move(done));
+  }
   Status Read(const std::function<Status(CaseTx&)>& fn) override { return store_->Read(fn); }
   postgres::Database& db() { return *db_; }
 
