@@ -476,22 +476,23 @@ class PostgresQueueTx final : public QueueTx {
 }  // namespace
 
 void PostgresQueueStore::Transact(TxFn fn, std::function<void(const Status&)> done) {
-  db_.Transact(
-      [fn = std::move(fn)](Connection& c) {
-        PostgresQueueTx tx(c, /*locking=*/true);
-        return fn(tx);
-      },
-      std::move(done));
+  TransactKeyed({}, std::move(fn), std::move(done));
 }
 
 void PostgresQueueStore::TransactForBranch(const std::string& branch_id, TxFn fn,
                                            std::function<void(const Status&)> done) {
+  // The key of LockKey("branch", id), the first lock every branch transaction takes.
+  TransactKeyed("branch:" + branch_id, std::move(fn), std::move(done));
+}
+
+void PostgresQueueStore::TransactKeyed(std::string serial, TxFn fn,
+                                       std::function<void(const Status&)> done) {
   db_.Transact(
       [fn = std::move(fn)](Connection& c) {
         PostgresQueueTx tx(c, /*locking=*/true);
         return fn(tx);
       },
-      std::move(done), "branch:" + branch_id);  // the key of LockKey("branch", id)
+      std::move(done), std::move(serial));
 }
 
 Status PostgresQueueStore::Read(const ReadFn& fn) {

@@ -28,6 +28,8 @@ class PostgresQueueStore final : public QueueStore {
   Status Read(const ReadFn& fn) override;
 
  private:
+  // A write transaction with Database::Transact's serial key `serial` (empty: none).
+  void TransactKeyed(std::string serial, TxFn fn, std::function<void(const Status&)> done);
   postgres::Database& db_;
 };
 
