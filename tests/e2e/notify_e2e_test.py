@@ -5,6 +5,7 @@ import email
 import json
 import email.policy
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -371,6 +372,21 @@ class NotifyEndToEndTest(unittest.TestCase):
             self.assertNotIn(secret, logs)
 
 
+    def wait_committed_sends(self, server, want, timeout=20):
+        deadline = time.monotonic() + timeout
+        got = {}
+        while time.monotonic() < deadline:
+            got = {}
+            for line in server.scrape().splitlines():
+                m = re.match(r'csops_notify_attempts_total\{channel="(\w+)",provider="[^"]*",'
+                             r'result="ok"\} (\d+)', line)
+                if m:
+                    got[m.group(1)] = got.get(m.group(1), 0) + int(m.group(2))
+            if all(got.get(c, 0) >= k for c, k in want.items()):
+                return
+            time.sleep(0.05)
+        self.fail("sends not committed within %d s: %r" % (timeout, got))
+
     def test_case_and_queue_outboxes_reach_the_applicant_once_across_kill_9(self):
         data = os.path.join(self.tmp, "relay-data")
         server = Csopsd(config=self.config, data_dir=data).wait_serving()
@@ -406,6 +422,11 @@ class NotifyEndToEndTest(unittest.TestCase):
             self.assertIn(ticket.number, sms[0]["smbody"])
             cases.close()
             queue.close()
+            # The kill lands after both outcomes are committed: that is when "sent" is
+            # acknowledged, and nothing acknowledged may go out again. (A send still in flight
+            # at a crash may go out twice; e2e_notify_crash bounds that.) The attempt counter
+            # moves only after the commit, and this process counted nothing before.
+            self.wait_committed_sends(server, {"email": 1, "sms": 1})
             server.terminate(signal.SIGKILL)
             again = Csopsd(config=self.config, data_dir=data).wait_serving()
             try:
