@@ -19,6 +19,7 @@ void ApplyPostgresDefaults(config::v1::PostgresConfig& pg) {
   if (!pg.has_acquire_timeout_ms()) pg.set_acquire_timeout_ms(5000);
   if (!pg.has_connect_timeout_seconds()) pg.set_connect_timeout_seconds(30);
   if (!pg.has_max_batch()) pg.set_max_batch(32);
+  if (!pg.has_heartbeat_ms()) pg.set_heartbeat_ms(2000);
 }
 
 void ApplyDefaults(Config& c) {
@@ -67,6 +68,8 @@ Result<std::string> PostgresDsn(const TextProtoFile& file, const config::v1::Pos
   CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.connect_timeout_seconds",
                                    pg.connect_timeout_seconds(), 0, 600));
   CSOPS_RETURN_IF_ERROR(CheckRange(file, "storage.postgres.max_batch", pg.max_batch(), 1, 1024));
+  CSOPS_RETURN_IF_ERROR(
+      CheckRange(file, "storage.postgres.heartbeat_ms", pg.heartbeat_ms(), 100, 60000));
   if (pg.dsn().empty() == pg.dsn_file().empty())
     return file.Error("storage.postgres", "set exactly one of dsn and dsn_file");
   if (!pg.dsn().empty()) return pg.dsn();
@@ -194,6 +197,11 @@ Result<LoadedConfig> LoadConfig(const std::string& path) {
   for (int i = 0; i < c.server().trusted_proxies_size(); ++i)
     if (auto n = ParseCidr(c.server().trusted_proxies(i)); !n.ok())
       return file->Error("server.trusted_proxies", n.status().message());
+  if (const std::string& id = c.server().replica_id();
+      !id.empty() && (id.size() > 64 ||
+                      id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+                                           "klmnopqrstuvwxyz0123456789._:/-") != std::string::npos))
+    return file->Error("server.replica_id", "'" + id + "' must be 1-64 of A-Z a-z 0-9 . _ : / -");
   for (int i = 0; i < c.web().staff_networks_size(); ++i)
     if (auto n = ParseCidr(c.web().staff_networks(i)); !n.ok())
       return file->Error("web.staff_networks", n.status().message());

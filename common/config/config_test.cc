@@ -59,6 +59,7 @@ TEST_F(ConfigTest, PostgresTakesTheDsnInlineOrFromAFileAndGetsDefaults) {
   EXPECT_EQ(inline_dsn->proto.storage().postgres().acquire_timeout_ms(), 5000);
   EXPECT_EQ(inline_dsn->proto.storage().postgres().max_batch(), 32);
   EXPECT_EQ(inline_dsn->proto.storage().postgres().connect_timeout_seconds(), 30);
+  EXPECT_EQ(inline_dsn->proto.storage().postgres().heartbeat_ms(), 2000);
 
   Write("pg.dsn", "host=db1 dbname=csops password=s3cret  \n");
   auto from_file = LoadConfig(Write(
@@ -126,6 +127,22 @@ TEST_F(ConfigTest, TrustedProxiesMustBeNetworks) {
                   .ok());
   Status s = LoadText(std::string(kCalendar) + "server {\n  trusted_proxies: \"10.0.0.1\"\n}\n");
   EXPECT_NE(s.message().find(":3:3: server.trusted_proxies: '10.0.0.1' is not address/prefix"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST_F(ConfigTest, ReplicaIdAndHeartbeatAreChecked) {
+  EXPECT_TRUE(
+      LoadText(std::string(kCalendar) + "server { replica_id: \"db-host1:/var/lib/csops/1\" }\n")
+          .ok());
+  Status s = LoadText(std::string(kCalendar) + "server {\n  replica_id: \"a b\"\n}\n");
+  EXPECT_NE(s.message().find(":3:3: server.replica_id: 'a b' must be 1-64 of"), std::string::npos)
+      << s.message();
+  s = LoadText(std::string(kCalendar) + "server { replica_id: \"" + std::string(65, 'r') +
+               "\" }\n");
+  EXPECT_NE(s.message().find("server.replica_id"), std::string::npos) << s.message();
+  s = LoadText(std::string(kCalendar) + "storage { postgres { dsn: \"x\" heartbeat_ms: 50 } }");
+  EXPECT_NE(s.message().find("storage.postgres.heartbeat_ms: is 50; must be between 100 and 60000"),
             std::string::npos)
       << s.message();
 }

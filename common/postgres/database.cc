@@ -49,6 +49,9 @@ struct Database::Metrics {
                       "Failed statements by SQLSTATE class (08 connection, 23 constraint, "
                       "40 transaction rollback, ...; 'none' when the server sent none)")
                   .Register(r);
+    // At zero from the start, so rates and alerts work before the first failure: lost
+    // connections and rolled-back transactions (serialization failures, deadlocks).
+    for (const char* cls : {"08", "40"}) by_class[cls] = &errors->Add({{"db", db}, {"class", cls}});
   }
   void Error(const std::string& sqlstate) {
     std::string cls = sqlstate.size() >= 2 ? sqlstate.substr(0, 2) : "none";

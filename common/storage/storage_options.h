@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "common/postgres/database.h"
 #include "common/sqlite/database.h"
@@ -13,6 +14,8 @@ namespace csops {
 struct StorageOptions {
   sqlite::DatabaseOptions sqlite;                     // used when postgres is unset
   std::optional<postgres::DatabaseOptions> postgres;  // set: PostgreSQL instead of SQLite
+  // With postgres: this process's server.replica_id, the name its leases are held in.
+  std::string replica_id;
 };
 
 }  // namespace csops

@@ -18,6 +18,11 @@ admin::v1::Target ToProto(Target t) {
   return admin::v1::TARGET_UNSPECIFIED;
 }
 
+void SetTime(google::protobuf::Timestamp* t, std::int64_t ms) {
+  t->set_seconds(ms / 1000);
+  t->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* ctx,
@@ -29,14 +34,31 @@ grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContex
     response->add_targets(ToProto(t));
     response->add_health_services(HealthServiceName(t));
   }
-  const std::int64_t ms = ToUnixMillis(info_.started_at);
-  response->mutable_started_at()->set_seconds(ms / 1000);
-  response->mutable_started_at()->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
+  SetTime(response->mutable_started_at(), ToUnixMillis(info_.started_at));
   for (const CalendarSummary& c : info_.calendars) {
     auto* out = response->add_calendars();
     out->set_name(c.name);
     out->set_time_zone(c.time_zone);
     out->set_covers_until(c.covers_until);
+  }
+  response->set_replica_id(info_.replica_id);
+  if (info_.replicas) {
+    auto all = info_.replicas();
+    if (!all.ok()) {
+      response->set_replicas_error(all.status().message());
+    } else {
+      for (const postgres::ReplicaRecord& r : *all) {
+        auto* out = response->add_replicas();
+        out->set_id(r.identity.id);
+        out->set_host(r.identity.host);
+        out->set_version(r.identity.version);
+        out->set_targets(r.identity.targets);
+        SetTime(out->mutable_started_at(), r.started_at_ms);
+        SetTime(out->mutable_heartbeat_at(), r.heartbeat_at_ms);
+        out->set_silent_seconds(r.silent_seconds);
+        out->set_live(r.live);
+      }
+    }
   }
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -1,11 +1,14 @@
 // gRPC adapter for csops.admin.v1.AdminService: converts the process's ServerInfo to the API.
-// Stateless apart from the immutable info it was built with.
+// Stateless apart from the immutable info it was built with (whose `replicas` reads the
+// database on each call).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/postgres/membership.h"
 #include "csops/admin/v1/admin_service.grpc.pb.h"
 #include "services/csopsd/targets.h"
 
@@ -22,6 +25,9 @@ struct ServerInfo {
   std::vector<Target> targets;
   Instant started_at;
   std::vector<CalendarSummary> calendars;
+  std::string replica_id;  // "" on SQLite
+  // On PostgreSQL: reads the replicas sharing the database; null on SQLite.
+  std::function<Result<std::vector<postgres::ReplicaRecord>>()> replicas;
 };
 
 class AdminService final : public admin::v1::AdminService::CallbackService {

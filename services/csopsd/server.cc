@@ -26,6 +26,7 @@
 #include "common/grpc/request_parse_errors.h"
 #include "common/http/http_server.h"
 #include "common/http/metrics_route.h"
+#include "common/postgres/membership.h"
 #include "services/case/case_module.h"
 #include "services/csopsd/access_table.h"
 #include "services/csopsd/admin_service.h"
@@ -48,6 +49,8 @@ struct Server::State {
   std::unique_ptr<queue::QueueModule> queue;
   std::unique_ptr<cases::CaseModule> cases;
   std::unique_ptr<notify::NotifyModule> notify;
+  // On PostgreSQL: this replica's row among the replicas sharing the database.
+  std::unique_ptr<postgres::Membership> membership;
   std::unique_ptr<http::HttpServer> web;
   std::string http_address;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -137,9 +140,10 @@ namespace {
 // The database of service `name`: <data_dir>/<name>.db, or its schema (csops_<name>) of the
 // PostgreSQL database when storage.postgres is set.
 StorageOptions StorageFor(const LoadedConfig& config, const std::string& data_dir,
-                          const std::string& name) {
+                          const std::string& name, const std::string& replica_id) {
   const auto& st = config.proto.storage();
   StorageOptions o;
+  o.replica_id = replica_id;
   o.sqlite.path = data_dir + "/" + name + ".db";
   o.sqlite.name = name;
   o.sqlite.synchronous = st.synchronous() == config::v1::NORMAL ? sqlite::Synchronous::kNormal
@@ -213,6 +217,12 @@ Result<std::unique_ptr<Server>> Server::Start(
   auto lock = DataDirLock::Acquire(data_dir);
   if (!lock.ok()) return lock.status();
   st->lock = std::move(*lock);
+  const bool on_postgres = config.proto.storage().has_postgres();
+  // Unique and stable on its own: the data directory is locked to this one process.
+  const std::string replica_id = !on_postgres ? std::string()
+                                 : server_cfg.replica_id().empty()
+                                     ? postgres::DefaultReplicaId(postgres::HostName(), data_dir)
+                                     : server_cfg.replica_id();
 
   auto tls = ReadTls(config);
   if (!tls.ok()) return tls.status();
@@ -274,22 +284,26 @@ Result<std::unique_ptr<Server>> Server::Start(
       .Add({{"version", kVersion}, {"targets", JoinTargetNames(flags.targets)}})
       .Set(1);
 
-  ServerInfo info{kVersion, flags.targets, RealClock::Get().Now(), {}};
+  ServerInfo info{kVersion, flags.targets, RealClock::Get().Now(), {}, replica_id, nullptr};
+  if (on_postgres)
+    info.replicas = [s = st.get()]() -> Result<std::vector<postgres::ReplicaRecord>> {
+      return s->membership->List();  // joined before the gRPC server takes calls
+    };
   for (const auto& [name, cal] : config.calendars)
     info.calendars.push_back({name, cal->time_zone_name(), FormatDay(cal->covers_until())});
   st->admin = std::make_unique<AdminService>(std::move(info));
 
   if (Runs(flags, Target::kQueue)) {
     if (branches.empty()) CSOPS_LOG(kWarning, "queue_without_branches").Kv("config", config.path);
-    auto q = queue::QueueModule::Start(StorageFor(config, data_dir, "queue"), std::move(branches),
-                                       *st->registry, RealClock::Get());
+    auto q = queue::QueueModule::Start(StorageFor(config, data_dir, "queue", replica_id),
+                                       std::move(branches), *st->registry, RealClock::Get());
     if (!q.ok()) return q.status().WithContext("queue");
     st->queue = std::move(*q);
   }
 
   if (Runs(flags, Target::kCase)) {
     auto c =
-        cases::CaseModule::Start(StorageFor(config, data_dir, "case"), std::move(cases),
+        cases::CaseModule::Start(StorageFor(config, data_dir, "case", replica_id), std::move(cases),
                                  RealClock::Get(), server_cfg.public_base_url(), *st->registry);
     if (!c.ok()) return c.status().WithContext("case");
     st->cases = std::move(*c);
@@ -297,8 +311,9 @@ Result<std::unique_ptr<Server>> Server::Start(
   }
 
   if (Runs(flags, Target::kNotify)) {
-    auto n = notify::NotifyModule::Start(StorageFor(config, data_dir, "notify"), std::move(notify),
-                                         RealClock::Get(), data_dir, *st->registry);
+    auto n =
+        notify::NotifyModule::Start(StorageFor(config, data_dir, "notify", replica_id),
+                                    std::move(notify), RealClock::Get(), data_dir, *st->registry);
     if (!n.ok()) return n.status().WithContext("notify");
     st->notify = std::move(*n);
     st->collectables->Add(st->notify->queue_collector());
@@ -326,6 +341,19 @@ Result<std::unique_ptr<Server>> Server::Start(
     if (!web.ok()) return web.status();
     st->web = std::move(*web);
     st->http_address = HostOf(http_listen) + ":" + std::to_string(st->web->port());
+  }
+
+  if (on_postgres) {
+    postgres::MembershipOptions m;
+    m.database.dsn = config.postgres_dsn;
+    m.database.connect_timeout_ms =
+        config.proto.storage().postgres().connect_timeout_seconds() * 1000;
+    m.self = {replica_id, postgres::HostName(), kVersion, JoinTargetNames(flags.targets)};
+    m.heartbeat = std::chrono::milliseconds(config.proto.storage().postgres().heartbeat_ms());
+    m.registry = st->registry.get();
+    auto joined = postgres::Membership::Join(std::move(m));
+    if (!joined.ok()) return joined.status();
+    st->membership = std::move(*joined);
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -403,6 +431,8 @@ void Server::Shutdown(std::chrono::seconds grace) {
     state_->notify->Stop();  // dispatch stops; calls in flight are recorded; notify.db flushed
   }
   state_->metrics_web.reset();
+  // Last: until now this replica held its leases; from here the others need not wait for them.
+  if (state_->membership) state_->membership->Leave();
   state_->lock.reset();
 }
 

@@ -11,7 +11,8 @@
 //
 // Crash safety comes from the store's leases: a delivery is claimed by moving its due instant
 // to the end of a lease, so one whose worker died is due again when the lease ends, and
-// Start() releases every lease left by a previous process at once.
+// Start() releases at once every lease this process's previous run left (on PostgreSQL the
+// leases are in the replica's name, so another live replica's are left alone).
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>

@@ -55,7 +55,7 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(StorageOptions storage
     auto db = postgres::Database::Open(std::move(*storage.postgres));
     if (!db.ok()) return db.status();
     m->pg_ = std::move(*db);
-    m->store_ = std::make_unique<PostgresNotifyStore>(*m->pg_);
+    m->store_ = std::make_unique<PostgresNotifyStore>(*m->pg_, storage.replica_id);
   } else {
     storage.sqlite.migrations = SqliteNotifyStore::Migrations();
     storage.sqlite.registry = &registry;

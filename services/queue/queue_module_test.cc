@@ -25,7 +25,7 @@ TEST(QueueModuleTest, AWallClockStepPastTheDayStartExpiresTheOldDayWithinASecond
   sqlite::DatabaseOptions o;
   o.path = dir.path() + "/queue.db";
   o.synchronous = sqlite::Synchronous::kNormal;
-  auto m = QueueModule::Start({o, std::nullopt},
+  auto m = QueueModule::Start({o, std::nullopt, ""},
                               {std::make_shared<const BranchModel>(TestBranch())}, registry, clock);
   ASSERT_OK(m.status());
   for (const char* key : {"k1", "k2"}) {

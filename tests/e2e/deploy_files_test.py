@@ -48,6 +48,11 @@ class DeployFilesTest(unittest.TestCase):
         # A unit warning is a failure too; "csops" not being a user here is the machine's matter.
         problems = [l for l in verify.stderr.splitlines() if "csops" in l and "user" not in l]
         self.assertEqual((verify.returncode, problems), (0, []), verify.stderr)
+        # Every replica gets the one shared look-up secret, as csopsd wants it (0600, csops).
+        pre = re.search(r"^ExecStartPre=\+((?:.*\\\n)*.*)$", unit, re.M).group(1)
+        self.assertEqual(shlex.split(pre.replace("\\\n", " ")),
+                         ["/usr/bin/install", "-m", "0600", "-o", "csops", "-g", "csops",
+                          "/etc/csops/case-lookup.key", "/var/lib/csops/%i/case-lookup.key"])
         # The ExecStart line, instance 2, with its environment file's addresses.
         exec_start = re.search(r"^ExecStart=((?:.*\\\n)*.*)$", unit, re.M).group(1)
         env = {"CSOPS_GRPC_LISTEN": "127.0.0.1:50062", "CSOPS_HTTP_LISTEN": "127.0.0.1:8082",
@@ -95,6 +100,15 @@ class DeployFilesTest(unittest.TestCase):
         self.assertEqual(os.path.dirname(dsn_file), mounts["secret"])
         self.assertIn("postgres.dsn", docs["Secret"]["stringData"])
         self.assertEqual(os.path.basename(dsn_file), "postgres.dsn")
+        # Every pod starts with the one shared look-up secret in its data directory, 0600.
+        self.assertIn("case-lookup.key", docs["Secret"]["stringData"])
+        init = pod["initContainers"][0]
+        init_mounts = {m["name"]: m["mountPath"] for m in init["volumeMounts"]}
+        self.assertEqual(init_mounts, {"secret": mounts["secret"], "data": mounts["data"]})
+        self.assertEqual(init["command"][-1],
+                         "install -m 0600 %s/case-lookup.key %s/case-lookup.key"
+                         % (mounts["secret"], mounts["data"]))
+        self.assertIn('data_dir: "%s"' % mounts["data"], config)
         self.assertGreater(pod["terminationGracePeriodSeconds"],
                            int(re.search(r"shutdown_grace_seconds: (\d+)", config).group(1)))
         # And csopsd accepts the config once the office is pasted where it says (the example's

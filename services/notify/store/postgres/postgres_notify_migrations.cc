@@ -136,6 +136,12 @@ CREATE TABLE delivery_history(
   PRIMARY KEY(notification_id, accepted_at, position)  -- ids of purged rows may come again
 );
 CREATE INDEX delivery_history_accepted ON delivery_history(accepted_at);
+)sql"},
+          {2, "deliveries.leased_by: the replica holding a delivery's lease",
+           R"sql(
+-- server.replica_id of the replica whose worker holds the lease ('' in one process): at its
+-- start a replica gives back only its own previous run's leases, never a live replica's.
+ALTER TABLE deliveries ADD COLUMN leased_by TEXT NOT NULL DEFAULT '';
 )sql"}};
 }
 

@@ -212,10 +212,10 @@ Result<std::vector<DeliveryRecord>> PostgresNotifyTx::ClaimDue(Instant now, Inst
   return DeliveryRows(
       "WITH due AS (SELECT id AS due_id FROM deliveries WHERE status = 'pending' AND "
       "next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-      "UPDATE deliveries SET next_attempt_at = $1, leased = 1 FROM due WHERE id = due_id "
-      "RETURNING " +
+      "UPDATE deliveries SET next_attempt_at = $1, leased = 1, leased_by = $4 FROM due "
+      "WHERE id = due_id RETURNING " +
           kDeliveryColumns,
-      {ToUnixMillis(lease_end), ToUnixMillis(now), limit});
+      {ToUnixMillis(lease_end), ToUnixMillis(now), limit, replica_});
 }
 
 Result<std::optional<DeliveryRecord>> PostgresNotifyTx::Delivery(std::int64_t id) {
@@ -247,8 +247,8 @@ Status PostgresNotifyTx::InsertAttempt(const AttemptRecord& a) {
 Result<int> PostgresNotifyTx::ReleaseLeases(Instant now) {
   return Run(
       "UPDATE deliveries SET next_attempt_at = $1, leased = 0 WHERE leased = 1 AND "
-      "status = 'pending'",
-      {ToUnixMillis(now)});
+      "status = 'pending' AND leased_by = $2",
+      {ToUnixMillis(now), replica_});
 }
 
 Result<std::optional<Instant>> PostgresNotifyTx::NextDue() {
@@ -403,8 +403,8 @@ Result<std::vector<NoticeRow>> PostgresNotifyTx::NoticeRows(Instant from, Instan
 void PostgresNotifyStore::Transact(std::function<Status(NotifyTx&)> fn,
                                    std::function<void(const Status&)> done) {
   db_.Transact(
-      [fn = std::move(fn)](Connection& c) {
-        pgstore::PostgresNotifyTx tx(c, /*locking=*/true);
+      [this, fn = std::move(fn)](Connection& c) {
+        pgstore::PostgresNotifyTx tx(c, /*locking=*/true, replica_);
         Status s = fn(tx);
         // fn may have taken a failed statement for an answer; PostgreSQL rolls back anyway.
         if (s.ok() && !tx.first_failure().ok()) return tx.first_failure();
@@ -414,8 +414,8 @@ void PostgresNotifyStore::Transact(std::function<Status(NotifyTx&)> fn,
 }
 
 Status PostgresNotifyStore::Read(const std::function<Status(NotifyTx&)>& fn) {
-  return db_.Read([&fn](Connection& c) {
-    pgstore::PostgresNotifyTx tx(c, /*locking=*/false);
+  return db_.Read([this, &fn](Connection& c) {
+    pgstore::PostgresNotifyTx tx(c, /*locking=*/false, replica_);
     Status s = fn(tx);
     if (s.ok() && !tx.first_failure().ok()) return tx.first_failure();
     return s;

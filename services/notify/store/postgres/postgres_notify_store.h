@@ -12,7 +12,11 @@
 //     under its notification's lock, always taken before any delivery lock, so two completions
 //     or receipts of one notification run one at a time and cannot deadlock each other.
 //   - ClaimDue is one statement: the earliest due pending deliveries are locked FOR UPDATE
-//     SKIP LOCKED and leased in the same UPDATE, so concurrent claims never share a delivery.
+//     SKIP LOCKED and leased in the same UPDATE, so concurrent claims never share a delivery,
+//     in this process or in another replica's. The lease is in the replica's name
+//     (deliveries.leased_by); ReleaseLeases, at a replica's start, gives back only the leases
+//     its own previous run left: another replica's are in flight there, and a dead replica's
+//     come due when they end.
 //   - A receipt for a send not recorded yet and the recording of that send serialise on
 //     LockKey("provider_message", provider + "/" + message_id): FindByProviderId takes it when
 //     it finds no delivery, TakeEarlyReceipt (DELETE ... RETURNING) always, so a receipt is
@@ -44,13 +48,16 @@ class PostgresNotifyStore final : public NotifyStore {
   // Schema migrations of csops_notify, in order.
   static std::vector<postgres::Migration> Migrations();
 
-  explicit PostgresNotifyStore(postgres::Database& db) : db_(db) {}
+  // `replica`: this process's server.replica_id ("" in tests of one process).
+  explicit PostgresNotifyStore(postgres::Database& db, std::string replica = {})
+      : db_(db), replica_(std::move(replica)) {}
   void Transact(std::function<Status(NotifyTx&)> fn,
                 std::function<void(const Status&)> done) override;
   Status Read(const std::function<Status(NotifyTx&)>& fn) override;
 
  private:
   postgres::Database& db_;
+  const std::string replica_;
 };
 
 }  // namespace csops::notify

@@ -144,7 +144,54 @@ TEST_F(PostgresNotifyStoreTest, TablesAndColumnsAreThoseOfNotifyDbAfterAllItsMig
     }
   }));
   EXPECT_GT(want.size(), 60u);
+  want.insert("deliveries.leased_by");  // which replica holds a lease: one process needs none
   EXPECT_EQ(PostgresColumns(pg_->db()), want);
+}
+
+TEST_F(PostgresNotifyStoreTest, AReplicaRestartingGivesBackItsOwnLeasesOnly) {
+  InsertDue(10, kNow - minutes(1));
+  // Two replicas' stores on the one schema.
+  PostgresNotifyStore a(pg_->db(), "host1:/var/lib/csops/1");
+  PostgresNotifyStore b(pg_->db(), "host2:/var/lib/csops/1");
+  auto claim = [&](PostgresNotifyStore& store, int n) {
+    std::vector<std::int64_t> ids;
+    std::promise<Status> done;
+    store.Transact(
+        [&](NotifyTx& tx) -> Status {
+          ids.clear();
+          auto got = tx.ClaimDue(kNow, kNow + minutes(5), n);
+          if (!got.ok()) return got.status();
+          for (const DeliveryRecord& d : *got) ids.push_back(d.id);
+          return Status();
+        },
+        [&](const Status& st) { done.set_value(st); });
+    EXPECT_OK(done.get_future().get());
+    return ids;
+  };
+  EXPECT_EQ(claim(a, 4).size(), 4u);
+  EXPECT_EQ(claim(b, 3).size(), 3u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM deliveries WHERE leased_by = 'host1:/var/lib/csops/1'"), 4);
+  // a restarts (kill -9 and back): its four come due at once; b's three stay b's, in flight.
+  std::promise<Status> released;
+  int given_back = -1;
+  a.Transact(
+      [&](NotifyTx& tx) -> Status {
+        auto n = tx.ReleaseLeases(kNow);
+        if (!n.ok()) return n.status();
+        given_back = *n;
+        return Status();
+      },
+      [&](const Status& st) { released.set_value(st); });
+  ASSERT_OK(released.get_future().get());
+  EXPECT_EQ(given_back, 4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM deliveries WHERE leased = 1"), 3);
+  // What a may claim now is its own four again and the three never claimed, not b's.
+  auto again = claim(a, 10);
+  EXPECT_EQ(again.size(), 7u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM deliveries WHERE leased = 1 AND leased_by = "
+                  "'host2:/var/lib/csops/1' AND next_attempt_at = " +
+                  std::to_string(ToUnixMillis(kNow + minutes(5)))),
+            3);
 }
 
 TEST_F(PostgresNotifyStoreTest, FourConcurrentClaimsTakeEveryDueDeliveryExactlyOnce) {

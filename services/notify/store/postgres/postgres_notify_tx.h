@@ -23,8 +23,10 @@ std::map<std::string, std::string> ParseVariables(const std::string& text);
 class PostgresNotifyTx final : public NotifyTx {
  public:
   // `locking`: a write transaction (Transact), whose reads take the locks of
-  // postgres_notify_store.h; a read on a snapshot (Read) takes none.
-  PostgresNotifyTx(postgres::Connection& c, bool locking) : c_(c), locking_(locking) {}
+  // postgres_notify_store.h; a read on a snapshot (Read) takes none. `replica`: whose name
+  // ClaimDue leases in and whose leases ReleaseLeases gives back.
+  PostgresNotifyTx(postgres::Connection& c, bool locking, const std::string& replica)
+      : c_(c), locking_(locking), replica_(replica) {}
 
   // The first statement that failed in this transaction (OK if none did): after it the
   // PostgreSQL transaction is aborted, whatever fn made of the error.
@@ -85,6 +87,7 @@ class PostgresNotifyTx final : public NotifyTx {
 
   postgres::Connection& c_;
   const bool locking_;
+  const std::string& replica_;
   Status first_failure_;
 };
 
