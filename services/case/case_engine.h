@@ -138,6 +138,10 @@ class CaseEngine {
   void FireDue(std::string number, Done<int> done);
   // Acceptance numbers of open cases with the stored instant of their next pending SLA event.
   Result<std::vector<std::pair<std::string, Instant>>> PendingEvents();
+  // One page of the cases whose stored next event is at or before `until`, in (instant,
+  // number) order after `after` ({"", Instant{}} first), at most `limit` (CaseTx).
+  Result<std::vector<std::pair<std::string, Instant>>> DueEvents(
+      Instant until, const std::pair<std::string, Instant>& after, int limit);
   // Fired events with a cursor above `after`, oldest first, at most `limit`, of one branch /
   // type ("" = any), and the newest cursor of any event when they were read. `chased` is not
   // kept and reads false.

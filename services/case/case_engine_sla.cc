@@ -134,6 +134,19 @@ Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::PendingEvents()
   return out;
 }
 
+Result<std::vector<std::pair<std::string, Instant>>> CaseEngine::DueEvents(
+    Instant until, const std::pair<std::string, Instant>& after, int limit) {
+  std::vector<std::pair<std::string, Instant>> out;
+  Status s = store_.Read([&](CaseTx& tx) {
+    auto due = tx.ScheduledEventsDue(until, after, limit);
+    if (!due.ok()) return due.status();
+    out = std::move(*due);
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<CaseEngine::SlaEventPage> CaseEngine::SlaEventsAfter(std::int64_t after,
                                                             const std::string& branch,
                                                             const std::string& type, int limit) {

@@ -138,6 +138,76 @@ TEST_F(CaseEngineTest, EventsMissedWhileDownFireAtStartMarkedLate) {
   EXPECT_EQ(CountEvents(""), static_cast<std::int64_t>(seen.size()));
 }
 
+// Another replica's commits never reach this scheduler's queue: the sweep finds their cases in
+// the store once they are sweep_grace overdue, fires them once, and from then on this
+// scheduler holds their next instant.
+TEST_F(CaseEngineTest, TheSweepFiresCasesArmedOnAnotherReplica) {
+  CaseEngine other(clock_, engine_->config(), *store_, "https://csops.example", TestSecret());
+  CreateCaseCommand c{"application", "taipei-south", {"王小明", "", "0912345678", "", {}, "zh-TW"},
+                      "counter",     "new meter",    "E0042",
+                      "elsewhere"};
+  auto created = Await<CreatedCase>([&](auto done) { other.Create(c, done); });
+  ASSERT_OK(created.status());
+  SlaScheduler scheduler(clock_, *engine_);
+  std::vector<SlaEvent> seen;
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  EXPECT_EQ(scheduler.pending(), 0u);
+  const Instant warning = Taipei(2026, 2, 13, 16, 0);  // response 50%
+  clock_.Set(warning);
+  EXPECT_EQ(scheduler.RunDue(), 0);  // not in this replica's queue
+  clock_.Set(warning + std::chrono::milliseconds(999));
+  EXPECT_EQ(scheduler.Sweep(), 0);  // its owner has until the grace to fire it
+  clock_.Set(warning + SlaScheduler::kSweepGrace);
+  EXPECT_EQ(scheduler.Sweep(), 1);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].acceptance_number, created->view.record.acceptance_number);
+  EXPECT_EQ(seen[0].event, "warning_50");
+  EXPECT_EQ(seen[0].due_at, warning);
+  EXPECT_EQ(scheduler.Sweep(), 0);  // fired once; its next instant is stored and queued here
+  EXPECT_EQ(scheduler.pending(), 1u);
+  EXPECT_EQ(CountEvents("response", "warning_50"), 1);
+}
+
+// A case that cannot fire (its type left the configuration) is retried after 1 s, 2 s, 4 s...
+// and never keeps the other due cases from firing.
+TEST_F(CaseEngineTest, TheSweepBacksOffACaseThatCannotFire) {
+  const std::string stuck = Create("s1", "power cuts", "complaint")->view.record.acceptance_number;
+  const std::string fine = Create("s2")->view.record.acceptance_number;
+  const CaseConfig full = engine_->config();
+  CaseConfig without = full;
+  without.types.erase("complaint");
+  engine_->Reload(without);
+  SlaScheduler scheduler(clock_, *engine_);
+  std::vector<SlaEvent> seen;
+  engine_->SetHooks(
+      [&](const std::string& n, std::optional<Instant> next) { scheduler.Reschedule(n, next); },
+      [&](const std::vector<SlaEvent>& events) {
+        seen.insert(seen.end(), events.begin(), events.end());
+      });
+  clock_.Set(Taipei(2026, 2, 24, 9, 0));  // both cases' next events long past
+  EXPECT_EQ(scheduler.Sweep(), 2);
+  EXPECT_FALSE(seen.empty());
+  for (const SlaEvent& e : seen) EXPECT_EQ(e.acceptance_number, fine);
+  EXPECT_EQ(scheduler.Sweep(), 0);  // the stuck case waits 1 s; the fine one is not due again
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(scheduler.Sweep(), 1);
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(scheduler.Sweep(), 0);  // now 2 s
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(scheduler.Sweep(), 1);
+  // Configured again, it fires at the next retry and leaves the back-off.
+  engine_->Reload(full);
+  clock_.Advance(std::chrono::seconds(4));
+  EXPECT_EQ(scheduler.Sweep(), 1);
+  EXPECT_GT(CountEvents([&](const SlaEvent& e) { return e.acceptance_number == stuck; }), 0);
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(scheduler.Sweep(), 0);
+}
+
 TEST_F(CaseEngineTest, StoppingATargetRecordsMetOrMissed) {
   auto c = Create();
   const std::string n = c->view.record.acceptance_number;

@@ -78,6 +78,11 @@ class CaseTx {
                                 SlaState worst) = 0;
   // Acceptance numbers and stored next-event instants of the cases that have one.
   virtual Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() = 0;
+  // The cases whose stored next event is at or before `until`, in (instant, number) order after
+  // `after` (a page's last row; {Instant{}, ""} for the first page), at most `limit`. Replicas
+  // sweep these so that a case armed on a replica that died still fires.
+  virtual Result<std::vector<std::pair<std::string, Instant>>> ScheduledEventsDue(
+      Instant until, const std::pair<std::string, Instant>& after, int limit) = 0;
   // Open cases with id > after_id, by id, at most `limit`; only those without a stored
   // summary (written before schema version 2) unless `all`.
   virtual Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,

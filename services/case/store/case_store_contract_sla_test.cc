@@ -255,6 +255,43 @@ TEST_P(CaseStoreContract, StoredSlaSummariesArmTimersAndCountOpenCases) {
   EXPECT_EQ(counts("south"), (Counts{{{"complaint", SlaState::kOnTrack}, 1}}));
 }
 
+TEST_P(CaseStoreContract, ScheduledEventsDuePagesTheDueCasesInInstantThenNumberOrder) {
+  CaseRecord a = NewCase(1, "a"), b = NewCase(2, "b"), c = NewCase(3, "c"), later = NewCase(4, "l"),
+             none = NewCase(5, "n");
+  for (CaseRecord* r : {&a, &b, &c, &later, &none}) ASSERT_GT(Insert(*r), 0);
+  const Instant t = Taipei(2026, 3, 2, 9, 0);
+  ASSERT_OK(Write([&](CaseTx& tx) -> Status {
+    CSOPS_RETURN_IF_ERROR(tx.SaveSlaSummary(a.id, t, SlaState::kOnTrack));
+    CSOPS_RETURN_IF_ERROR(tx.SaveSlaSummary(b.id, t - hours(1), SlaState::kOnTrack));
+    CSOPS_RETURN_IF_ERROR(tx.SaveSlaSummary(c.id, t, SlaState::kWarning));
+    CSOPS_RETURN_IF_ERROR(
+        tx.SaveSlaSummary(later.id, t + std::chrono::milliseconds(1), SlaState::kOnTrack));
+    return tx.SaveSlaSummary(none.id, std::nullopt, SlaState::kBreached);
+  }));
+  using Page = std::vector<std::pair<std::string, Instant>>;
+  auto due = [&](Instant until, const std::pair<std::string, Instant>& after, int limit) {
+    Page out;
+    EXPECT_OK(Read([&](CaseTx& tx) -> Status {
+      auto rows = tx.ScheduledEventsDue(until, after, limit);
+      if (!rows.ok()) return rows.status();
+      out = std::move(*rows);
+      return Status();
+    }));
+    return out;
+  };
+  // a and c share an instant: the number breaks the tie, so a page boundary between them
+  // loses neither.
+  const auto& [first, second] = std::minmax(a.acceptance_number, c.acceptance_number);
+  const Page all = {{b.acceptance_number, t - hours(1)}, {first, t}, {second, t}};
+  EXPECT_EQ(due(t, {"", Instant{}}, 10), all);
+  EXPECT_EQ(due(t, {"", Instant{}}, 2), Page(all.begin(), all.begin() + 2));
+  EXPECT_EQ(due(t, all[1], 2), Page(all.begin() + 2, all.end()));
+  EXPECT_TRUE(due(t, all[2], 2).empty());
+  EXPECT_EQ(due(t - hours(1), {"", Instant{}}, 10), Page(all.begin(), all.begin() + 1));
+  EXPECT_EQ(due(t + hours(1), all[2], 10),
+            (Page{{later.acceptance_number, t + std::chrono::milliseconds(1)}}));
+}
+
 TEST_P(CaseStoreContract, CountDueFromCountsUnstoppedTargetsOfOpenCasesDueFromAnInstant) {
   CaseRecord a = NewCase(1, "a"), b = NewCase(2, "b"), c = NewCase(3, "c", "north", "complaint"),
              elsewhere = NewCase(4, "e", "south"), closed = NewCase(5, "x");

@@ -182,6 +182,20 @@ Result<std::vector<std::pair<std::string, Instant>>> PostgresCaseTx::ScheduledEv
   return out;
 }
 
+Result<std::vector<std::pair<std::string, Instant>>> PostgresCaseTx::ScheduledEventsDue(
+    Instant until, const std::pair<std::string, Instant>& after, int limit) {
+  auto r = c_.Query(
+      "SELECT acceptance_number, next_event_at FROM cases WHERE next_event_at IS NOT NULL AND "
+      "next_event_at <= $1 AND (next_event_at, acceptance_number) > ($2, $3) "
+      "ORDER BY next_event_at, acceptance_number LIMIT $4",
+      {ToUnixMillis(until), ToUnixMillis(after.second), after.first,
+       static_cast<std::int64_t>(limit)});
+  if (!r.ok()) return r.status();
+  std::vector<std::pair<std::string, Instant>> out;
+  for (int i = 0; i < r->size(); ++i) out.emplace_back(r->Text(i, 0), FromUnixMillis(r->Int(i, 1)));
+  return out;
+}
+
 Result<std::vector<CaseTx::OpenCount>> PostgresCaseTx::CountOpen(const std::string& branch) {
   auto r = c_.Query(
       "SELECT type_code, sla_state, COUNT(*) FROM cases WHERE closed_at IS NULL AND "

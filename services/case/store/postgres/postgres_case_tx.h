@@ -73,6 +73,8 @@ class PostgresCaseTx final : public CaseTx {
   Result<std::vector<CaseRecord>> ClosedBetween(Instant from, Instant to, const std::string& branch,
                                                 const std::string& type) override;
   Result<std::vector<std::pair<std::string, Instant>>> ScheduledEvents() override;
+  Result<std::vector<std::pair<std::string, Instant>>> ScheduledEventsDue(
+      Instant until, const std::pair<std::string, Instant>& after, int limit) override;
   Result<std::vector<OpenCount>> CountOpen(const std::string& branch) override;
   Result<std::vector<DueAfterCount>> CountDueFrom(const std::string& branch, Instant from) override;
 

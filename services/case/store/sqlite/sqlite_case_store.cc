@@ -465,6 +465,26 @@ class SqliteCaseTx final : public CaseTx {
     }
   }
 
+  Result<std::vector<std::pair<std::string, Instant>>> ScheduledEventsDue(
+      Instant until, const std::pair<std::string, Instant>& after, int limit) override {
+    auto st = c_.PrepareCached(
+        "SELECT acceptance_number, next_event_at FROM cases WHERE next_event_at IS NOT NULL AND "
+        "next_event_at <= ? AND (next_event_at, acceptance_number) > (?, ?) "
+        "ORDER BY next_event_at, acceptance_number LIMIT ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, ToUnixMillis(until))
+        .Bind(2, ToUnixMillis(after.second))
+        .Bind(3, after.first)
+        .Bind(4, static_cast<std::int64_t>(limit));
+    std::vector<std::pair<std::string, Instant>> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.emplace_back(st->ColumnText(0), FromUnixMillis(st->ColumnInt(1)));
+    }
+  }
+
   Result<std::vector<CaseRecord>> OpenCasesAfter(std::int64_t after_id, int limit,
                                                  bool all) override {
     auto st = c_.PrepareCached(std::string("SELECT ") + kCaseColumns +
