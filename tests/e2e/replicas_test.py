@@ -13,9 +13,11 @@ import time
 import unittest
 
 import pg_cluster
-from csopsd_harness import SOURCE_DIR, Csopsd
+from csopsd_harness import SOURCE_DIR, CaseClient, Csopsd, case_pb2 as c
 
 HEARTBEAT_MS = 200
+# A case type whose warnings come 0.6 s and 1.2 s after acceptance (sla_resume_test's).
+SLA_CONFIG = os.path.join(SOURCE_DIR, "tests", "e2e", "configs", "sla.textproto")
 
 
 def replicas(server):
@@ -63,7 +65,7 @@ class ReplicasTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def replica(self, data_dir, config=None):
+    def replica(self, data_dir, config=None, dsn_file=None):
         # Every replica holds the one look-up secret (deploy/ copies it in before the start).
         os.makedirs(data_dir, exist_ok=True)
         key = os.path.join(data_dir, "case-lookup.key")
@@ -71,7 +73,8 @@ class ReplicasTest(unittest.TestCase):
             with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
                 f.write(self.lookup_key + "\n")
         # The DSN flag names the shared database (the lane would give each its own).
-        return Csopsd("--postgres-dsn-file=" + self.dsn_file, config=config or self.config,
+        return Csopsd("--postgres-dsn-file=" + (dsn_file or self.dsn_file),
+                      config=config or self.config,
                       data_dir=data_dir)
 
     def wait_for(self, what, predicate, timeout=15):
@@ -116,6 +119,45 @@ class ReplicasTest(unittest.TestCase):
             self.assertEqual(replicas(a)[0], {id_a: "live"})  # a clean stop leaves the list
             self.assertIn("cluster_left", b.stderr())
         finally:
+            b.close()
+            a.close()
+
+    def test_events_of_cases_armed_on_a_killed_replica_fire_on_the_other(self):
+        # A database of their own: the membership test counts the replicas of the other.
+        cluster = pg_cluster.shared()
+        dsn_file = os.path.join(self.tmp, "sla.dsn")
+        with open(dsn_file, "w") as f:
+            f.write(cluster.dsn(cluster.new_database()) + "\n")
+        a = self.replica(os.path.join(self.tmp, "sla-a"), SLA_CONFIG, dsn_file).wait_serving()
+        b = self.replica(os.path.join(self.tmp, "sla-b"), SLA_CONFIG, dsn_file).wait_serving()
+        client_a, client_b = CaseClient(a.grpc_addr), CaseClient(b.grpc_addr)
+        try:
+            numbers = [client_b.CreateCase(
+                type_code="quick", branch_id="crash", applicant=c.Applicant(name="x"),
+                received_via=c.RECEIVED_VIA_WEB, summary="s", staff_id="E1",
+                idempotency_key="k%d" % i).case.acceptance_number for i in range(3)]
+            b.terminate(signal.SIGKILL)  # before the first warning, 0.6 s after acceptance
+            client_b.close()
+
+            def fired(number):
+                history = client_a.GetCase(acceptance_number=number).case.history
+                return [h for h in history if h.kind == "sla"]
+
+            # Only b's queue held them; a's sweep finds them a second overdue and fires each
+            # event once, at most grace + sweep period (2 s) late, well inside a lease period.
+            self.wait_for("a fires b's events",
+                          lambda: all(len(fired(n)) == 2 for n in numbers), timeout=20)
+            time.sleep(1.5)  # further sweeps repeat nothing
+            for number in numbers:
+                case = client_a.GetCase(acceptance_number=number).case
+                accepted = case.accepted_at.seconds + case.accepted_at.nanos / 1e9
+                notes = sorted(h.note for h in fired(number))
+                self.assertEqual(notes, ["quick warning_1", "quick warning_2"], number)
+                for h in fired(number):
+                    late = h.at.seconds + h.at.nanos / 1e9 - accepted
+                    self.assertLess(late, 1.2 + 5, (number, h.note, late))
+        finally:
+            client_a.close()
             b.close()
             a.close()
 
