@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/base/log.h"
+#include "services/case/api/postgres_lookup_failures.h"
 #include "services/case/lookup_secret_file.h"
 #include "services/case/store/postgres/postgres_case_store.h"
 #include "services/case/store/sqlite/sqlite_case_store.h"
@@ -86,8 +87,14 @@ Result<std::unique_ptr<CaseModule>> CaseModule::Start(StorageOptions storage, Ca
                           "only csopsd's own pages and SERVICE keys may")
                       .Register(registry)
                       .Add({});
-  m->service_ =
-      std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock, &ignored);
+  // Failed look-ups count for the whole deployment: in the database every replica shares, or
+  // in this process on SQLite (one process by construction).
+  if (m->pg_)
+    m->lookup_failures_ = std::make_unique<PostgresFailureLedger>(*m->pg_, secret->secret);
+  else
+    m->lookup_failures_ = std::make_unique<InMemoryFailureLedger>();
+  m->service_ = std::make_unique<CaseService>(*m->engine_, *m->hub_, *m->executor_, clock,
+                                              *m->lookup_failures_, &ignored);
   return m;
 }
 

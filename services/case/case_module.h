@@ -12,6 +12,7 @@
 #include "common/storage/storage_options.h"
 #include "services/case/api/case_outbox_source.h"
 #include "services/case/api/case_service.h"
+#include "services/case/api/lookup_failures.h"
 #include "services/case/case_engine.h"
 #include "services/case/case_metrics.h"
 #include "services/case/sla_scheduler.h"
@@ -53,6 +54,7 @@ class CaseModule {
   std::unique_ptr<CaseStore> store_;
   std::unique_ptr<CaseEngine> engine_;
   std::unique_ptr<boost::asio::thread_pool> executor_;
+  std::unique_ptr<FailureLedger> lookup_failures_;  // in pg_ on PostgreSQL
   std::unique_ptr<CaseService> service_;
   std::unique_ptr<SlaScheduler> scheduler_;
   std::unique_ptr<CaseMetrics> metrics_;

@@ -314,21 +314,6 @@ ServerUnaryReactor* CaseService::GetSlaReport(CallbackServerContext* ctx,
   return reactor;
 }
 
-bool CaseService::LookupAllowed(const std::string& peer) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& f = failures_[peer];
-  const Instant cutoff = clock_.Now() - std::chrono::minutes(1);
-  f.erase(std::remove_if(f.begin(), f.end(), [&](Instant t) { return t < cutoff; }), f.end());
-  const bool allowed = f.size() < static_cast<std::size_t>(kMaxLookupFailures);
-  if (f.empty()) failures_.erase(peer);  // `f` dangles from here on
-  return allowed;
-}
-
-void CaseService::LookupFailed(const std::string& peer) {
-  std::lock_guard<std::mutex> lock(mu_);
-  failures_[peer].push_back(clock_.Now());
-}
-
 ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
                                                 const pb::LookupProgressRequest* req,
                                                 pb::LookupProgressResponse* resp) {
@@ -338,13 +323,19 @@ ServerUnaryReactor* CaseService::LookupProgress(CallbackServerContext* ctx,
   bool ignored = false;
   const std::string peer = ClientKey(*ctx, trusted_proxies_, &ignored);
   if (ignored && client_ip_ignored_) client_ip_ignored_->Increment();
-  if (!LookupAllowed(peer))
-    return Fail(ctx, Status::ResourceExhausted(
-                         "too many failed look-ups from this address; try again in a minute"));
   auto* reactor = ctx->DefaultReactor();
+  // The ledger may ask the database: on the executor, like the look-up itself.
   boost::asio::post(executor_, [this, reactor, req, resp, peer] {
+    auto allowed = lookup_failures_.Allowed(peer, clock_.Now());
+    if (!allowed.ok()) return reactor->Finish(ToGrpcStatus(allowed.status()));
+    if (!*allowed)
+      return reactor->Finish(ToGrpcStatus(Status::ResourceExhausted(
+          "too many failed look-ups from this address; try again in a minute")));
     auto r = engine_.Lookup(req->acceptance_number(), req->lookup_code(), req->locale());
-    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) LookupFailed(peer);
+    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) {
+      // A failure that could not be counted is not answered as a plain miss either.
+      if (Status s = lookup_failures_.Record(peer, clock_.Now()); !s.ok()) r = s;
+    }
     Reply<PublicProgress>(reactor, [resp](const PublicProgress& p) {
       resp->set_acceptance_number(p.acceptance_number);
       resp->set_type_name(p.type_name);

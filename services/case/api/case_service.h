@@ -1,18 +1,18 @@
 // gRPC adapter of csops.case.v1.CaseService: converts and delegates to CaseEngine. Reads run on
-// the executor. LookupProgress is public: repeated failures from one peer are rate-limited
-// (kMaxLookupFailures per minute) so look-up codes cannot be guessed by brute force; csopsd's
-// own pages (or another SERVICE key) may name the browser they ask for in x-csops-client-ip
-// metadata, anyone else's is ignored and counted (client_quota.h).
+// the executor. LookupProgress is public: repeated failures from one client are rate-limited
+// (kMaxLookupFailures per minute, counted in a FailureLedger that every replica shares) so
+// look-up codes cannot be guessed by brute force; csopsd's own pages (or another SERVICE key) may
+// name the browser they ask for in x-csops-client-ip metadata, anyone else's is ignored and counted
+// (client_quota.h).
 #pragma once
 
 #include <prometheus/counter.h>
 
 #include <boost/asio/thread_pool.hpp>
-#include <map>
-#include <mutex>
 
 #include "common/auth/client_quota.h"
 #include "csops/case/v1/case_service.grpc.pb.h"
+#include "services/case/api/lookup_failures.h"
 #include "services/case/api/sla_watch.h"
 #include "services/case/case_engine.h"
 
@@ -22,15 +22,18 @@ namespace pb = ::csops::case_::v1;
 
 class CaseService final : public pb::CaseService::CallbackService {
  public:
-  static constexpr int kMaxLookupFailures = 10;
+  static constexpr int kMaxLookupFailures = FailureLedger::kLimit;
 
-  // `client_ip_ignored` (may be null) counts look-ups whose x-csops-client-ip was ignored.
+  // `lookup_failures` counts failed look-ups (it outlives the service); `client_ip_ignored`
+  // (may be null) counts look-ups whose x-csops-client-ip was ignored.
   CaseService(CaseEngine& engine, SlaEventHub& hub, boost::asio::thread_pool& executor,
-              const Clock& clock, prometheus::Counter* client_ip_ignored = nullptr)
+              const Clock& clock, FailureLedger& lookup_failures,
+              prometheus::Counter* client_ip_ignored = nullptr)
       : engine_(engine),
         hub_(hub),
         executor_(executor),
         clock_(clock),
+        lookup_failures_(lookup_failures),
         client_ip_ignored_(client_ip_ignored) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext*, const pb::CreateCaseRequest*,
@@ -65,19 +68,14 @@ class CaseService final : public pb::CaseService::CallbackService {
   }
 
  private:
-  // True if `peer` may try a look-up now; failures count against it for a minute.
-  bool LookupAllowed(const std::string& peer);
-  void LookupFailed(const std::string& peer);
-
   CaseEngine& engine_;
   SlaEventHub& hub_;
   std::shared_ptr<StreamQuota> streams_;
   std::vector<Cidr> trusted_proxies_;
   boost::asio::thread_pool& executor_;
   const Clock& clock_;
+  FailureLedger& lookup_failures_;
   prometheus::Counter* const client_ip_ignored_;
-  std::mutex mu_;
-  std::map<std::string, std::vector<Instant>> failures_;  // guarded by mu_
 };
 
 }  // namespace csops::cases
