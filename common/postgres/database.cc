@@ -111,7 +111,8 @@ Status Database::Migrate(Connection& c) {
   static const char kBootstrap[] = R"sql(
 CREATE TABLE IF NOT EXISTS csops_schema(
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  version INTEGER NOT NULL);
+  version INTEGER NOT NULL,
+  compatible_from INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS csops_schema_history(
   version INTEGER PRIMARY KEY,
   description TEXT NOT NULL,
@@ -127,6 +128,15 @@ CREATE TABLE IF NOT EXISTS csops_leases(
   expires_at TIMESTAMPTZ NOT NULL);
 INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
 )sql";
+  // A schema made before rolling upgrades lacks csops_schema.compatible_from. Added on its own,
+  // only when missing: ALTER TABLE takes an exclusive lock even when there is nothing to do, and
+  // taken after the INSERT above it deadlocks two processes starting together.
+  static const char kHasCompatible[] =
+      "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+      "AND table_name = 'csops_schema' AND column_name = 'compatible_from'";
+  static const char kAddCompatible[] =
+      "ALTER TABLE csops_schema ADD COLUMN IF NOT EXISTS compatible_from INTEGER NOT NULL "
+      "DEFAULT 0";
   Status boot;
   for (int attempt = 0; attempt < 5; ++attempt) {
     boot = c.Exec(kBootstrap);
@@ -135,17 +145,47 @@ INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
   }
   if (!boot.ok()) return boot;
+  auto has = c.Query(kHasCompatible);
+  if (!has.ok()) return has.status();
+  if (has->Int(0, 0) == 0)
+    if (Status s = c.Exec(kAddCompatible); !s.ok()) return s;
 
   const int known = options_.migrations.empty() ? 0 : options_.migrations.back().version;
+  for (const auto& m : options_.migrations)
+    if (m.compatible_from < 0 || m.compatible_from >= m.version)
+      return Status::Internal("PostgreSQL database '" + options_.name + "': migration " +
+                              std::to_string(m.version) + " declares compatible_from " +
+                              std::to_string(m.compatible_from) + ", not below its version");
   auto body = [&]() -> Status {
-    auto v = c.Query("SELECT version FROM csops_schema WHERE id = 1 FOR UPDATE");
+    auto v = c.Query("SELECT version, compatible_from FROM csops_schema WHERE id = 1 FOR UPDATE");
     if (!v.ok()) return v.status();
     int current = static_cast<int>(v->Int(0, 0));
-    if (current > known)
-      return Status::FailedPrecondition(
-          "PostgreSQL database '" + options_.name + "': schema " + options_.schema +
-          " is at version " + std::to_string(current) + ", newer than this binary knows (" +
-          std::to_string(known) + "); run a csopsd at least as new as the one that wrote it");
+    const int compatible_from = static_cast<int>(v->Int(0, 1));
+    if (current > known) {
+      // A newer replica has migrated. This binary keeps running only if every step it does not
+      // know was declared compatible with it; it applies nothing.
+      if (compatible_from == 0 || compatible_from > known)
+        return Status::FailedPrecondition(
+            "PostgreSQL database '" + options_.name + "': schema " + options_.schema +
+            " is at version " + std::to_string(current) + ", newer than this binary knows (" +
+            std::to_string(known) + ")" +
+            (compatible_from > 0
+                 ? " and compatible only from version " + std::to_string(compatible_from)
+                 : std::string()) +
+            "; run a csopsd at least as new as the one that wrote it");
+      CSOPS_LOG(kInfo, "postgres_schema_newer_compatible")
+          .Kv("db", options_.name)
+          .Kv("version", current)
+          .Kv("known", known)
+          .Kv("compatible_from", compatible_from);
+      schema_version_ = current;
+      return Status::Ok();
+    }
+    // What this binary declares for the version it finds (a schema written before the column
+    // existed holds 0 there), updated by each step applied below.
+    int current_compatible_from = compatible_from;
+    for (const auto& m : options_.migrations)
+      if (m.version == current) current_compatible_from = m.compatible_from;
     for (const auto& m : options_.migrations) {
       if (m.version <= current) continue;
       if (Status s = c.Exec(m.sql); !s.ok())
@@ -158,8 +198,10 @@ INSERT INTO csops_schema(id, version) VALUES(1, 0) ON CONFLICT (id) DO NOTHING;
       if (!h.ok()) return h.status();
       CSOPS_LOG(kInfo, "postgres_migrated").Kv("db", options_.name).Kv("version", m.version);
       current = m.version;
+      current_compatible_from = m.compatible_from;
     }
-    auto u = c.Run("UPDATE csops_schema SET version = $1 WHERE id = 1", {current});
+    auto u = c.Run("UPDATE csops_schema SET version = $1, compatible_from = $2 WHERE id = 1",
+                   {current, current_compatible_from});
     if (!u.ok()) return u.status();
     schema_version_ = current;
     return Status::Ok();

@@ -69,6 +69,12 @@ struct Migration {
   std::string sql;  // may hold several statements; runs in the migration transaction
   // Optional: runs after `sql` in the same transaction, for steps SQL alone cannot do.
   std::function<Status(Connection&)> then = nullptr;
+  // Rolling upgrades: the oldest binary (by its last known version) that may keep running on a
+  // schema at this version. 0 means this version itself: a breaking step, which every older
+  // binary refuses. An additive step (a new table, index, or nullable/defaulted column that
+  // older code neither reads nor must write) sets version - 1, or the compatible_from of the
+  // step before it when that is older still, so replicas one release apart run together.
+  int compatible_from = 0;
 };
 
 struct DatabaseOptions {

@@ -96,6 +96,109 @@ TEST_F(PgDatabaseTest, RefusesASchemaNewerThanItKnows) {
       << old.status().message();
 }
 
+// A rolling upgrade, one step: replicas of the old release (knowing step 1) keep writing while
+// a replica of the new release migrates to an additive step 2, and keep starting afterwards.
+TEST_F(PgDatabaseTest, AnAdditiveStepLetsTheReleaseBeforeRunBesideIt) {
+  std::vector<Migration> old_release = {Schema()[0]};
+  std::vector<Migration> new_release = Schema();
+  new_release[1].compatible_from = 1;
+  auto old_db = OpenDb(2, old_release);
+  ASSERT_TRUE(old_db);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int id = 1; !stop.load(); ++id) {
+      Status s = old_db->Write([id](Connection& c) -> Status {
+        auto r = c.Run("INSERT INTO items VALUES($1, 'old')", {id});
+        return r.ok() ? Status::Ok() : r.status();
+      });
+      EXPECT_OK(s);
+      if (s.ok()) written.fetch_add(1);
+    }
+  });
+  ASSERT_TRUE(Eventually([&] { return written.load() >= 5; }));
+  auto new_db = OpenDb(2, new_release);
+  ASSERT_TRUE(new_db);
+  EXPECT_EQ(new_db->schema_version(), 2);
+  EXPECT_OK(new_db->Write([](Connection& c) -> Status {
+    auto r = c.Run("INSERT INTO counters VALUES('k', 1)");
+    return r.ok() ? Status::Ok() : r.status();
+  }));
+  const int before = written.load();
+  EXPECT_TRUE(Eventually([&] { return written.load() >= before + 5; }));
+  stop = true;
+  writer.join();
+  // An old replica restarting now finds version 2, declared compatible with it, and runs.
+  old_db.reset();
+  auto restarted = OpenDb(2, old_release);
+  ASSERT_TRUE(restarted);
+  EXPECT_EQ(restarted->schema_version(), 2);
+  EXPECT_EQ(Count(*restarted, "SELECT COUNT(*) FROM csops_schema_history"), 2);
+  EXPECT_EQ(Count(*restarted, "SELECT COUNT(*) FROM items"), written.load());
+}
+
+TEST_F(PgDatabaseTest, OlderBinariesRefuseABreakingOrSkippedStep) {
+  auto steps = Schema();
+  steps[1].compatible_from = 1;
+  steps.push_back({3, "breaking", "ALTER TABLE items RENAME COLUMN label TO title"});
+  ASSERT_TRUE(OpenDb(2, steps));
+  DatabaseOptions o;
+  o.dsn = dsn_;
+  o.name = "test";
+  o.migrations = {steps[0], steps[1]};
+  auto two = Database::Open(o);
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(two.status().message().find("version 3, newer than this binary knows (2)"),
+            std::string::npos)
+      << two.status().message();
+
+  // Step 4 is additive on top of 3, so it is compatible from 3: binaries knowing 2 are still out.
+  steps.push_back({4, "more", "CREATE TABLE more(x INT)", nullptr, 3});
+  ASSERT_TRUE(OpenDb(2, steps));
+  auto still = Database::Open(o);
+  ASSERT_FALSE(still.ok());
+  EXPECT_NE(still.status().message().find("compatible only from version 3"), std::string::npos)
+      << still.status().message();
+  o.migrations = {steps[0], steps[1], steps[2]};
+  auto three = Database::Open(o);
+  EXPECT_OK(three.status());
+}
+
+TEST_F(PgDatabaseTest, ASchemaFromBeforeRollingUpgradesGainsTheColumnAndStaysStrict) {
+  {
+    auto c = Connection::Open(dsn_, "test", "csops_test", /*create_schema=*/true);
+    ASSERT_OK(c.status());
+    ASSERT_OK((*c)->Exec(
+        "CREATE TABLE csops_schema(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
+        "NULL); INSERT INTO csops_schema VALUES(1, 2)"));
+  }
+  DatabaseOptions o;
+  o.dsn = dsn_;
+  o.name = "test";
+  o.migrations = {Schema()[0]};
+  auto old = Database::Open(o);
+  ASSERT_FALSE(old.ok());  // what wrote version 2 declared nothing, so it is breaking
+  EXPECT_NE(old.status().message().find("newer than this binary knows (1)"), std::string::npos)
+      << old.status().message();
+  auto db = OpenDb();
+  ASSERT_TRUE(db);
+  EXPECT_EQ(Count(*db, "SELECT compatible_from FROM csops_schema"), 0);
+}
+
+TEST_F(PgDatabaseTest, AStepDeclaringCompatibilityWithItselfIsRefused) {
+  auto steps = Schema();
+  steps[1].compatible_from = 2;
+  DatabaseOptions o;
+  o.dsn = dsn_;
+  o.name = "test";
+  o.migrations = steps;
+  auto db = Database::Open(std::move(o));
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find("migration 2 declares compatible_from 2"), std::string::npos)
+      << db.status().message();
+}
+
 TEST_F(PgDatabaseTest, AFailingMigrationLeavesTheSchemaAsItWas) {
   auto bad = Schema();
   bad.push_back({3, "broken", "CREATE TABLE more(x INT); SELECT no_such_column FROM items"});

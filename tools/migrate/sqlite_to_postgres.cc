@@ -92,6 +92,11 @@ Result<RowCounts> PrepareService(const ServiceSchema& service, const std::string
   if (!db.ok()) return db.status();
   const int version = (*db)->schema_version();
   (*db)->Close();
+  if (version != service.postgres_migrations.back().version)
+    return Status::FailedPrecondition(schema + " is at version " + std::to_string(version) +
+                                      ", newer than this csopsctl (" +
+                                      std::to_string(service.postgres_migrations.back().version) +
+                                      "); copy with the csopsctl of the release that wrote it");
   {
     // Tables and columns must match before anything is copied (the copy plans them again).
     auto lite = sqlite::Connection::Open(db_path, /*read_only=*/true, /*busy_timeout_ms=*/5000);
