@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace csops {
@@ -49,6 +50,16 @@ std::string HexLower(const unsigned char* data, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     out += kHex[data[i] >> 4];
     out += kHex[data[i] & 0xF];
+  }
+  return out;
+}
+
+std::string Framed(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) {
+    const auto n = static_cast<std::uint32_t>(p.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xFF);
+    out.append(p);
   }
   return out;
 }

@@ -1,10 +1,11 @@
 // The cryptographic primitives the domain needs, behind plain types so domain code never
 // includes OpenSSL: SHA-256, HMAC-SHA-256, the kernel's random source, a comparison whose time
-// does not depend on where two texts differ, and lower-case hex.
+// does not depend on where two texts differ, lower-case hex, and length-framed messages.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ Status FillRandom(unsigned char* out, std::size_t n);
 // True when a == b; takes the same time for every pair of texts of the same size.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 std::string HexLower(const unsigned char* data, std::size_t n);
+// Each part after its 4-byte big-endian length, so no two different lists of parts give the
+// same message (what a MAC over several fields must be taken of).
+std::string Framed(std::initializer_list<std::string_view> parts);
 
 }  // namespace csops

@@ -1,24 +1,11 @@
 #include "services/case/api/postgres_lookup_failures.h"
 
-#include <initializer_list>
 #include <string_view>
 
 #include "common/base/digest.h"
 
 namespace csops::cases {
 namespace {
-
-// Each part after its 4-byte length, as lookup_code.cc frames what it MACs, under a label of
-// its own: no client's digest is any other message's MAC under the secret.
-std::string Framed(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) {
-    const auto n = static_cast<std::uint32_t>(p.size());
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xFF);
-    out.append(p);
-  }
-  return out;
-}
 
 const std::int64_t kWindowMs = std::chrono::milliseconds(FailureLedger::kWindow).count();
 
@@ -37,6 +24,7 @@ const std::string kRecord =
 }  // namespace
 
 std::string PostgresFailureLedger::ClientDigest(const std::string& client) const {
+  // Framed under a label of its own: no client's digest is any other message's MAC.
   const auto mac = secret_.Mac(Framed({"csops lookup failure client v1", client}));
   return HexLower(mac.data(), mac.size());
 }

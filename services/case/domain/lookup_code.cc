@@ -1,7 +1,6 @@
 #include "services/case/domain/lookup_code.h"
 
 #include <cctype>
-#include <initializer_list>
 
 #include "common/base/digest.h"
 
@@ -18,18 +17,6 @@ int HexDigit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Each part with a 4-byte length before it, so no two different lists of parts give the same
-// message (a key ending in the number's first letters cannot collide with another case).
-std::string Framed(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) {
-    const auto n = static_cast<std::uint32_t>(p.size());
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xFF);
-    out.append(p);
-  }
-  return out;
 }
 
 bool SameText(std::string_view a, std::string_view b) { return ConstantTimeEqual(a, b); }
