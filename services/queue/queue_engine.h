@@ -8,6 +8,7 @@
 // Thread safety: all methods may be called concurrently; the store serialises transactions.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -140,24 +141,41 @@ using Done = std::function<void(Result<T>)>;
 
 // Which counters are open and for which services, per branch: read by every estimate, so it
 // is kept in memory. Filled from the store on first use and updated after each committed
-// counter change. Thread-safe.
+// counter change. With replicas, counters change through other processes too, so a branch's
+// entry is read again once older than max_age (set_max_age; default: kept for good).
+// Thread-safe.
 class OpenCounterCache {
  public:
-  // Open counters serving `service`, or nullopt if the branch is not loaded yet.
+  using Steady = std::chrono::steady_clock;
+  // Open counters serving `service`, or nullopt if the branch is not loaded (or too old).
   std::optional<int> CountFor(const std::string& branch, const std::string& service) const;
   void Load(const std::string& branch, const std::vector<CounterRecord>& counters);
   void Update(const std::string& branch, const CounterView& counter);
+  void set_max_age(Steady::duration age) {
+    std::lock_guard<std::mutex> lock(mu_);
+    max_age_ = age;
+  }
 
  private:
+  struct Entry {
+    std::map<std::string, std::vector<std::string>> open;  // open counter -> its services
+    Steady::time_point loaded;
+  };
+  bool Fresh(const Entry& e) const { return Steady::now() - e.loaded < max_age_; }  // mu_ held
   mutable std::mutex mu_;
-  // branch -> open counter -> its services. Guarded by mu_.
-  std::map<std::string, std::map<std::string, std::vector<std::string>>> open_;
+  std::map<std::string, Entry> open_;                   // by branch; guarded by mu_
+  Steady::duration max_age_ = Steady::duration::max();  // guarded by mu_
 };
 
 class QueueEngine {
  public:
   QueueEngine(const Clock& clock, std::vector<std::shared_ptr<const BranchModel>> branches,
               QueueStore& store, QueueListener& listener);
+
+  // Replicas share the store: counters opened elsewhere count in estimates within `age`.
+  void ReadCountersEvery(OpenCounterCache::Steady::duration age) {
+    open_counters_.set_max_age(age);
+  }
 
   void Issue(IssueCommand cmd, Done<TicketView> done);
   void CallNext(std::string branch_id, std::string counter_id, Done<CallResult> done);

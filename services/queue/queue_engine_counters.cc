@@ -112,19 +112,23 @@ std::optional<int> OpenCounterCache::CountFor(const std::string& branch,
                                               const std::string& service) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto b = open_.find(branch);
-  if (b == open_.end()) return std::nullopt;
+  if (b == open_.end() || !Fresh(b->second)) return std::nullopt;
   int n = 0;
-  for (const auto& [id, services] : b->second)
+  for (const auto& [id, services] : b->second.open)
     if (std::find(services.begin(), services.end(), service) != services.end()) ++n;
   return n;
 }
 
 void OpenCounterCache::Load(const std::string& branch, const std::vector<CounterRecord>& counters) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (open_.count(branch)) return;  // already loaded; later updates are newer than this read
-  auto& open = open_[branch];
+  auto it = open_.find(branch);
+  // Already loaded and fresh: later updates are newer than this read.
+  if (it != open_.end() && Fresh(it->second)) return;
+  Entry& e = open_[branch];
+  e.open.clear();
+  e.loaded = Steady::now();
   for (const auto& c : counters)
-    if (c.state == CounterState::kOpen) open[c.counter_id] = c.services;
+    if (c.state == CounterState::kOpen) e.open[c.counter_id] = c.services;
 }
 
 void OpenCounterCache::Update(const std::string& branch, const CounterView& counter) {
@@ -132,9 +136,9 @@ void OpenCounterCache::Update(const std::string& branch, const CounterView& coun
   auto it = open_.find(branch);
   if (it == open_.end()) return;  // not loaded: the first estimate will read the store
   if (counter.state == CounterState::kOpen) {
-    it->second[counter.counter_id] = counter.services;
+    it->second.open[counter.counter_id] = counter.services;
   } else {
-    it->second.erase(counter.counter_id);
+    it->second.open.erase(counter.counter_id);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "services/queue/queue_test_util.h"
 
 namespace csops::queue {
@@ -422,6 +424,30 @@ TEST(QueueEngineTest, ReportCountsVisitsWaitsAgainstTargetNoShowsAndRatings) {
 
   EXPECT_EQ(f.engine->Report(end, day_start, "").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(f.engine->Report(day_start, end, "nowhere").status().code(), StatusCode::kNotFound);
+}
+
+// Replicas: a counter opened through another process counts once the entry is older than its
+// max age; with the default it is kept for good (one process sees every change itself).
+TEST(OpenCounterCacheTest, AnEntryOlderThanItsMaxAgeIsReadAgain) {
+  CounterRecord open;
+  open.counter_id = "c1";
+  open.state = CounterState::kOpen;
+  open.services = {"A"};
+  OpenCounterCache kept;
+  kept.Load("hq", {open});
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(kept.CountFor("hq", "A"), 1);
+
+  OpenCounterCache shared;
+  shared.set_max_age(std::chrono::milliseconds(20));
+  shared.Load("hq", {open});
+  EXPECT_EQ(shared.CountFor("hq", "A"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(shared.CountFor("hq", "A"), std::nullopt);  // read the store again
+  CounterRecord other = open;
+  other.counter_id = "c2";
+  shared.Load("hq", {open, other});  // what the store holds now, with another replica's
+  EXPECT_EQ(shared.CountFor("hq", "A"), 2);
 }
 
 }  // namespace

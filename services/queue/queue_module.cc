@@ -1,9 +1,12 @@
 #include "services/queue/queue_module.h"
 
+#include <absl/time/civil_time.h>
+
 #include <future>
 
 #include "common/base/log.h"
 #include "common/base/wall_clock_wait.h"
+#include "services/queue/store/postgres/postgres_board_log.h"
 #include "services/queue/store/postgres/postgres_queue_store.h"
 #include "services/queue/store/sqlite/sqlite_queue_store.h"
 
@@ -21,6 +24,9 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
     if (!db.ok()) return db.status();
     m->pg_ = std::move(*db);
     m->store_ = std::make_unique<PostgresQueueStore>(*m->pg_);
+    m->expiry_lease_ = std::make_unique<postgres::LeaseKeeper>(
+        *m->pg_, "queue.daily_expiry", storage.replica_id, std::chrono::seconds(10), &registry);
+    m->expiry_lease_->Start();
   } else {
     storage.sqlite.migrations = SqliteQueueStore::Migrations();
     storage.sqlite.registry = &registry;
@@ -30,11 +36,21 @@ Result<std::unique_ptr<QueueModule>> QueueModule::Start(
     m->store_ = std::make_unique<SqliteQueueStore>(*m->db_);
   }
   m->hub_ = std::make_unique<BoardHub>();
+  QueueListener* boards = m->hub_.get();  // SQLite: one process numbers its own events
+  if (m->pg_) {  // replicas: boards everywhere read the shared log (board_log_feed.h)
+    m->board_log_ = std::make_unique<PostgresBoardLog>(*m->pg_);
+    m->board_metrics_ = std::make_unique<BoardFeedMetrics>(registry);
+    m->board_feed_ =
+        std::make_unique<BoardLogFeed>(*m->board_log_, *m->hub_, clock, m->board_metrics_.get());
+    m->board_feed_->Start();
+    boards = m->board_feed_.get();
+  }
   m->metrics_ = std::make_unique<QueueMetrics>(registry, branches);
   m->fanout_ = std::make_unique<ListenerFanout>(
-      std::vector<QueueListener*>{m->metrics_.get(), m->hub_.get(), &m->relay_wake_});
+      std::vector<QueueListener*>{m->metrics_.get(), boards, &m->relay_wake_});
   m->branches_ = branches;
   m->engine_ = std::make_unique<QueueEngine>(clock, std::move(branches), *m->store_, *m->fanout_);
+  if (m->pg_) m->engine_->ReadCountersEvery(std::chrono::seconds(1));
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->finisher_ = std::make_unique<boost::asio::thread_pool>(2);
   m->service_ = std::make_unique<QueueService>(*m->engine_, *m->hub_, *m->executor_, *m->finisher_);
@@ -54,7 +70,15 @@ void QueueModule::StartRelay(const auth::ServiceTarget& notify_target,
 }
 
 void QueueModule::ExpireAndRefresh() {
+  const bool mine = !expiry_lease_ || expiry_lease_->held().has_value();
+  const Instant now = clock_->Now();
   for (const auto& b : engine_->branches()) {
+    const std::string day = absl::FormatCivilTime(b->BusinessDay(now));
+    if (!mine || expired_day_[b->id] == day) {
+      auto view = engine_->Snapshot(b->id);
+      if (view.ok()) metrics_->Refresh(*view);
+      continue;
+    }
     std::promise<Result<int>> p;
     engine_->ExpireStale(b->id, [&p](Result<int> r) { p.set_value(std::move(r)); });
     auto expired = p.get_future().get();
@@ -62,8 +86,10 @@ void QueueModule::ExpireAndRefresh() {
       CSOPS_LOG(kError, "queue_daily_reset_failed")
           .Kv("branch", b->id)
           .Kv("error", expired.status().ToString());
-    } else if (*expired > 0) {
-      CSOPS_LOG(kInfo, "queue_daily_reset").Kv("branch", b->id).Kv("expired", *expired);
+    } else {
+      expired_day_[b->id] = day;
+      if (*expired > 0)
+        CSOPS_LOG(kInfo, "queue_daily_reset").Kv("branch", b->id).Kv("expired", *expired);
     }
     auto view = engine_->Snapshot(b->id);
     if (view.ok()) metrics_->Refresh(*view);
@@ -75,6 +101,8 @@ void QueueModule::ResetLoop() {
     Instant next = Instant::max();
     const Instant now = clock_->Now();
     for (const auto& b : engine_->branches()) next = std::min(next, b->NextDayStart(now));
+    // Replicas: a lease taken over, or metrics of what other replicas changed.
+    if (expiry_lease_) next = std::min(next, now + std::chrono::seconds(5));
     // The boundary is read on the engine's own clock, so once the waiter sees it the engine's
     // business day has turned too; a wall-clock step past it is seen within one slice.
     {
@@ -96,8 +124,10 @@ void QueueModule::Stop() {
   }
   cv_.notify_all();
   if (reset_thread_.joinable()) reset_thread_.join();
+  if (expiry_lease_) expiry_lease_->Stop();
   if (executor_) executor_->join();
   if (finisher_) finisher_->join();
+  if (board_feed_) board_feed_->Stop();  // its last appends complete in pg_->Close()
   if (db_) db_->Close();
   if (pg_) pg_->Close();
 }

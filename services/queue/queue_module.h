@@ -1,27 +1,38 @@
 // Everything csopsd needs to run the queue service: its database (queue.db, or the csops_queue
-// schema of a PostgreSQL database) with its migrations, the engine,
-// board fan-out, metrics, the gRPC service, and the daily reset at each branch's day start.
+// schema of a PostgreSQL database) with its migrations, the engine, board fan-out (on
+// PostgreSQL through the event log every replica reads), metrics, the gRPC service, and the
+// daily reset at each branch's day start.
 //
 // Start() opens the database and expires anything left from earlier business days before the
 // service is offered. Stop() (after the gRPC server has shut down) stops the daily reset,
 // drains the read executor and flushes the writer. Thread safety: Start/Stop from one thread.
 // The daily reset waits for each day start on the injected Clock through a WallClockWaiter, so
-// a wall-clock step past a day start expires the old day's tickets within a second.
+// a wall-clock step past a day start expires the old day's tickets within a second. On
+// PostgreSQL the replicas share it: only the holder of the lease queue.daily_expiry expires,
+// and the reset thread also looks every 5 s, so a replica that takes the lease over (its holder
+// died at the day start) expires what was left within a lease period. Expiring twice is
+// harmless (a ticket already expired is not found again), so the lease keeps the replicas from
+// all doing it at once rather than guarding a write.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "common/auth/client_auth.h"
 #include "common/auth/policy.h"
 #include "common/base/clock.h"
+#include "common/postgres/lease_keeper.h"
 #include "common/storage/storage_options.h"
 #include "services/queue/api/board_hub.h"
+#include "services/queue/api/board_log_feed.h"
 #include "services/queue/api/queue_outbox_source.h"
 #include "services/queue/api/queue_service.h"
+#include "services/queue/board_feed_metrics.h"
 #include "services/queue/queue_metrics.h"
 #include "services/queue/store/queue_store.h"
 
@@ -52,10 +63,15 @@ class QueueModule {
   void ExpireAndRefresh();
 
   const Clock* clock_ = nullptr;
-  std::unique_ptr<sqlite::Database> db_;    // on SQLite
-  std::unique_ptr<postgres::Database> pg_;  // on PostgreSQL
+  std::unique_ptr<sqlite::Database> db_;                 // on SQLite
+  std::unique_ptr<postgres::Database> pg_;               // on PostgreSQL
+  std::unique_ptr<postgres::LeaseKeeper> expiry_lease_;  // on PostgreSQL
+  std::map<std::string, std::string> expired_day_;  // by branch; the reset thread's (and Start's)
   std::unique_ptr<QueueStore> store_;
   std::unique_ptr<BoardHub> hub_;
+  std::unique_ptr<BoardLog> board_log_;              // on PostgreSQL
+  std::unique_ptr<BoardFeedMetrics> board_metrics_;  // on PostgreSQL
+  std::unique_ptr<BoardLogFeed> board_feed_;         // on PostgreSQL: the engine's board listener
   std::unique_ptr<QueueMetrics> metrics_;
   std::unique_ptr<ListenerFanout> fanout_;
   std::unique_ptr<QueueEngine> engine_;

@@ -276,8 +276,8 @@ TEST_F(MigrateTest, ReplacesTheRowsMigrationsWroteThemselves) {
   auto sqlite_migrations = SqliteQueueStore::Migrations();
   sqlite_migrations.push_back({4, "a row of its own", kRow});
   auto pg_migrations = PostgresQueueStore::Migrations();
-  pg_migrations.push_back(
-      {2, "a row of its own", "SELECT 1", [&](postgres::Connection& c) { return c.Exec(kRow); }});
+  pg_migrations.push_back({pg_migrations.back().version + 1, "a row of its own", "SELECT 1",
+                           [&](postgres::Connection& c) { return c.Exec(kRow); }});
   SeedQueue(dir_.path(), 10);
   {
     sqlite::DatabaseOptions o;

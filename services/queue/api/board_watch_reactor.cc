@@ -1,5 +1,6 @@
 #include "services/queue/api/board_watch_reactor.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "common/grpc/grpc_status.h"
@@ -35,6 +36,8 @@ void BoardWatchReactor::StartSnapshotLocked() {
 }
 
 void BoardWatchReactor::LoadSnapshot(std::int64_t sequence) {
+  // The newest number first, then the state: the snapshot holds every event up to `head`.
+  auto head = hub_.CurrentSequence(branch_id_);
   auto snap = snapshot_();
   Lock lock(mu_);
   executor_busy_ = false;
@@ -50,6 +53,8 @@ void BoardWatchReactor::LoadSnapshot(std::int64_t sequence) {
     StartSnapshotLocked();
     return;
   }
+  if (head.ok()) sequence = std::max(sequence, *head);
+  covered_ = sequence;
   auto event = std::make_shared<v1::BoardEvent>();
   event->set_kind(v1::BOARD_EVENT_KIND_SNAPSHOT);
   event->set_sequence(sequence);
@@ -57,7 +62,8 @@ void BoardWatchReactor::LoadSnapshot(std::int64_t sequence) {
   *event->mutable_snapshot() = std::move(*snap);
   queue_.clear();
   queue_.push_back(std::move(event));
-  for (auto& e : pending_) queue_.push_back(std::move(e));
+  for (auto& e : pending_)
+    if (e->sequence() > covered_) queue_.push_back(std::move(e));
   pending_.clear();
   if (!in_flight_) WriteNextLocked();
 }
@@ -72,7 +78,7 @@ void BoardWatchReactor::WriteNextLocked() {
 void BoardWatchReactor::Deliver(std::shared_ptr<const v1::BoardEvent> event) {
   Lock lock(mu_);
   if (finished_) return;
-  last_sequence_ = event->sequence();
+  last_sequence_ = std::max(last_sequence_, event->sequence());
   if (loading_) {
     if (pending_.size() >= max_queued_) {
       pending_.clear();
@@ -82,7 +88,8 @@ void BoardWatchReactor::Deliver(std::shared_ptr<const v1::BoardEvent> event) {
     }
     return;
   }
-  if (need_snapshot_) return;  // the coming snapshot covers it
+  if (need_snapshot_) return;                 // the coming snapshot covers it
+  if (event->sequence() <= covered_) return;  // the last snapshot holds it
   if (queue_.size() >= max_queued_) {
     queue_.clear();
     need_snapshot_ = true;

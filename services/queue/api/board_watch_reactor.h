@@ -1,10 +1,14 @@
 // The server side of one WatchBoard stream.
 //
 // It subscribes to the hub first and then loads a snapshot on the executor, so no event falls
-// between the snapshot and the stream. One write is in flight at a time; further events wait
-// in a queue of at most max_queued. If a watcher stops reading and its queue overflows, its
-// queued events are dropped and, once it reads again, it gets a fresh snapshot (the sequence
-// gap tells the client it was resynchronised). It never slows anyone else down.
+// between the snapshot and the stream. The snapshot carries the hub's CurrentSequence, read
+// just before it: every event up to that number is in it, so those events are not sent after
+// it (with replicas a change made elsewhere is in the database before its event reaches this
+// replica, and a board would announce such a call twice). One write is in flight at a time;
+// further events wait in a queue of at most max_queued. If a watcher stops reading and its
+// queue overflows, its queued events are dropped and, once it reads again, it gets a fresh
+// snapshot (the sequence gap tells the client it was resynchronised). It never slows anyone
+// else down.
 // Lifetime: created by QueueService::WatchBoard, deletes itself in OnDone.
 #pragma once
 
@@ -59,6 +63,7 @@ class BoardWatchReactor final : public grpc::ServerWriteReactor<v1::BoardEvent>,
   bool need_snapshot_ = false;      // guarded by mu_: queue_ overflowed; resync when writable
   bool finished_ = false;           // guarded by mu_
   std::int64_t last_sequence_ = 0;  // guarded by mu_: newest event seen
+  std::int64_t covered_ = 0;        // guarded by mu_: the last snapshot holds events up to it
   bool executor_busy_ = false;      // guarded by mu_: a snapshot task refers to this
 };
 

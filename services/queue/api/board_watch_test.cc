@@ -1,6 +1,7 @@
 // 200 WatchBoard streams on a real gRPC server, one of which never reads: the other 199 get
 // every event, in order, within 1 s of its commit, and the stuck one is resynchronised with a
-// snapshot instead of holding anything up.
+// snapshot instead of holding anything up. And a snapshot numbered by the hub's current
+// sequence (the shared log's head with replicas) is not followed by the events it holds.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -163,6 +164,62 @@ TEST(BoardWatchTest, ASlowWatcherDoesNotDelayTheOthers) {
   EXPECT_TRUE(resynced) << "the stuck watcher should have been resynchronised";
   stuck_ctx.TryCancel();
   stuck->Finish();
+  server->Shutdown();
+  executor.join();
+  finisher.join();
+}
+
+// With replicas the log's head runs ahead of what this hub has delivered: a watcher's
+// snapshot already holds the changes up to the head, so it carries the head's number and the
+// events up to it, when they reach this replica, are not sent again (a board would announce
+// such a call twice).
+TEST(BoardWatchTest, TheSnapshotCarriesTheCurrentSequenceAndEventsItHoldsAreNotSentAgain) {
+  SqliteTestStore sqlite;
+  BoardHub hub;
+  hub.SetSequenceSource([](const std::string&) -> Result<std::int64_t> { return 5; });
+  QueueEngine engine(RealClock::Get(), {std::make_shared<const BranchModel>(TestBranch())},
+                     sqlite.store(), hub);
+  boost::asio::thread_pool executor(2), finisher(2);
+  QueueService service(engine, hub, executor, finisher, /*board_queue_limit=*/64);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  prometheus::Registry registry;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> access;
+  auth::AccessTable table;
+  ASSERT_TRUE(table.Add(QueueAccessRules()).ok());
+  access.push_back(std::make_unique<auth::GrpcAccessInterceptorFactory>(
+      std::make_shared<auth::AccessControl>(config::v1::AuthConfig(), std::move(table), registry)));
+  builder.experimental().SetInterceptorCreators(std::move(access));
+  auto server = builder.BuildAndStart();
+  ASSERT_TRUE(server);
+
+  auto channel = NewConnection("127.0.0.1:" + std::to_string(port), false);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::WatchBoardRequest req;
+  req.set_branch_id("test");
+  auto reader = v1::QueueService::NewStub(channel)->WatchBoard(&ctx, req);
+  v1::BoardEvent e;
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.kind(), v1::BOARD_EVENT_KIND_SNAPSHOT);
+  EXPECT_EQ(e.sequence(), 5) << "the snapshot is not numbered by the log's head";
+
+  // The events the snapshot holds reach this replica late, then a new one.
+  for (std::int64_t sequence : {4, 5, 6}) {
+    auto event = std::make_shared<v1::BoardEvent>();
+    event->set_kind(v1::BOARD_EVENT_KIND_ISSUED);
+    event->set_ticket_number("A00" + std::to_string(sequence));
+    event->set_sequence(sequence);
+    hub.Publish("test", sequence, std::move(event));
+  }
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.sequence(), 6) << "an event the snapshot holds was sent again";
+  EXPECT_EQ(e.ticket_number(), "A006");
+
+  ctx.TryCancel();
+  reader->Finish();
   server->Shutdown();
   executor.join();
   finisher.join();

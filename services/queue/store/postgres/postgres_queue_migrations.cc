@@ -1,5 +1,7 @@
 // The csops_queue schema: the same tables, columns and meanings as queue.db (instants are UTC
-// milliseconds, flags 0/1), in SQL that PostgreSQL-compatible engines also run.
+// milliseconds, flags 0/1), in SQL that PostgreSQL-compatible engines also run. From version 2
+// it also holds what queue.db has no need of: the board event log shared by the replicas
+// (postgres_board_log.h).
 #include "services/queue/store/postgres/postgres_queue_store.h"
 
 namespace csops::queue {
@@ -99,7 +101,28 @@ CREATE TABLE near_turn_outbox(
   relay_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX near_turn_outbox_pending ON near_turn_outbox(id) WHERE delivered_at IS NULL;
-)sql"}};
+)sql"},
+          {2, "board event log shared by the replicas", R"sql(
+-- The board events of every branch, numbered per branch (postgres_board_log.h), so every
+-- replica shows the same events under the same sequence numbers. payload: a serialised
+-- csops.queue.v1.BoardEvent (ticket numbers, codes, counts; no personal data); written_at:
+-- the writing replica's clock, for pruning after a day. Named csops_ as bookkeeping, not
+-- queue data: queue.db has no such tables and migrate copies nothing into them.
+-- Additive: a replica that knows only step 1 numbers its boards in memory and never reads it.
+CREATE TABLE csops_board_heads(
+  branch_id TEXT PRIMARY KEY,
+  last_sequence BIGINT NOT NULL
+);
+CREATE TABLE csops_board_events(
+  branch_id TEXT NOT NULL,
+  sequence BIGINT NOT NULL,
+  written_at BIGINT NOT NULL,
+  payload BYTEA NOT NULL,
+  PRIMARY KEY(branch_id, sequence)
+);
+CREATE INDEX csops_board_events_written ON csops_board_events(written_at);
+)sql",
+           nullptr, /*compatible_from=*/1}};
 }
 
 }  // namespace csops::queue
