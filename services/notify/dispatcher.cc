@@ -7,17 +7,20 @@
 
 namespace csops::notify {
 
-void ProviderGate::Enter() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return running_ < max_; });
-  ++running_;
-  if (rate_ <= 0) return;
-  const auto now = std::chrono::steady_clock::now();
-  const auto slot = std::max(now, next_slot_);
-  next_slot_ = slot + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(1.0 / rate_));
-  lock.unlock();
-  std::this_thread::sleep_until(slot);
+Status ProviderGate::Enter() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return running_ < max_; });
+    ++running_;
+  }
+  if (!budget_) return Status::Ok();
+  auto slot = budget_->Reserve();
+  if (!slot.ok()) {
+    Leave();
+    return slot.status();
+  }
+  std::this_thread::sleep_until(*slot);
+  return Status::Ok();
 }
 
 void ProviderGate::Leave() {
@@ -30,14 +33,18 @@ void ProviderGate::Leave() {
 
 Dispatcher::Dispatcher(NotifyEngine& engine,
                        std::map<std::string, std::unique_ptr<ChannelSender>> senders, int workers,
-                       Duration lease)
+                       Duration lease, const RateBudgetFactory& budgets)
     : engine_(engine),
       waiter_(engine.clock()),
       senders_(std::move(senders)),
       workers_(workers),
       lease_(lease) {
-  for (const ProviderModel& p : engine_.config().providers)
-    gates_[p.name] = std::make_unique<ProviderGate>(p.rate_per_second, p.max_concurrency);
+  for (const ProviderModel& p : engine_.config().providers) {
+    std::unique_ptr<RateBudget> budget;
+    if (p.rate_per_second > 0)
+      budget = budgets ? budgets(p) : std::make_unique<LocalRateBudget>(p.rate_per_second);
+    gates_[p.name] = std::make_unique<ProviderGate>(std::move(budget), p.max_concurrency);
+  }
 }
 
 Status Dispatcher::CheckSenders() const {
@@ -93,7 +100,9 @@ void Dispatcher::Finished() {
 Result<std::vector<DeliveryRecord>> Dispatcher::Pass(int free, DispatchPass& did) {
   const Instant now = waiter_.clock().Now();
   for (auto& [name, sender] : senders_) sender->Tick(now);
-  if (now - last_purge_ > std::chrono::minutes(10)) {  // keys past their retention
+  // Keys past their retention, by one replica at a time. Purging twice is harmless (what is
+  // gone is not found again), so the lease only keeps the replicas from doing it all at once.
+  if (now - last_purge_ > std::chrono::minutes(10) && (!purge_gate_ || purge_gate_())) {
     last_purge_ = now;
     if (auto purged = engine_.PurgeExpired(10000); !purged.ok()) {
       CSOPS_LOG(kError, "notify_purge_failed").Kv("error", purged.status().ToString());
@@ -245,8 +254,21 @@ void Dispatcher::Run(DeliveryRecord d) {
            Duration::zero());
     return;
   }
+  // No send slot (the shared budget's database is away): wait for it as for the store, then
+  // leave the delivery leased, unsent, as above.
   ProviderGate& gate = *gates_.at(p.name);
-  gate.Enter();
+  Status entered = gate.Enter();
+  pause = std::chrono::milliseconds(100);
+  while (!entered.ok() && StoreAway(entered) && WaitForStore(give_up, pause))
+    entered = gate.Enter();
+  if (!entered.ok()) {
+    CSOPS_LOG(kWarning, "notify_send_deferred")
+        .Kv("delivery", d.id)
+        .Kv("provider", p.name)
+        .Kv("error", entered.ToString());
+    Finished();
+    return;
+  }
   const auto started = std::chrono::steady_clock::now();
   SendOutcome outcome = senders_.at(p.name)->Send(built->first);
   const auto latency =

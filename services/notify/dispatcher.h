@@ -1,9 +1,12 @@
 // Runs deliveries: one thread claims due deliveries (as many as there are free workers) and
-// hands them to a pool of worker threads, which pace each provider (token bucket at its
-// rate_per_second, at most max_concurrency calls in flight), call its sender, and record the
-// outcome through the engine. Event-driven: it sleeps until the earliest due delivery or until
-// the engine says something new may be due; no periodic scan. Due instants are read on the
-// engine's Clock through a WallClockWaiter, so a wall-clock step past one is seen within 500 ms.
+// hands them to a pool of worker threads, which pace each provider (a send slot from its
+// RateBudget at rate_per_second, at most max_concurrency calls in flight in this process),
+// call its sender, and record the outcome through the engine. The budget is this process's
+// own unless the module passes a shared one (rate_budget.h; on PostgreSQL the limit holds for
+// every replica together, while max_concurrency stays per replica). Event-driven: it sleeps until
+// the earliest due delivery or until the engine says something new may be due; no periodic scan.
+// Due instants are read on the engine's Clock through a WallClockWaiter, so a wall-clock step past
+// one is seen within 500 ms.
 //
 // Each turn of the loop is one pass (RunOnce without the wait for the sends): tick the
 // senders, purge expired keys, run the plan steps due, claim the due deliveries and hand them to
@@ -17,6 +20,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,27 +30,32 @@
 
 #include "common/base/wall_clock_wait.h"
 #include "services/notify/channels/sender.h"
+#include "services/notify/domain/rate_budget.h"
 #include "services/notify/notify_engine.h"
 
 namespace csops::notify {
 
-// Spaces calls to one provider at most `rate` per second (0: unlimited) and caps how many run
-// at once. Thread-safe.
+// Starts calls to one provider no faster than its budget's slots (no budget: unlimited) and
+// caps how many run at once in this process. Thread-safe.
 class ProviderGate {
  public:
-  ProviderGate(double rate, int max_concurrency) : rate_(rate), max_(max_concurrency) {}
-  // Blocks until this call may start; pair with Leave().
-  void Enter();
+  ProviderGate(std::unique_ptr<RateBudget> budget, int max_concurrency)
+      : budget_(std::move(budget)), max_(max_concurrency) {}
+  // Blocks until this call may start; pair an OK with Leave(). The budget's error
+  // (kUnavailable: its database is away) leaves nothing to pair: the call must not start.
+  Status Enter();
   void Leave();
 
  private:
-  const double rate_;
+  const std::unique_ptr<RateBudget> budget_;
   const int max_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int running_ = 0;
-  std::chrono::steady_clock::time_point next_slot_{};
+  int running_ = 0;  // guarded by mu_
 };
+
+// The rate budget of a provider with a rate (rate_per_second > 0).
+using RateBudgetFactory = std::function<std::unique_ptr<RateBudget>(const ProviderModel&)>;
 
 // What one pass did.
 struct DispatchPass {
@@ -59,11 +68,16 @@ struct DispatchPass {
 
 class Dispatcher {
  public:
-  // `senders` by provider name; every provider of the engine's config needs one.
+  // `senders` by provider name; every provider of the engine's config needs one. `budgets`
+  // makes the rate budget of each provider with a rate; null: a LocalRateBudget each.
   Dispatcher(NotifyEngine& engine, std::map<std::string, std::unique_ptr<ChannelSender>> senders,
-             int workers, Duration lease = std::chrono::minutes(2));
+             int workers, Duration lease = std::chrono::minutes(2),
+             const RateBudgetFactory& budgets = nullptr);
   ~Dispatcher() { Stop(); }
 
+  // Before Start: purges run only while `gate` answers true (on PostgreSQL, while this replica
+  // holds the lease notify.purge, so one replica of the deployment purges). Default: always.
+  void OnlyPurgeWhile(std::function<bool()> gate) { purge_gate_ = std::move(gate); }
   // Releases leases of a previous process and starts the threads; kInternal when a provider
   // has no sender.
   Status Start();
@@ -116,6 +130,7 @@ class Dispatcher {
   int in_flight_ = 0;   // guarded by mu_
   std::unique_ptr<boost::asio::thread_pool> pool_;
   Instant last_purge_{};  // the thread of the passes only (the loop's or RunOnce's caller)
+  std::function<bool()> purge_gate_;  // set before Start
   std::thread thread_;
 };
 

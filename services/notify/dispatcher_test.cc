@@ -147,5 +147,66 @@ TEST_F(DispatcherTest, APassRefusesToRunWithoutASenderForEveryProvider) {
   EXPECT_EQ(partial.RunOnce().status().code(), StatusCode::kInternal);
 }
 
+// A budget that grants nothing: its coordinator away (kUnavailable) or broken.
+class RefusingBudget final : public RateBudget {
+ public:
+  explicit RefusingBudget(Status s) : s_(std::move(s)) {}
+  Result<SteadyTime> Reserve() override { return s_; }
+
+ private:
+  const Status s_;
+};
+
+TEST(ProviderGateTest, ACallWithoutASendSlotDoesNotStartAndGivesUpItsPlace) {
+  ProviderGate gate(std::make_unique<RefusingBudget>(Status::Unavailable("database away")), 1);
+  EXPECT_EQ(gate.Enter().code(), StatusCode::kUnavailable);
+  // The one place is free again (else this would wait for ever).
+  EXPECT_EQ(gate.Enter().code(), StatusCode::kUnavailable);
+}
+
+TEST(ProviderGateTest, AProviderWithoutABudgetIsNotPaced) {
+  ProviderGate gate(nullptr, 2);
+  EXPECT_OK(gate.Enter());
+  EXPECT_OK(gate.Enter());
+  gate.Leave();
+  gate.Leave();
+}
+
+// The budget the module passes (here one that fails outright, so the pass does not wait for
+// it): a delivery of a provider that has no slot is neither sent nor recorded; it stays
+// leased and comes due again when its lease ends.
+TEST_F(NotifyEngineTest, ADeliveryWithoutASendSlotIsNeitherSentNorRecorded) {
+  config_.providers[0].rate_per_second = 10;  // mail: paced by the budget below
+  Reopen();
+  std::map<std::string, std::unique_ptr<ChannelSender>> owned;
+  std::map<std::string, ScriptedSender*> senders;
+  for (const char* name : {"mail", "sms_a", "sms_b", "post"}) {
+    auto s = std::make_unique<ScriptedSender>();
+    senders[name] = s.get();
+    owned[name] = std::move(s);
+  }
+  std::vector<std::string> budgets;
+  Dispatcher dispatcher(*engine_, std::move(owned), 4, minutes(2),
+                        [&](const ProviderModel& p) -> std::unique_ptr<RateBudget> {
+                          budgets.push_back(p.name);
+                          return std::make_unique<RefusingBudget>(
+                              Status::Internal("no send slots for provider " + p.name));
+                        });
+  EXPECT_EQ(budgets, std::vector<std::string>{"mail"});  // only a provider with a rate
+  auto c = Bill("no-slot");
+  c.channels = {Channel::kEmail};
+  auto r = Send(c);
+  ASSERT_OK(r.status());
+  auto pass = dispatcher.RunOnce();
+  ASSERT_OK(pass.status());
+  EXPECT_EQ(pass->claimed, 1);
+  EXPECT_TRUE(senders.at("mail")->sent.empty());
+  auto v = engine_->Get(r->id);
+  ASSERT_OK(v.status());
+  EXPECT_EQ(v->status, "pending");
+  EXPECT_TRUE(v->attempts.empty());
+  EXPECT_EQ(pass->next_due, clock_.Now() + minutes(2));
+}
+
 }  // namespace
 }  // namespace csops::notify

@@ -1,5 +1,7 @@
 #include "services/notify/notify_module.h"
 
+#include <prometheus/counter.h>
+
 #include <filesystem>
 
 #include "services/notify/api/receipt_routes.h"
@@ -7,13 +9,20 @@
 #include "services/notify/channels/postcard_writer.h"
 #include "services/notify/channels/smtp_sender.h"
 #include "services/notify/store/postgres/postgres_notify_store.h"
+#include "services/notify/store/postgres/postgres_postcard_journal.h"
+#include "services/notify/store/postgres/postgres_rate_budget.h"
 #include "services/notify/store/sqlite/sqlite_notify_store.h"
 
 namespace csops::notify {
+namespace {
 
-std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyConfig& config,
-                                                                  const Clock& clock,
-                                                                  const std::string& data_dir) {
+constexpr std::chrono::seconds kLeaseTtl{10};
+
+}  // namespace
+
+std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(
+    const NotifyConfig& config, const Clock& clock, const std::string& data_dir,
+    const PostcardJournalFactory& journals) {
   std::map<std::string, std::unique_ptr<ChannelSender>> out;
   for (const ProviderModel& p : config.providers) {
     switch (p.kind) {
@@ -35,7 +44,8 @@ std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyCo
       case ProviderKind::kPostcardFile: {
         std::filesystem::path dir(p.directory);
         if (dir.is_relative()) dir = std::filesystem::path(data_dir) / dir;
-        out[p.name] = std::make_unique<PostcardWriter>(p, dir.string(), clock);
+        out[p.name] = std::make_unique<PostcardWriter>(p, dir.string(), clock,
+                                                       journals ? journals(p) : nullptr);
         break;
       }
     }
@@ -65,11 +75,45 @@ Result<std::unique_ptr<NotifyModule>> NotifyModule::Start(StorageOptions storage
     m->store_ = std::make_unique<SqliteNotifyStore>(*m->db_);
   }
   m->metrics_ = std::make_unique<NotifyMetrics>(registry, config);
-  auto senders = MakeSenders(config, clock, data_dir);
+  // On PostgreSQL, singleton work is leased in the replica's name: purges by one replica at a
+  // time, and each postcard provider's windows shared and printed by one (postgres_postcard_
+  // journal.h). A lease passes to another replica within kLeaseTtl of its holder dying.
+  PostcardJournalFactory journals;
+  postgres::LeaseKeeper* purge_lease = nullptr;
+  if (m->pg_) {
+    auto lease = [&m, &registry, &storage](const std::string& name) -> postgres::LeaseKeeper& {
+      m->leases_.push_back(std::make_unique<postgres::LeaseKeeper>(
+          *m->pg_, name, storage.replica_id, kLeaseTtl, &registry));
+      return *m->leases_.back();
+    };
+    journals = [&m, lease](const ProviderModel& p) -> std::unique_ptr<PostcardJournal> {
+      auto& keeper = lease(PostgresPostcardJournal::LeaseName(p.name));
+      return std::make_unique<PostgresPostcardJournal>(*m->pg_, p.name, keeper);
+    };
+    purge_lease = &lease("notify.purge");
+  }
+  auto senders = MakeSenders(config, clock, data_dir, journals);
+  for (auto& keeper : m->leases_) keeper->Start();
   const int workers = config.workers;
   m->engine_ =
       std::make_unique<NotifyEngine>(clock, std::move(config), *m->store_, m->metrics_.get());
-  m->dispatcher_ = std::make_unique<Dispatcher>(*m->engine_, std::move(senders), workers);
+  // On PostgreSQL the providers' rates hold for every replica together (postgres_rate_budget.h);
+  // on SQLite the one process paces itself.
+  RateBudgetFactory budgets;
+  if (m->pg_) {
+    auto& grants = prometheus::BuildCounter()
+                       .Name("csops_notify_rate_grants_total")
+                       .Help("Runs of send slots this replica was granted by the database")
+                       .Register(registry);
+    budgets = [db = m->pg_.get(), &grants](const ProviderModel& p) {
+      return std::make_unique<PostgresRateBudget>(*db, p.name, p.rate_per_second,
+                                                  &grants.Add({{"provider", p.name}}));
+    };
+  }
+  m->dispatcher_ = std::make_unique<Dispatcher>(*m->engine_, std::move(senders), workers,
+                                                std::chrono::minutes(2), budgets);
+  if (purge_lease)
+    m->dispatcher_->OnlyPurgeWhile([purge_lease] { return purge_lease->held().has_value(); });
   if (Status s = m->dispatcher_->Start(); !s.ok()) return s.WithContext("dispatcher");
   m->executor_ = std::make_unique<boost::asio::thread_pool>(2);
   m->service_ = std::make_unique<NotifyService>(
@@ -95,6 +139,7 @@ void NotifyModule::Stop() {
   stopped_ = true;
   if (dispatcher_) dispatcher_->Stop();
   if (task_relay_) task_relay_->Stop();
+  for (auto& keeper : leases_) keeper->Stop();  // hands the leases over at once
   if (executor_) executor_->join();
   if (db_) db_->Close();
   if (pg_) pg_->Close();

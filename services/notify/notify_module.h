@@ -1,7 +1,9 @@
 // What csopsd needs to run the notify service: its database (notify.db, or the csops_notify
 // schema of a PostgreSQL database) with its migrations, the engine, the
-// provider senders, the dispatcher, a read executor and the gRPC service. Stop() after the
-// gRPC server has shut down: it stops dispatching and waits for calls in flight to be recorded.
+// provider senders, the dispatcher (with the providers' rate budgets: this process's own on
+// SQLite, shared by every replica on PostgreSQL), a read executor and the gRPC service. Stop()
+// after the gRPC server has shut down: it stops dispatching and waits for calls in flight to be
+// recorded.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
@@ -10,10 +12,12 @@
 #include "common/auth/client_auth.h"
 #include "common/auth/policy.h"
 #include "common/http/http_server.h"
+#include "common/postgres/lease_keeper.h"
 #include "common/storage/storage_options.h"
 #include "services/notify/api/notify_service.h"
 #include "services/notify/api/task_relay.h"
 #include "services/notify/dispatcher.h"
+#include "services/notify/domain/postcard_journal.h"
 #include "services/notify/notify_engine.h"
 #include "services/notify/notify_metrics.h"
 #include "services/notify/store/notify_store.h"
@@ -43,6 +47,8 @@ class NotifyModule {
   NotifyModule() = default;
   std::unique_ptr<sqlite::Database> db_;    // on SQLite
   std::unique_ptr<postgres::Database> pg_;  // on PostgreSQL
+  // On PostgreSQL: the singleton leases (purge, each postcard provider's batches).
+  std::vector<std::unique_ptr<postgres::LeaseKeeper>> leases_;
   std::unique_ptr<NotifyStore> store_;
   std::unique_ptr<NotifyMetrics> metrics_;
   std::unique_ptr<NotifyEngine> engine_;
@@ -56,9 +62,13 @@ class NotifyModule {
 };
 
 // One sender per configured provider (by name).
-std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(const NotifyConfig& config,
-                                                                  const Clock& clock,
-                                                                  const std::string& data_dir);
+// `journals` (optional) gives each postcard provider its journal; null: journal files in
+// the provider's directory.
+using PostcardJournalFactory =
+    std::function<std::unique_ptr<PostcardJournal>(const ProviderModel&)>;
+std::map<std::string, std::unique_ptr<ChannelSender>> MakeSenders(
+    const NotifyConfig& config, const Clock& clock, const std::string& data_dir,
+    const PostcardJournalFactory& journals = nullptr);
 
 // The notify service's entries of the access table (policy.h): billing sends and runs plans;
 // csops services send through their relays; providers post delivery receipts.

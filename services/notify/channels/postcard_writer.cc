@@ -1,53 +1,20 @@
 #include "services/notify/channels/postcard_writer.h"
 
 #include <absl/time/time.h>
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "common/base/log.h"
+#include "services/notify/channels/file_postcard_journal.h"
 
 namespace csops::notify {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-bool WriteDurably(const fs::path& path, const std::string& data, bool append) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0640);
-  if (fd < 0) return false;
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = ::fsync(fd) == 0;
-  return ::close(fd) == 0 && ok;
-}
-
-bool ReplaceDurably(const fs::path& path, const std::string& data) {
-  const fs::path tmp = path.string() + ".tmp";
-  if (!WriteDurably(tmp, data, false)) return false;
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return false;
-  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return true;
-}
 
 std::string CsvField(const std::string& s) {
   std::string out = "\"";
@@ -65,10 +32,12 @@ std::string Sha256Hex(const std::string& s) {
 
 }  // namespace
 
-PostcardWriter::PostcardWriter(ProviderModel p, std::string directory, const Clock& clock)
-    : p_(std::move(p)), dir_(std::move(directory)), clock_(clock) {
+PostcardWriter::PostcardWriter(ProviderModel p, std::string directory, const Clock& clock,
+                               std::unique_ptr<PostcardJournal> journal)
+    : p_(std::move(p)), dir_(std::move(directory)), clock_(clock), journal_(std::move(journal)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
+  if (!journal_) journal_ = std::make_unique<FilePostcardJournal>(dir_);
 }
 
 std::string PostcardWriter::WindowName(Instant t) const {
@@ -84,49 +53,73 @@ SendOutcome PostcardWriter::Send(const OutgoingMessage& m) {
                      {"address", m.recipient.postal_address},
                      {"text", m.message.body}};
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string window = WindowName(clock_.Now());  // under the lock: never a closed window
-  if (!WriteDurably(fs::path(dir_) / ("postcards-" + window + ".journal"), card.dump() + "\n",
-                    true))
-    return SendOutcome::Transient("cannot write the postcard journal");
-  return SendOutcome::Ok(window + "/" + m.client_id);
+  // Under the lock: never a window this process has closed. Another replica may have printed
+  // this window already (its clock a little ahead): then the card goes into the next one.
+  Instant at = clock_.Now();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const std::string window = WindowName(at);
+    Status s = journal_->Append(window, m.client_id, card.dump());
+    if (s.ok()) return SendOutcome::Ok(window + "/" + m.client_id);
+    if (s.code() != StatusCode::kFailedPrecondition)
+      return SendOutcome::Transient("cannot write the postcard journal");
+    at += std::chrono::minutes(p_.batch_window_minutes);
+  }
+  return SendOutcome::Transient("postcard windows closed ahead of this replica's clock");
 }
 
-void PostcardWriter::Tick(Instant now) { FlushEnded(now); }
+void PostcardWriter::Tick(Instant now) {
+  // The dispatcher ticks at every pass; windows end every few minutes at most, so a look every
+  // few seconds prints each one promptly without a query per pass.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (now >= last_tick_ && now - last_tick_ < kTickEvery) return;
+    last_tick_ = now;
+  }
+  FlushEnded(now);
+}
+
+Status PostcardWriter::WriteBatch(const std::string& window,
+                                  const std::vector<std::string>& cards) const {
+  std::string csv = "id,name,address1,address2,address3,address4,address5,address6,text\r\n";
+  for (const std::string& line : cards) {
+    const Json card = Json::parse(line, nullptr, false);
+    if (!card.is_object()) continue;
+    csv += CsvField(card.value("id", "")) + "," + CsvField(card.value("name", ""));
+    const auto lines = card.value("address", std::vector<std::string>{});
+    for (std::size_t i = 0; i < 6; ++i) csv += "," + CsvField(i < lines.size() ? lines[i] : "");
+    csv += "," + CsvField(card.value("text", "")) + "\r\n";
+  }
+  const fs::path base = fs::path(dir_) / ("postcards-" + window);
+  const Json manifest = {{"window", window},
+                         {"cards", cards.size()},
+                         {"csv", base.filename().string() + ".csv"},
+                         {"sha256", Sha256Hex(csv)}};
+  if (!ReplaceDurably(base.string() + ".csv", csv) ||
+      !ReplaceDurably(base.string() + ".manifest.json", manifest.dump(2) + "\n"))
+    return Status::Unavailable("cannot write postcard batch " + window);
+  return Status::Ok();
+}
 
 int PostcardWriter::FlushEnded(Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string current = WindowName(now);
+  auto ended = journal_->Ended(WindowName(now));
+  if (!ended.ok()) {
+    CSOPS_LOG(kWarning, "postcard_batches_unreadable").Kv("error", ended.status().ToString());
+    return 0;
+  }
   int written = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("postcards-", 0) != 0 || entry.path().extension() != ".journal") continue;
-    const std::string window = name.substr(10, name.size() - 10 - 8);
-    if (window >= current) continue;  // still open
-    std::ifstream in(entry.path());
-    std::map<std::string, Json> cards;  // by client id: a repeated card prints once
-    for (std::string line; std::getline(in, line);) {
-      const Json card = Json::parse(line, nullptr, false);
-      if (card.is_object() && card.contains("id"))
-        cards.emplace(card["id"].get<std::string>(), card);
+  for (const std::string& window : ended->windows) {
+    Status s = journal_->Print(window, ended->token, [&](const std::vector<std::string>& cards) {
+      return WriteBatch(window, cards);
+    });
+    if (s.ok()) {
+      ++written;
+      CSOPS_LOG(kInfo, "postcard_batch_written").Kv("window", window);
+    } else {
+      // Retried at the next tick; a lost lease stops this replica printing at all.
+      CSOPS_LOG(kWarning, "postcard_batch_failed").Kv("window", window).Kv("error", s.ToString());
+      if (s.code() == StatusCode::kFailedPrecondition) break;
     }
-    std::string csv = "id,name,address1,address2,address3,address4,address5,address6,text\r\n";
-    for (const auto& [id, card] : cards) {
-      csv += CsvField(id) + "," + CsvField(card.value("name", ""));
-      const auto lines = card.value("address", std::vector<std::string>{});
-      for (std::size_t i = 0; i < 6; ++i) csv += "," + CsvField(i < lines.size() ? lines[i] : "");
-      csv += "," + CsvField(card.value("text", "")) + "\r\n";
-    }
-    const fs::path base = fs::path(dir_) / ("postcards-" + window);
-    const Json manifest = {{"window", window},
-                           {"cards", cards.size()},
-                           {"csv", base.filename().string() + ".csv"},
-                           {"sha256", Sha256Hex(csv)}};
-    if (!ReplaceDurably(base.string() + ".csv", csv) ||
-        !ReplaceDurably(base.string() + ".manifest.json", manifest.dump(2) + "\n"))
-      continue;  // retried at the next tick
-    fs::remove(entry.path(), ec);
-    ++written;
   }
   return written;
 }

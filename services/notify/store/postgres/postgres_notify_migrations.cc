@@ -1,7 +1,9 @@
 // The csops_notify schema: in one step, the tables, columns and meanings notify.db has after all
 // of its migrations (sqlite_notify_migrations.cc), so a copy by table and column name carries
 // it over. Instants are UTC milliseconds (BIGINT), flags 0/1 (INTEGER), JSON is TEXT; the SQL
-// stays within what PostgreSQL-compatible engines also run.
+// stays within what PostgreSQL-compatible engines also run. Later steps add what only replicas
+// need: who holds a lease (2), and the providers' shared rate budgets (3, csops_ bookkeeping
+// on the server's clock, hence TIMESTAMPTZ).
 #include "services/notify/store/postgres/postgres_notify_store.h"
 
 namespace csops::notify {
@@ -142,7 +144,50 @@ CREATE INDEX delivery_history_accepted ON delivery_history(accepted_at);
 -- server.replica_id of the replica whose worker holds the lease ('' in one process): at its
 -- start a replica gives back only its own previous run's leases, never a live replica's.
 ALTER TABLE deliveries ADD COLUMN leased_by TEXT NOT NULL DEFAULT '';
-)sql"}};
+)sql"},
+          {3, "csops_rate_budget: providers' rate limits shared by the replicas",
+           R"sql(
+-- One row per provider (postgres_rate_budget.h), on the database server's clock: tat, the
+-- instant the send slots granted so far end; at, when the last were granted. Named csops_ as
+-- bookkeeping, not notify data: notify.db has no such table and migrate copies nothing into
+-- it. Additive: a replica that knows only step 2 paces its providers by itself, never reads it.
+CREATE TABLE csops_rate_budget(
+  provider TEXT PRIMARY KEY,
+  tat TIMESTAMPTZ NOT NULL,
+  at TIMESTAMPTZ NOT NULL
+);
+)sql",
+           nullptr, /*compatible_from=*/2},
+          {4, "csops_postcard_windows, csops_postcard_cards: print windows shared by the replicas",
+           R"sql(
+-- The postcard journal of all replicas (postgres_postcard_journal.h): one row per print window
+-- of a provider (window_name "YYYYMMDDTHHMM", UTC), printed by the holder of the lease
+-- notify.postcards.<provider>.
+-- Bookkeeping (csops_): notify.db keeps its windows in journal files, which migrate does not
+-- copy. Additive: a replica knowing only step 3 keeps printing its own journal files.
+CREATE TABLE csops_postcard_windows(
+  provider TEXT NOT NULL,    -- the postcard provider (mail house) the batch is for
+  window_name TEXT NOT NULL,
+  printed_at TIMESTAMPTZ,    -- NULL until printed
+  printed_by TEXT,           -- server.replica_id of the replica that printed it
+  epoch BIGINT,              -- the lease's epoch it printed under
+  cards INTEGER,
+  PRIMARY KEY(provider, window_name)
+);
+CREATE INDEX csops_postcard_windows_pending ON csops_postcard_windows(provider, window_name)
+  WHERE printed_at IS NULL;
+-- The cards of windows not yet printed: name, postal address and text, as JSON (personal data,
+-- deleted in the transaction that prints the window).
+CREATE TABLE csops_postcard_cards(
+  provider TEXT NOT NULL,
+  window_name TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  card TEXT NOT NULL,
+  PRIMARY KEY(provider, window_name, client_id),
+  FOREIGN KEY(provider, window_name) REFERENCES csops_postcard_windows(provider, window_name)
+);
+)sql",
+           nullptr, /*compatible_from=*/3}};
 }
 
 }  // namespace csops::notify
